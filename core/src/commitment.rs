@@ -1,0 +1,54 @@
+//! The batch commitment: the single public input of a batch proof.
+//!
+//! ```text
+//! commitment = SHA-256(old_root ‖ new_root ‖ batch_number ‖ pubdata) with the top 3 bits cleared
+//! ```
+//!
+//! Roots are 32-byte big-endian field elements, the batch number 8 bytes big-endian, pubdata the
+//! exact bytes of [`crate::pubdata::encode_batch`]. Clearing the top three bits of the digest
+//! (read big-endian) leaves a 253-bit integer, always below the field modulus r, so the L1
+//! contract recomputes it with the SHA-256 precompile and one `AND`.
+
+use crate::field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
+use sha2::{Digest, Sha256};
+
+/// The bytes hashed into the commitment.
+pub fn commitment_preimage(old_root: &Fr, new_root: &Fr, batch_number: u64, pubdata: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(72 + pubdata.len());
+    out.extend_from_slice(&fr_to_be_bytes(old_root));
+    out.extend_from_slice(&fr_to_be_bytes(new_root));
+    out.extend_from_slice(&batch_number.to_be_bytes());
+    out.extend_from_slice(pubdata);
+    out
+}
+
+/// The batch commitment as a field element.
+pub fn batch_commitment(old_root: &Fr, new_root: &Fr, batch_number: u64, pubdata: &[u8]) -> Fr {
+    let mut digest: [u8; 32] = Sha256::digest(commitment_preimage(old_root, new_root, batch_number, pubdata)).into();
+    digest[0] &= 0x1f;
+    fr_from_be_bytes(&digest).expect("a 253-bit value is below r")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_independent_sha256_and_masks_top_bits() {
+        let (a, b) = (Fr::from(1u64), Fr::from(2u64));
+        let c = batch_commitment(&a, &b, 7, &[0xab; 12]);
+        let mut pre = vec![0u8; 31];
+        pre.push(1);
+        pre.extend_from_slice(&[0; 31]);
+        pre.push(2);
+        pre.extend_from_slice(&7u64.to_be_bytes());
+        pre.extend_from_slice(&[0xab; 12]);
+        let mut d: [u8; 32] = Sha256::digest(&pre).into();
+        d[0] &= 0x1f;
+        assert_eq!(fr_to_be_bytes(&c), d);
+        // Any change to any part changes the commitment.
+        assert_ne!(c, batch_commitment(&a, &b, 8, &[0xab; 12]));
+        assert_ne!(c, batch_commitment(&b, &a, 7, &[0xab; 12]));
+        assert_ne!(c, batch_commitment(&a, &b, 7, &[0xab; 13]));
+    }
+}
