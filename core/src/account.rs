@@ -12,7 +12,9 @@ use std::fmt;
 
 /// Position of an account in the tree. Index 0 is reserved and never holds an account, so it can
 /// mean "none" in pubdata (an unused fee slot).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct AccountIndex(pub u32);
 
@@ -67,7 +69,9 @@ pub struct AddressParseError(pub String);
 impl std::str::FromStr for L1Address {
     type Err = AddressParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let hex_part = s.strip_prefix("0x").ok_or_else(|| AddressParseError(s.to_owned()))?;
+        let hex_part = s
+            .strip_prefix("0x")
+            .ok_or_else(|| AddressParseError(s.to_owned()))?;
         let mut out = [0u8; 20];
         hex::decode_to_slice(hex_part, &mut out).map_err(|_| AddressParseError(s.to_owned()))?;
         Ok(L1Address(out))
@@ -112,8 +116,19 @@ pub struct AccountDecodeError;
 
 impl Account {
     /// A fresh account with nonce 0.
-    pub fn new(token: TokenId, balance: Balance, public_key: PublicKey, l1_address: L1Address) -> Self {
-        Account { token, nonce: 0, balance, public_key, l1_address }
+    pub fn new(
+        token: TokenId,
+        balance: Balance,
+        public_key: PublicKey,
+        l1_address: L1Address,
+    ) -> Self {
+        Account {
+            token,
+            nonce: 0,
+            balance,
+            public_key,
+            l1_address,
+        }
     }
 
     /// `Poseidon(token, nonce, balance, pubkey.x, pubkey.y, l1_address)`.
@@ -155,7 +170,10 @@ impl Account {
             token: TokenId(u32_at(0)),
             nonce: u32_at(4),
             balance: u128::from_be_bytes(bytes[8..24].try_into().expect("16 bytes")),
-            public_key: PublicKey(crate::babyjubjub::Point { x: fr(&bytes[24..56])?, y: fr(&bytes[56..88])? }),
+            public_key: PublicKey(crate::babyjubjub::Point {
+                x: fr(&bytes[24..56])?,
+                y: fr(&bytes[56..88])?,
+            }),
             l1_address: L1Address(bytes[88..108].try_into().expect("20 bytes")),
         })
     }
@@ -178,18 +196,27 @@ mod tests {
             nonce: 3,
             balance: u128::MAX,
             public_key: PrivateKey::from_bytes([1; 32]).public_key(),
-            l1_address: "0x00112233445566778899aabbccddeeff00112233".parse().unwrap(),
+            l1_address: "0x00112233445566778899aabbccddeeff00112233"
+                .parse()
+                .unwrap(),
         };
         assert_eq!(Account::from_bytes(&a.to_bytes()).unwrap(), a);
-        assert_eq!(Account::from_bytes(&a.to_bytes()[1..]), Err(AccountDecodeError));
+        assert_eq!(
+            Account::from_bytes(&a.to_bytes()[1..]),
+            Err(AccountDecodeError)
+        );
         assert_ne!(a.leaf_hash(), leaf_value(None));
     }
 
     #[test]
     fn address_parsing() {
         assert!("0x1234".parse::<L1Address>().is_err());
-        assert!("00112233445566778899aabbccddeeff00112233".parse::<L1Address>().is_err());
-        let a: L1Address = "0x00112233445566778899AABBCCDDEEFF00112233".parse().unwrap();
+        assert!("00112233445566778899aabbccddeeff00112233"
+            .parse::<L1Address>()
+            .is_err());
+        let a: L1Address = "0x00112233445566778899AABBCCDDEEFF00112233"
+            .parse()
+            .unwrap();
         assert_eq!(a.to_string(), "0x00112233445566778899aabbccddeeff00112233");
     }
 }

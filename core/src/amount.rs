@@ -34,9 +34,15 @@ pub struct FloatFormat {
 }
 
 /// Transfer amounts: 24 bits.
-pub const AMOUNT_FORMAT: FloatFormat = FloatFormat { exponent_bits: 5, mantissa_bits: 19 };
+pub const AMOUNT_FORMAT: FloatFormat = FloatFormat {
+    exponent_bits: 5,
+    mantissa_bits: 19,
+};
 /// Fees: 16 bits.
-pub const FEE_FORMAT: FloatFormat = FloatFormat { exponent_bits: 5, mantissa_bits: 11 };
+pub const FEE_FORMAT: FloatFormat = FloatFormat {
+    exponent_bits: 5,
+    mantissa_bits: 11,
+};
 
 impl FloatFormat {
     /// Total width in bits.
@@ -59,8 +65,11 @@ impl FloatFormat {
         let mut mantissa = value;
         let mut exponent = 0u32;
         while mantissa >= limit {
-            if mantissa % 10 != 0 || exponent == self.max_exponent() {
-                return Err(PackError { value, mantissa_bits: self.mantissa_bits });
+            if !mantissa.is_multiple_of(10) || exponent == self.max_exponent() {
+                return Err(PackError {
+                    value,
+                    mantissa_bits: self.mantissa_bits,
+                });
             }
             mantissa /= 10;
             exponent += 1;
@@ -103,7 +112,10 @@ mod tests {
         assert_eq!(AMOUNT_FORMAT.pack(524_287), Ok(524_287));
         // 524_288 needs a 20-bit mantissa and is not divisible by 10.
         assert!(AMOUNT_FORMAT.pack(524_288).is_err());
-        assert_eq!(AMOUNT_FORMAT.unpack(AMOUNT_FORMAT.pack(5_242_870).unwrap()), 5_242_870);
+        assert_eq!(
+            AMOUNT_FORMAT.unpack(AMOUNT_FORMAT.pack(5_242_870).unwrap()),
+            5_242_870
+        );
         let max = 524_287u128 * 10u128.pow(31);
         assert_eq!(AMOUNT_FORMAT.unpack(AMOUNT_FORMAT.pack(max).unwrap()), max);
         assert!(AMOUNT_FORMAT.pack(max * 10).is_err());

@@ -68,7 +68,10 @@ fn is_negative(x: &Fr) -> bool {
 
 impl Point {
     /// The identity `(0, 1)`.
-    pub const IDENTITY: Point = Point { x: Fr::ZERO, y: Fr::ONE };
+    pub const IDENTITY: Point = Point {
+        x: Fr::ZERO,
+        y: Fr::ONE,
+    };
 
     /// circomlib's `Base8`: eight times the generator, a generator of the order-`l` subgroup.
     pub fn base8() -> Point {
@@ -107,7 +110,10 @@ impl Point {
         if p.is_zero() {
             return Point::IDENTITY;
         }
-        Point { x: p.x * sqrt_a_inv(), y: p.y }
+        Point {
+            x: p.x * sqrt_a_inv(),
+            y: p.y,
+        }
     }
 
     /// `k·self` for a scalar modulo `l`. Only meaningful for points in the prime subgroup.
@@ -159,7 +165,8 @@ impl Point {
 #[allow(dead_code)]
 fn ark_coefficients_match() -> bool {
     EdwardsConfig::COEFF_A == Fr::ONE
-        && EdwardsConfig::COEFF_D == Fr::from(COEFF_D) * Fr::from(COEFF_A).inverse().unwrap_or(Fr::ZERO)
+        && EdwardsConfig::COEFF_D
+            == Fr::from(COEFF_D) * Fr::from(COEFF_A).inverse().unwrap_or(Fr::ZERO)
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ impl<'a> Reader<'a> {
 
     /// An unsigned big-endian integer of `n ≤ 4` bytes.
     pub(crate) fn uint(&mut self, n: usize) -> u32 {
-        self.take(n).iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
+        self.take(n)
+            .iter()
+            .fold(0u32, |acc, b| (acc << 8) | u32::from(*b))
     }
 }

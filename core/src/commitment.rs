@@ -13,7 +13,12 @@ use crate::field::{fr_from_be_bytes, fr_to_be_bytes, Fr};
 use sha2::{Digest, Sha256};
 
 /// The bytes hashed into the commitment.
-pub fn commitment_preimage(old_root: &Fr, new_root: &Fr, batch_number: u64, pubdata: &[u8]) -> Vec<u8> {
+pub fn commitment_preimage(
+    old_root: &Fr,
+    new_root: &Fr,
+    batch_number: u64,
+    pubdata: &[u8],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(72 + pubdata.len());
     out.extend_from_slice(&fr_to_be_bytes(old_root));
     out.extend_from_slice(&fr_to_be_bytes(new_root));
@@ -24,7 +29,13 @@ pub fn commitment_preimage(old_root: &Fr, new_root: &Fr, batch_number: u64, pubd
 
 /// The batch commitment as a field element.
 pub fn batch_commitment(old_root: &Fr, new_root: &Fr, batch_number: u64, pubdata: &[u8]) -> Fr {
-    let mut digest: [u8; 32] = Sha256::digest(commitment_preimage(old_root, new_root, batch_number, pubdata)).into();
+    let mut digest: [u8; 32] = Sha256::digest(commitment_preimage(
+        old_root,
+        new_root,
+        batch_number,
+        pubdata,
+    ))
+    .into();
     digest[0] &= 0x1f;
     fr_from_be_bytes(&digest).expect("a 253-bit value is below r")
 }

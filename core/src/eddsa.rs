@@ -122,7 +122,8 @@ impl PrivateKey {
     pub fn sign(&self, message: Fr) -> Signature {
         let (s, s_shr3, prefix) = self.expand();
         let a = Point::base8().mul(&s_shr3);
-        let r = SubgroupScalar::from_le_bytes_mod_order(&blake512(&[&prefix, &fr_le_bytes(&message)]));
+        let r =
+            SubgroupScalar::from_le_bytes_mod_order(&blake512(&[&prefix, &fr_le_bytes(&message)]));
         let r8 = Point::base8().mul(&r);
         let hm = challenge(&r8, &a, message);
         Signature { r8, s: r + hm * s }
@@ -201,7 +202,8 @@ fn scalar_from_le_canonical(bytes: &[u8]) -> Result<SubgroupScalar, SignatureErr
     for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
         *limb = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
     }
-    SubgroupScalar::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(SignatureError::NonCanonicalScalar)
+    SubgroupScalar::from_bigint(ark_ff::BigInt::new(limbs))
+        .ok_or(SignatureError::NonCanonicalScalar)
 }
 
 /// Parses a decimal `S`, rejecting values ≥ l.
@@ -236,7 +238,10 @@ mod tests {
         let msg = Fr::from(42u64);
         let sig = key.sign(msg);
         assert_eq!(pk.verify(msg, &sig), Ok(()));
-        assert_eq!(pk.verify(Fr::from(43u64), &sig), Err(SignatureError::Mismatch));
+        assert_eq!(
+            pk.verify(Fr::from(43u64), &sig),
+            Err(SignatureError::Mismatch)
+        );
         let other = PrivateKey::from_bytes([8u8; 32]).public_key();
         assert_eq!(other.verify(msg, &sig), Err(SignatureError::Mismatch));
         assert_eq!(Signature::unpack(&sig.pack()).unwrap(), sig);
@@ -251,7 +256,10 @@ mod tests {
         s_plus_l.add_with_carry(&SubgroupScalar::MODULUS);
         let mut packed = sig.pack();
         packed[32..].copy_from_slice(&s_plus_l.to_bytes_le());
-        assert_eq!(Signature::unpack(&packed), Err(SignatureError::NonCanonicalScalar));
+        assert_eq!(
+            Signature::unpack(&packed),
+            Err(SignatureError::NonCanonicalScalar)
+        );
     }
 
     #[test]
@@ -261,13 +269,34 @@ mod tests {
         let msg = Fr::from(5u64);
         let sig = key.sign(msg);
         // (0, -1) has order 2: adding it keeps R8 on the curve but leaves the subgroup.
-        let two_torsion = Point { x: Fr::from(0u64), y: -Fr::from(1u64) };
+        let two_torsion = Point {
+            x: Fr::from(0u64),
+            y: -Fr::from(1u64),
+        };
         assert!(two_torsion.is_on_curve());
-        let bad_r8 = Signature { r8: sig.r8.add(&two_torsion), s: sig.s };
-        assert_eq!(pk.verify(msg, &bad_r8), Err(SignatureError::R8NotInSubgroup));
+        let bad_r8 = Signature {
+            r8: sig.r8.add(&two_torsion),
+            s: sig.s,
+        };
+        assert_eq!(
+            pk.verify(msg, &bad_r8),
+            Err(SignatureError::R8NotInSubgroup)
+        );
         let bad_key = PublicKey(pk.0.add(&two_torsion));
-        assert_eq!(bad_key.verify(msg, &sig), Err(SignatureError::InvalidPublicKey));
-        let off_curve = Signature { r8: Point { x: sig.r8.x + Fr::from(1u64), y: sig.r8.y }, s: sig.s };
-        assert_eq!(pk.verify(msg, &off_curve), Err(SignatureError::BadR8(PointError::NotOnCurve)));
+        assert_eq!(
+            bad_key.verify(msg, &sig),
+            Err(SignatureError::InvalidPublicKey)
+        );
+        let off_curve = Signature {
+            r8: Point {
+                x: sig.r8.x + Fr::from(1u64),
+                y: sig.r8.y,
+            },
+            s: sig.s,
+        };
+        assert_eq!(
+            pk.verify(msg, &off_curve),
+            Err(SignatureError::BadR8(PointError::NotOnCurve))
+        );
     }
 }

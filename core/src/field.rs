@@ -91,8 +91,14 @@ mod tests {
         let x = fr_from_decimal("123456789").unwrap();
         assert_eq!(fr_to_decimal(&x), "123456789");
         assert_eq!(fr_from_decimal(MODULUS), Err(FieldError::NotCanonical));
-        assert!(matches!(fr_from_decimal("-1"), Err(FieldError::NotDecimal(_))));
-        assert!(matches!(fr_from_decimal(""), Err(FieldError::NotDecimal(_))));
+        assert!(matches!(
+            fr_from_decimal("-1"),
+            Err(FieldError::NotDecimal(_))
+        ));
+        assert!(matches!(
+            fr_from_decimal(""),
+            Err(FieldError::NotDecimal(_))
+        ));
     }
 
     #[test]

@@ -174,15 +174,18 @@ impl PubdataOp {
     /// The fee paid, if any.
     pub fn fee(&self) -> Balance {
         match self {
-            PubdataOp::Transfer { fee, .. } | PubdataOp::TransferToNew { fee, .. } | PubdataOp::Withdraw { fee, .. } => {
-                *fee
-            }
+            PubdataOp::Transfer { fee, .. }
+            | PubdataOp::TransferToNew { fee, .. }
+            | PubdataOp::Withdraw { fee, .. } => *fee,
             _ => 0,
         }
     }
 
     /// Whether the op comes from the L1 priority queue.
     pub fn is_priority(&self) -> bool {
-        matches!(self, PubdataOp::Deposit { .. } | PubdataOp::ForcedExit { .. })
+        matches!(
+            self,
+            PubdataOp::Deposit { .. } | PubdataOp::ForcedExit { .. }
+        )
     }
 }

@@ -66,7 +66,8 @@ impl BatchShape {
 
     /// Chunks an op of this code occupies.
     pub fn op_chunks(&self, code: u8) -> Option<usize> {
-        self.record_bytes(code).map(|b| b.div_ceil(self.chunk_bytes()))
+        self.record_bytes(code)
+            .map(|b| b.div_ceil(self.chunk_bytes()))
     }
 }
 
@@ -137,37 +138,75 @@ fn put_index(out: &mut Vec<u8>, w: usize, index: AccountIndex) {
 }
 
 /// Appends one op's record, zero-padded to whole chunks.
-pub fn encode_op(shape: &BatchShape, op: &PubdataOp, out: &mut Vec<u8>) -> Result<(), PubdataError> {
+pub fn encode_op(
+    shape: &BatchShape,
+    op: &PubdataOp,
+    out: &mut Vec<u8>,
+) -> Result<(), PubdataError> {
     let w = shape.index_bytes();
     let start = out.len();
     out.push(op.code());
     match op {
         PubdataOp::Noop => {}
-        PubdataOp::Deposit { to, token, amount, public_key, l1_address } => {
+        PubdataOp::Deposit {
+            to,
+            token,
+            amount,
+            public_key,
+            l1_address,
+        } => {
             put_index(out, w, *to);
             out.extend_from_slice(&token.0.to_be_bytes());
             out.extend_from_slice(&amount.to_be_bytes());
             out.extend_from_slice(&public_key.pack());
             out.extend_from_slice(&l1_address.0);
         }
-        PubdataOp::Transfer { from, to, amount, fee } | PubdataOp::TransferToNew { from, to, amount, fee, .. } => {
+        PubdataOp::Transfer {
+            from,
+            to,
+            amount,
+            fee,
+        }
+        | PubdataOp::TransferToNew {
+            from,
+            to,
+            amount,
+            fee,
+            ..
+        } => {
             put_index(out, w, *from);
             put_index(out, w, *to);
             out.extend_from_slice(&AMOUNT_FORMAT.to_bytes(AMOUNT_FORMAT.pack(*amount)?));
             out.extend_from_slice(&FEE_FORMAT.to_bytes(FEE_FORMAT.pack(*fee)?));
-            if let PubdataOp::TransferToNew { to_public_key, to_l1_address, .. } = op {
+            if let PubdataOp::TransferToNew {
+                to_public_key,
+                to_l1_address,
+                ..
+            } = op
+            {
                 out.extend_from_slice(&to_public_key.pack());
                 out.extend_from_slice(&to_l1_address.0);
             }
         }
-        PubdataOp::Withdraw { from, token, amount, fee, to_l1_address } => {
+        PubdataOp::Withdraw {
+            from,
+            token,
+            amount,
+            fee,
+            to_l1_address,
+        } => {
             put_index(out, w, *from);
             out.extend_from_slice(&token.0.to_be_bytes());
             out.extend_from_slice(&amount.to_be_bytes());
             out.extend_from_slice(&FEE_FORMAT.to_bytes(FEE_FORMAT.pack(*fee)?));
             out.extend_from_slice(&to_l1_address.0);
         }
-        PubdataOp::ForcedExit { index, token, amount, l1_address } => {
+        PubdataOp::ForcedExit {
+            index,
+            token,
+            amount,
+            l1_address,
+        } => {
             put_index(out, w, *index);
             out.extend_from_slice(&token.0.to_be_bytes());
             out.extend_from_slice(&amount.to_be_bytes());
@@ -196,7 +235,11 @@ pub fn encode_batch(
     out.resize(chunk_area, 0);
     let w = shape.index_bytes();
     for slot in 0..shape.fee_slots {
-        put_index(&mut out, w, fee_recipients.get(slot).copied().unwrap_or(AccountIndex(0)));
+        put_index(
+            &mut out,
+            w,
+            fee_recipients.get(slot).copied().unwrap_or(AccountIndex(0)),
+        );
     }
     Ok(out)
 }
@@ -204,7 +247,10 @@ pub fn encode_batch(
 /// Decodes a whole batch's pubdata, strictly: every padding byte zero, every index in range.
 pub fn decode_batch(shape: &BatchShape, bytes: &[u8]) -> Result<DecodedPubdata, PubdataError> {
     if bytes.len() != shape.pubdata_bytes() {
-        return Err(PubdataError::Length { expected: shape.pubdata_bytes(), got: bytes.len() });
+        return Err(PubdataError::Length {
+            expected: shape.pubdata_bytes(),
+            got: bytes.len(),
+        });
     }
     let chunk_area = shape.chunks * shape.chunk_bytes();
     let (chunk_bytes, fee_bytes) = bytes.split_at(chunk_area);
@@ -212,9 +258,13 @@ pub fn decode_batch(shape: &BatchShape, bytes: &[u8]) -> Result<DecodedPubdata, 
     let mut offset = 0;
     while offset < chunk_area {
         let code = chunk_bytes[offset];
-        let record = shape.record_bytes(code).ok_or(PubdataError::UnknownOp { code, offset })?;
+        let record = shape
+            .record_bytes(code)
+            .ok_or(PubdataError::UnknownOp { code, offset })?;
         let len = shape.op_chunks(code).expect("known code") * shape.chunk_bytes();
-        let slice = chunk_bytes.get(offset..offset + len).ok_or(PubdataError::Truncated { offset })?;
+        let slice = chunk_bytes
+            .get(offset..offset + len)
+            .ok_or(PubdataError::Truncated { offset })?;
         if slice[record..].iter().any(|b| *b != 0) {
             return Err(PubdataError::NonZeroPadding { offset });
         }
@@ -235,21 +285,34 @@ pub fn decode_batch(shape: &BatchShape, bytes: &[u8]) -> Result<DecodedPubdata, 
         check_index(shape, index, chunk_area + slot * w)?;
         fee_recipients.push(AccountIndex(index));
     }
-    Ok(DecodedPubdata { ops, fee_recipients })
+    Ok(DecodedPubdata {
+        ops,
+        fee_recipients,
+    })
 }
 
-fn check_index(shape: &BatchShape, index: u32, offset: usize) -> Result<AccountIndex, PubdataError> {
+fn check_index(
+    shape: &BatchShape,
+    index: u32,
+    offset: usize,
+) -> Result<AccountIndex, PubdataError> {
     if index == 0 || u64::from(index) >> shape.depth != 0 {
         return Err(PubdataError::BadIndex { index, offset });
     }
     Ok(AccountIndex(index))
 }
 
-fn decode_op(shape: &BatchShape, code: u8, body: &[u8], offset: usize) -> Result<PubdataOp, PubdataError> {
+fn decode_op(
+    shape: &BatchShape,
+    code: u8,
+    body: &[u8],
+    offset: usize,
+) -> Result<PubdataOp, PubdataError> {
     let w = shape.index_bytes();
     let mut r = Reader::new(body);
     let index = |r: &mut Reader<'_>| check_index(shape, r.uint(w), offset);
-    let key = |bytes: [u8; 32]| Point::unpack(&bytes).map_err(|_| PubdataError::BadPublicKey { offset });
+    let key =
+        |bytes: [u8; 32]| Point::unpack(&bytes).map_err(|_| PubdataError::BadPublicKey { offset });
     Ok(match code {
         OP_NOOP => PubdataOp::Noop,
         OP_DEPOSIT => PubdataOp::Deposit {
@@ -265,14 +328,26 @@ fn decode_op(shape: &BatchShape, code: u8, body: &[u8], offset: usize) -> Result
             let amount = AMOUNT_FORMAT.unpack(r.uint(AMOUNT_FORMAT.bytes()));
             let fee = FEE_FORMAT.unpack(r.uint(FEE_FORMAT.bytes()));
             if code == OP_TRANSFER {
-                PubdataOp::Transfer { from, to, amount, fee }
+                PubdataOp::Transfer {
+                    from,
+                    to,
+                    amount,
+                    fee,
+                }
             } else {
                 let point = key(r.array())?;
                 let to_public_key = PublicKey(point);
                 if !to_public_key.is_valid() {
                     return Err(PubdataError::BadPublicKey { offset });
                 }
-                PubdataOp::TransferToNew { from, to, amount, fee, to_public_key, to_l1_address: L1Address(r.array()) }
+                PubdataOp::TransferToNew {
+                    from,
+                    to,
+                    amount,
+                    fee,
+                    to_public_key,
+                    to_l1_address: L1Address(r.array()),
+                }
             }
         }
         OP_WITHDRAW => PubdataOp::Withdraw {
@@ -297,7 +372,11 @@ mod tests {
     use super::*;
     use crate::eddsa::PrivateKey;
 
-    const SHAPE: BatchShape = BatchShape { depth: 24, chunks: 32, fee_slots: 4 };
+    const SHAPE: BatchShape = BatchShape {
+        depth: 24,
+        chunks: 32,
+        fee_slots: 4,
+    };
 
     fn sample_ops() -> Vec<PubdataOp> {
         let key = PrivateKey::from_bytes([4; 32]).public_key();
@@ -309,7 +388,12 @@ mod tests {
                 public_key: key.0,
                 l1_address: L1Address([1; 20]),
             },
-            PubdataOp::Transfer { from: AccountIndex(1), to: AccountIndex(0xff_ffff), amount: 5 * 10u128.pow(18), fee: 2047 },
+            PubdataOp::Transfer {
+                from: AccountIndex(1),
+                to: AccountIndex(0xff_ffff),
+                amount: 5 * 10u128.pow(18),
+                fee: 2047,
+            },
             PubdataOp::TransferToNew {
                 from: AccountIndex(1),
                 to: AccountIndex(3),
@@ -318,19 +402,45 @@ mod tests {
                 to_public_key: key,
                 to_l1_address: L1Address::ZERO,
             },
-            PubdataOp::Withdraw { from: AccountIndex(3), token: TokenId(9), amount: 12345678901234567890, fee: 1, to_l1_address: L1Address([2; 20]) },
-            PubdataOp::ForcedExit { index: AccountIndex(2), token: TokenId(0), amount: 0, l1_address: L1Address([3; 20]) },
+            PubdataOp::Withdraw {
+                from: AccountIndex(3),
+                token: TokenId(9),
+                amount: 12345678901234567890,
+                fee: 1,
+                to_l1_address: L1Address([2; 20]),
+            },
+            PubdataOp::ForcedExit {
+                index: AccountIndex(2),
+                token: TokenId(0),
+                amount: 0,
+                l1_address: L1Address([3; 20]),
+            },
         ]
     }
 
     #[test]
     fn sizes_for_depth_24() {
         assert_eq!(SHAPE.chunk_bytes(), 12);
-        let sizes: Vec<_> = [OP_NOOP, OP_TRANSFER, OP_TRANSFER_TO_NEW, OP_WITHDRAW, OP_DEPOSIT, OP_FORCED_EXIT]
-            .iter()
-            .map(|c| (SHAPE.record_bytes(*c).unwrap(), SHAPE.op_chunks(*c).unwrap()))
-            .collect();
-        assert_eq!(sizes, vec![(1, 1), (12, 1), (64, 6), (46, 4), (76, 7), (44, 4)]);
+        let sizes: Vec<_> = [
+            OP_NOOP,
+            OP_TRANSFER,
+            OP_TRANSFER_TO_NEW,
+            OP_WITHDRAW,
+            OP_DEPOSIT,
+            OP_FORCED_EXIT,
+        ]
+        .iter()
+        .map(|c| {
+            (
+                SHAPE.record_bytes(*c).unwrap(),
+                SHAPE.op_chunks(*c).unwrap(),
+            )
+        })
+        .collect();
+        assert_eq!(
+            sizes,
+            vec![(1, 1), (12, 1), (64, 6), (46, 4), (76, 7), (44, 4)]
+        );
     }
 
     #[test]
@@ -347,27 +457,53 @@ mod tests {
     #[test]
     fn malformed_pubdata_is_refused() {
         let bytes = encode_batch(&SHAPE, &sample_ops(), &[]).unwrap();
-        assert!(matches!(decode_batch(&SHAPE, &bytes[1..]), Err(PubdataError::Length { .. })));
+        assert!(matches!(
+            decode_batch(&SHAPE, &bytes[1..]),
+            Err(PubdataError::Length { .. })
+        ));
         let mut unknown = bytes.clone();
         unknown[0] = 9;
-        assert_eq!(decode_batch(&SHAPE, &unknown), Err(PubdataError::UnknownOp { code: 9, offset: 0 }));
+        assert_eq!(
+            decode_batch(&SHAPE, &unknown),
+            Err(PubdataError::UnknownOp { code: 9, offset: 0 })
+        );
         let mut padding = bytes.clone();
         padding[7 * 12 - 1] = 1; // last byte of the deposit's seventh chunk
-        assert_eq!(decode_batch(&SHAPE, &padding), Err(PubdataError::NonZeroPadding { offset: 0 }));
+        assert_eq!(
+            decode_batch(&SHAPE, &padding),
+            Err(PubdataError::NonZeroPadding { offset: 0 })
+        );
         let mut zero_index = bytes.clone();
         zero_index[1..4].copy_from_slice(&[0, 0, 0]);
-        assert!(matches!(decode_batch(&SHAPE, &zero_index), Err(PubdataError::BadIndex { index: 0, .. })));
+        assert!(matches!(
+            decode_batch(&SHAPE, &zero_index),
+            Err(PubdataError::BadIndex { index: 0, .. })
+        ));
         // A deposit starting in the last chunk cannot fit.
         let mut truncated = vec![0u8; SHAPE.pubdata_bytes()];
         truncated[31 * 12] = OP_DEPOSIT;
-        assert!(matches!(decode_batch(&SHAPE, &truncated), Err(PubdataError::Truncated { .. })));
+        assert!(matches!(
+            decode_batch(&SHAPE, &truncated),
+            Err(PubdataError::Truncated { .. })
+        ));
         let too_many = vec![PubdataOp::Noop; 33];
-        assert_eq!(encode_batch(&SHAPE, &too_many, &[]), Err(PubdataError::OverCapacity));
+        assert_eq!(
+            encode_batch(&SHAPE, &too_many, &[]),
+            Err(PubdataError::OverCapacity)
+        );
     }
 
     #[test]
     fn unpackable_amount_cannot_be_encoded() {
-        let op = PubdataOp::Transfer { from: AccountIndex(1), to: AccountIndex(2), amount: 524_289, fee: 0 };
-        assert!(matches!(encode_batch(&SHAPE, &[op], &[]), Err(PubdataError::NotPackable(_))));
+        let op = PubdataOp::Transfer {
+            from: AccountIndex(1),
+            to: AccountIndex(2),
+            amount: 524_289,
+            fee: 0,
+        };
+        assert!(matches!(
+            encode_batch(&SHAPE, &[op], &[]),
+            Err(PubdataError::NotPackable(_))
+        ));
     }
 }

@@ -215,7 +215,10 @@ impl Tx {
 
     /// Signs for `domain` with the sending account's key.
     pub fn sign(self, key: &PrivateKey, domain: &Domain) -> SignedTx {
-        SignedTx { tx: self, signature: key.sign(self.message(domain)) }
+        SignedTx {
+            tx: self,
+            signature: key.sign(self.message(domain)),
+        }
     }
 }
 
@@ -254,7 +257,11 @@ impl SignedTx {
             other => return Err(TxDecodeError::UnknownType(other)),
         };
         if bytes.len() != expected {
-            return Err(TxDecodeError::Length { tx_type, expected, got: bytes.len() });
+            return Err(TxDecodeError::Length {
+                tx_type,
+                expected,
+                got: bytes.len(),
+            });
         }
         let mut r = crate::codec::Reader::new(&bytes[1..]);
         let from = AccountIndex(r.u32());
@@ -264,9 +271,24 @@ impl SignedTx {
         let fee = r.u128();
         let tx = if tx_type == TX_TYPE_TRANSFER {
             let to = PublicKey::unpack(&r.array()).map_err(|_| TxDecodeError::RecipientKey)?;
-            Tx::Transfer(Transfer { from, token, amount, fee, nonce, to, to_l1_address: L1Address(r.array()) })
+            Tx::Transfer(Transfer {
+                from,
+                token,
+                amount,
+                fee,
+                nonce,
+                to,
+                to_l1_address: L1Address(r.array()),
+            })
         } else {
-            Tx::Withdraw(Withdraw { from, token, amount, fee, nonce, to_l1_address: L1Address(r.array()) })
+            Tx::Withdraw(Withdraw {
+                from,
+                token,
+                amount,
+                fee,
+                nonce,
+                to_l1_address: L1Address(r.array()),
+            })
         };
         let signature = Signature::unpack(&r.array()).map_err(TxDecodeError::Signature)?;
         Ok(SignedTx { tx, signature })
@@ -283,7 +305,10 @@ mod tests {
     use super::*;
 
     fn domain() -> Domain {
-        Domain { chain_id: 31337, rollup: L1Address([0xaa; 20]) }
+        Domain {
+            chain_id: 31337,
+            rollup: L1Address([0xaa; 20]),
+        }
     }
 
     fn transfer() -> Tx {
@@ -315,10 +340,16 @@ mod tests {
             let signed = tx.sign(&key, &domain());
             let bytes = signed.encode();
             assert_eq!(SignedTx::decode(&bytes).unwrap(), signed);
-            assert!(matches!(SignedTx::decode(&bytes[..bytes.len() - 1]), Err(TxDecodeError::Length { .. })));
+            assert!(matches!(
+                SignedTx::decode(&bytes[..bytes.len() - 1]),
+                Err(TxDecodeError::Length { .. })
+            ));
             let mut longer = bytes.clone();
             longer.push(0);
-            assert!(matches!(SignedTx::decode(&longer), Err(TxDecodeError::Length { .. })));
+            assert!(matches!(
+                SignedTx::decode(&longer),
+                Err(TxDecodeError::Length { .. })
+            ));
         }
         assert_eq!(SignedTx::decode(&[]), Err(TxDecodeError::Empty));
         assert_eq!(SignedTx::decode(&[7]), Err(TxDecodeError::UnknownType(7)));
@@ -329,21 +360,53 @@ mod tests {
         let key = PrivateKey::from_bytes([1; 32]);
         let signed = transfer().sign(&key, &domain());
         assert!(signed.verify(&key.public_key(), &domain()).is_ok());
-        let other_chain = Domain { chain_id: 1, ..domain() };
+        let other_chain = Domain {
+            chain_id: 1,
+            ..domain()
+        };
         assert!(signed.verify(&key.public_key(), &other_chain).is_err());
-        let other_rollup = Domain { rollup: L1Address([0xab; 20]), ..domain() };
+        let other_rollup = Domain {
+            rollup: L1Address([0xab; 20]),
+            ..domain()
+        };
         assert!(signed.verify(&key.public_key(), &other_rollup).is_err());
-        let Tx::Transfer(t) = signed.tx else { unreachable!() };
+        let Tx::Transfer(t) = signed.tx else {
+            unreachable!()
+        };
         for changed in [
-            Transfer { amount: t.amount + 1, ..t },
-            Transfer { fee: t.fee + 1, ..t },
-            Transfer { nonce: t.nonce + 1, ..t },
-            Transfer { from: AccountIndex(6), ..t },
-            Transfer { token: TokenId(2), ..t },
-            Transfer { to_l1_address: L1Address([0x12; 20]), ..t },
-            Transfer { to: PrivateKey::from_bytes([3; 32]).public_key(), ..t },
+            Transfer {
+                amount: t.amount + 1,
+                ..t
+            },
+            Transfer {
+                fee: t.fee + 1,
+                ..t
+            },
+            Transfer {
+                nonce: t.nonce + 1,
+                ..t
+            },
+            Transfer {
+                from: AccountIndex(6),
+                ..t
+            },
+            Transfer {
+                token: TokenId(2),
+                ..t
+            },
+            Transfer {
+                to_l1_address: L1Address([0x12; 20]),
+                ..t
+            },
+            Transfer {
+                to: PrivateKey::from_bytes([3; 32]).public_key(),
+                ..t
+            },
         ] {
-            let forged = SignedTx { tx: Tx::Transfer(changed), signature: signed.signature };
+            let forged = SignedTx {
+                tx: Tx::Transfer(changed),
+                signature: signed.signature,
+            };
             assert!(forged.verify(&key.public_key(), &domain()).is_err());
         }
     }

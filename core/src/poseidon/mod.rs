@@ -23,8 +23,9 @@ pub const MAX_INPUTS: usize = 16;
 /// Full rounds, for every width.
 pub const FULL_ROUNDS: usize = 8;
 /// Partial rounds for widths `t = 2 ..= 17`, indexed by `t - 2` (circomlib's table).
-pub const PARTIAL_ROUNDS: [usize; MAX_INPUTS] =
-    [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+pub const PARTIAL_ROUNDS: [usize; MAX_INPUTS] = [
+    56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68,
+];
 
 /// circomlib's round constants and MDS matrices for t = 2..=17: for each t, `C` (t·rounds values)
 /// then `M` (t×t, row-major), each a 32-byte big-endian field element.
@@ -68,16 +69,27 @@ fn all_params() -> &'static [PoseidonParams] {
     PARAMS.get_or_init(|| {
         let mut elements = CONSTANTS_TABLE
             .chunks_exact(32)
-            .map(|c| Fr::from_be_bytes_mod_order(c));
+            .map(Fr::from_be_bytes_mod_order);
         let mut out = Vec::with_capacity(MAX_INPUTS);
         for (width, &partial_rounds) in (2..).zip(PARTIAL_ROUNDS.iter()) {
-            let round_constants: Vec<Fr> =
-                elements.by_ref().take(width * (FULL_ROUNDS + partial_rounds)).collect();
-            let mds: Vec<Vec<Fr>> =
-                (0..width).map(|_| elements.by_ref().take(width).collect()).collect();
-            out.push(PoseidonParams { width, partial_rounds, round_constants, mds });
+            let round_constants: Vec<Fr> = elements
+                .by_ref()
+                .take(width * (FULL_ROUNDS + partial_rounds))
+                .collect();
+            let mds: Vec<Vec<Fr>> = (0..width)
+                .map(|_| elements.by_ref().take(width).collect())
+                .collect();
+            out.push(PoseidonParams {
+                width,
+                partial_rounds,
+                round_constants,
+                mds,
+            });
         }
-        assert!(elements.next().is_none(), "poseidon constant table has trailing data");
+        assert!(
+            elements.next().is_none(),
+            "poseidon constant table has trailing data"
+        );
         out
     })
 }
@@ -139,7 +151,10 @@ mod tests {
         // SHA-256 of circomlibjs 0.1.7 `poseidon_constants.json` (C and M for t = 2..=17) laid
         // out as described on `CONSTANTS_TABLE`; a different table is a different hash function.
         let digest = hex::encode(Sha256::digest(CONSTANTS_TABLE));
-        assert_eq!(digest, "5243c148ce09f35ab26d165cebb81c7effd00e89f3c0ae46df35177bebee4135");
+        assert_eq!(
+            digest,
+            "5243c148ce09f35ab26d165cebb81c7effd00e89f3c0ae46df35177bebee4135"
+        );
         let expected_len: usize = PARTIAL_ROUNDS
             .iter()
             .enumerate()
@@ -151,7 +166,10 @@ mod tests {
     #[test]
     fn rejects_out_of_range_input_counts() {
         assert_eq!(poseidon(&[]), Err(PoseidonError::InputCount(0)));
-        assert_eq!(poseidon(&[Fr::ZERO; 17]), Err(PoseidonError::InputCount(17)));
+        assert_eq!(
+            poseidon(&[Fr::ZERO; 17]),
+            Err(PoseidonError::InputCount(17))
+        );
     }
 
     #[test]

@@ -145,7 +145,9 @@ pub enum BatchError {
 impl From<TreeError> for OpError {
     fn from(e: TreeError) -> Self {
         match e {
-            TreeError::IndexOutOfRange { index, .. } => OpError::InvalidAccountIndex(AccountIndex(index)),
+            TreeError::IndexOutOfRange { index, .. } => {
+                OpError::InvalidAccountIndex(AccountIndex(index))
+            }
             TreeError::ReservedIndex => OpError::InvalidAccountIndex(AccountIndex(0)),
             other => OpError::Storage(other.to_string()),
         }

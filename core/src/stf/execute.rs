@@ -34,7 +34,10 @@ impl FeeLedger {
         recipients: &[AccountIndex],
     ) -> Result<Self, BatchError> {
         if recipients.len() > shape.fee_slots {
-            return Err(BatchError::TooManyFeeRecipients { given: recipients.len(), slots: shape.fee_slots });
+            return Err(BatchError::TooManyFeeRecipients {
+                given: recipients.len(),
+                slots: shape.fee_slots,
+            });
         }
         let mut slots: Vec<FeeSlot> = Vec::with_capacity(recipients.len());
         for &index in recipients {
@@ -45,10 +48,18 @@ impl FeeLedger {
                 }
                 Err(e) => return Err(e.into()),
             };
-            if slots.iter().any(|s| s.token == account.token || s.index == index) {
+            if slots
+                .iter()
+                .any(|s| s.token == account.token || s.index == index)
+            {
                 return Err(BatchError::DuplicateFeeToken(account.token));
             }
-            slots.push(FeeSlot { index, token: account.token, balance: account.balance, accrued: 0 });
+            slots.push(FeeSlot {
+                index,
+                token: account.token,
+                balance: account.balance,
+                accrued: 0,
+            });
         }
         Ok(FeeLedger { slots })
     }
@@ -80,19 +91,37 @@ fn existing<S: TreeStore>(tree: &AccountTree<S>, index: AccountIndex) -> Result<
 
 /// Debits `amount + fee` and bumps the nonce.
 fn debit(sender: &Account, amount: Balance, fee: Balance) -> Result<Account, OpError> {
-    let required = amount.checked_add(fee).filter(|r| *r <= sender.balance).ok_or(
-        OpError::InsufficientBalance { balance: sender.balance, required: amount.saturating_add(fee) },
-    )?;
+    let required = amount
+        .checked_add(fee)
+        .filter(|r| *r <= sender.balance)
+        .ok_or(OpError::InsufficientBalance {
+            balance: sender.balance,
+            required: amount.saturating_add(fee),
+        })?;
     let nonce = sender.nonce.checked_add(1).ok_or(OpError::NonceExhausted)?;
-    Ok(Account { balance: sender.balance - required, nonce, ..*sender })
+    Ok(Account {
+        balance: sender.balance - required,
+        nonce,
+        ..*sender
+    })
 }
 
 fn credit(index: AccountIndex, account: &Account, amount: Balance) -> Result<Account, OpError> {
-    let balance = account.balance.checked_add(amount).ok_or(OpError::BalanceOverflow(index))?;
-    Ok(Account { balance, ..*account })
+    let balance = account
+        .balance
+        .checked_add(amount)
+        .ok_or(OpError::BalanceOverflow(index))?;
+    Ok(Account {
+        balance,
+        ..*account
+    })
 }
 
-fn fee_slot(fees: &FeeLedger, token: TokenId, fee: Balance) -> Result<Option<(usize, Balance)>, OpError> {
+fn fee_slot(
+    fees: &FeeLedger,
+    token: TokenId,
+    fee: Balance,
+) -> Result<Option<(usize, Balance)>, OpError> {
     if fee == 0 {
         return Ok(None);
     }
@@ -101,26 +130,47 @@ fn fee_slot(fees: &FeeLedger, token: TokenId, fee: Balance) -> Result<Option<(us
 }
 
 /// Checks every state-dependent rule of `op` and returns the writes it makes, changing nothing.
-pub(crate) fn plan<S: TreeStore>(tree: &AccountTree<S>, fees: &FeeLedger, op: &PubdataOp) -> Result<Plan, OpError> {
+pub(crate) fn plan<S: TreeStore>(
+    tree: &AccountTree<S>,
+    fees: &FeeLedger,
+    op: &PubdataOp,
+) -> Result<Plan, OpError> {
     let mut writes = Vec::with_capacity(2);
     let mut fee = None;
     match *op {
         PubdataOp::Noop => {}
-        PubdataOp::Deposit { to, token, amount, public_key, l1_address } => {
+        PubdataOp::Deposit {
+            to,
+            token,
+            amount,
+            public_key,
+            l1_address,
+        } => {
             check_index(tree, to)?;
             let before = tree.account(to)?;
             let after = match before {
                 None => Account::new(token, amount, PublicKey(public_key), l1_address),
-                Some(a) if a.public_key.0 == public_key && a.token == token => credit(to, &a, amount)?,
+                Some(a) if a.public_key.0 == public_key && a.token == token => {
+                    credit(to, &a, amount)?
+                }
                 Some(_) => return Err(OpError::RecipientMismatch(to)),
             };
             writes.push((to, before, Some(after)));
         }
-        PubdataOp::Transfer { from, to, amount, fee: op_fee } => {
+        PubdataOp::Transfer {
+            from,
+            to,
+            amount,
+            fee: op_fee,
+        } => {
             let sender = existing(tree, from)?;
             let sender_after = debit(&sender, amount, op_fee)?;
             check_index(tree, to)?;
-            let receiver = if to == from { Some(sender_after) } else { tree.account(to)? };
+            let receiver = if to == from {
+                Some(sender_after)
+            } else {
+                tree.account(to)?
+            };
             let receiver = match receiver {
                 Some(r) if r.token == sender.token => r,
                 Some(_) => return Err(OpError::RecipientMismatch(to)),
@@ -130,7 +180,14 @@ pub(crate) fn plan<S: TreeStore>(tree: &AccountTree<S>, fees: &FeeLedger, op: &P
             writes.push((from, Some(sender), Some(sender_after)));
             writes.push((to, Some(receiver), Some(credit(to, &receiver, amount)?)));
         }
-        PubdataOp::TransferToNew { from, to, amount, fee: op_fee, to_public_key, to_l1_address } => {
+        PubdataOp::TransferToNew {
+            from,
+            to,
+            amount,
+            fee: op_fee,
+            to_public_key,
+            to_l1_address,
+        } => {
             let sender = existing(tree, from)?;
             let sender_after = debit(&sender, amount, op_fee)?;
             check_index(tree, to)?;
@@ -139,12 +196,30 @@ pub(crate) fn plan<S: TreeStore>(tree: &AccountTree<S>, fees: &FeeLedger, op: &P
             }
             fee = fee_slot(fees, sender.token, op_fee)?;
             writes.push((from, Some(sender), Some(sender_after)));
-            writes.push((to, None, Some(Account::new(sender.token, amount, to_public_key, to_l1_address))));
+            writes.push((
+                to,
+                None,
+                Some(Account::new(
+                    sender.token,
+                    amount,
+                    to_public_key,
+                    to_l1_address,
+                )),
+            ));
         }
-        PubdataOp::Withdraw { from, token, amount, fee: op_fee, to_l1_address } => {
+        PubdataOp::Withdraw {
+            from,
+            token,
+            amount,
+            fee: op_fee,
+            to_l1_address,
+        } => {
             let sender = existing(tree, from)?;
             if sender.token != token {
-                return Err(OpError::TokenMismatch { account: sender.token, tx: token });
+                return Err(OpError::TokenMismatch {
+                    account: sender.token,
+                    tx: token,
+                });
             }
             if to_l1_address.is_zero() {
                 return Err(OpError::MissingL1Address);
@@ -153,14 +228,25 @@ pub(crate) fn plan<S: TreeStore>(tree: &AccountTree<S>, fees: &FeeLedger, op: &P
             fee = fee_slot(fees, token, op_fee)?;
             writes.push((from, Some(sender), Some(sender_after)));
         }
-        PubdataOp::ForcedExit { index, token, amount, l1_address } => {
+        PubdataOp::ForcedExit {
+            index,
+            token,
+            amount,
+            l1_address,
+        } => {
             check_index(tree, index)?;
             let before = tree.account(index)?;
             let expected = forced_exit_amount(before.as_ref(), token, l1_address);
             if amount != expected {
-                return Err(OpError::ForcedExitAmount { expected, got: amount });
+                return Err(OpError::ForcedExitAmount {
+                    expected,
+                    got: amount,
+                });
             }
-            let after = before.map(|a| Account { balance: a.balance - amount, ..a });
+            let after = before.map(|a| Account {
+                balance: a.balance - amount,
+                ..a
+            });
             writes.push((index, before, after));
         }
     }
@@ -170,9 +256,15 @@ pub(crate) fn plan<S: TreeStore>(tree: &AccountTree<S>, fees: &FeeLedger, op: &P
 
 /// What a forced exit pays: the whole balance if the requester is the account's (non-zero) L1
 /// address and the token matches, otherwise nothing (the request is consumed either way).
-pub(crate) fn forced_exit_amount(account: Option<&Account>, token: TokenId, requester: crate::account::L1Address) -> Balance {
+pub(crate) fn forced_exit_amount(
+    account: Option<&Account>,
+    token: TokenId,
+    requester: crate::account::L1Address,
+) -> Balance {
     match account {
-        Some(a) if a.token == token && a.l1_address == requester && !requester.is_zero() => a.balance,
+        Some(a) if a.token == token && a.l1_address == requester && !requester.is_zero() => {
+            a.balance
+        }
         _ => 0,
     }
 }
@@ -230,8 +322,19 @@ pub(crate) fn write_leaf<S: TreeStore>(
 ) -> Result<LeafUpdate, OpError> {
     let path = tree.merkle_path(index)?;
     let root_before = tree.root()?;
-    let root_after = if before == after { root_before } else { tree.set_account(index, after)? };
-    Ok(LeafUpdate { index, before, after, path, root_before, root_after })
+    let root_after = if before == after {
+        root_before
+    } else {
+        tree.set_account(index, after)?
+    };
+    Ok(LeafUpdate {
+        index,
+        before,
+        after,
+        path,
+        root_before,
+        root_after,
+    })
 }
 
 /// Credits every fee slot with what it accrued, in slot order.
@@ -244,7 +347,11 @@ pub(crate) fn settle_fees<S: TreeStore>(
         let before = existing(tree, slot.index)?;
         let after = credit(slot.index, &before, slot.accrued)?;
         let update = write_leaf(tree, slot.index, Some(before), Some(after))?;
-        out.push(super::witness::FeeWitness { token: slot.token, total: slot.accrued, update });
+        out.push(super::witness::FeeWitness {
+            token: slot.token,
+            total: slot.accrued,
+            update,
+        });
     }
     Ok(out)
 }

@@ -18,7 +18,7 @@ pub use error::{BatchError, OpError};
 pub use replay::{replay_batch, ReplayedBatch};
 pub use witness::{BatchWitness, FeeWitness, LeafUpdate, OpWitness, SignedWitness};
 
-use crate::account::{AccountIndex, Account};
+use crate::account::{Account, AccountIndex};
 use crate::amount::{AMOUNT_FORMAT, FEE_FORMAT};
 use crate::commitment::batch_commitment;
 use crate::eddsa::SignatureError;
@@ -113,7 +113,10 @@ fn apply_batch_inner<S: TreeStore>(
 ) -> Result<AppliedBatch, BatchError> {
     let shape = &config.shape;
     if tree.depth() != shape.depth {
-        return Err(BatchError::DepthMismatch { tree: tree.depth(), shape: shape.depth });
+        return Err(BatchError::DepthMismatch {
+            tree: tree.depth(),
+            shape: shape.depth,
+        });
     }
     let old_root = tree.root()?;
     let mut fees = FeeLedger::open(tree, shape, &input.fee_recipients)?;
@@ -121,18 +124,24 @@ fn apply_batch_inner<S: TreeStore>(
     let mut used_chunks = 0;
     let (mut included, mut rejected, mut ops) = (Vec::new(), Vec::new(), Vec::new());
     for (position, op) in input.ops.iter().enumerate() {
-        let outcome = validate(tree, config, op, signatures[position].clone()).and_then(|(pubdata_op, signed)| {
-            let needed = shape.op_chunks(pubdata_op.code()).expect("known op code");
-            let left = shape.chunks - used_chunks;
-            if needed > left {
-                return Err(OpError::ExceedsBatchCapacity { needed, left });
-            }
-            let plan = execute::plan(tree, &fees, &pubdata_op)?;
-            let updates = execute::apply(tree, &mut fees, plan)?;
-            let witness = OpWitness { op: pubdata_op, chunk_offset: used_chunks, signed, updates };
-            used_chunks += needed;
-            Ok(witness)
-        });
+        let outcome =
+            validate(tree, config, op, signatures[position]).and_then(|(pubdata_op, signed)| {
+                let needed = shape.op_chunks(pubdata_op.code()).expect("known op code");
+                let left = shape.chunks - used_chunks;
+                if needed > left {
+                    return Err(OpError::ExceedsBatchCapacity { needed, left });
+                }
+                let plan = execute::plan(tree, &fees, &pubdata_op)?;
+                let updates = execute::apply(tree, &mut fees, plan)?;
+                let witness = OpWitness {
+                    op: pubdata_op,
+                    chunk_offset: used_chunks,
+                    signed,
+                    updates,
+                };
+                used_chunks += needed;
+                Ok(witness)
+            });
         match outcome {
             Ok(witness) => {
                 included.push(position);
@@ -144,7 +153,10 @@ fn apply_batch_inner<S: TreeStore>(
     }
     let fee_witnesses = execute::settle_fees(tree, &fees).map_err(|e| match e {
         OpError::Storage(msg) => storage_error(msg),
-        other => BatchError::Replay { position: ops.len(), error: other },
+        other => BatchError::Replay {
+            position: ops.len(),
+            error: other,
+        },
     })?;
     let new_root = tree.root()?;
     let pubdata_ops: Vec<PubdataOp> = ops.iter().map(|o| o.op).collect();
@@ -167,7 +179,9 @@ fn apply_batch_inner<S: TreeStore>(
 }
 
 fn storage_error(msg: String) -> BatchError {
-    BatchError::Tree(crate::tree::TreeError::Store(crate::tree::StoreError::Backend(msg)))
+    BatchError::Tree(crate::tree::TreeError::Store(
+        crate::tree::StoreError::Backend(msg),
+    ))
 }
 
 /// Signature results for ops whose sender exists before the batch, checked in parallel; keys
@@ -186,7 +200,9 @@ fn presign_check<S: TreeStore>(
             Some((signed, sender))
         })
         .collect();
-    let check = |job: &Option<(SignedTx, Account)>| job.as_ref().map(|(s, a)| s.verify(&a.public_key, domain));
+    let check = |job: &Option<(SignedTx, Account)>| {
+        job.as_ref().map(|(s, a)| s.verify(&a.public_key, domain))
+    };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
@@ -198,8 +214,21 @@ fn presign_check<S: TreeStore>(
 
 fn signed_tx(op: &Op) -> Option<SignedTx> {
     match op {
-        Op::Transfer { transfer, signature, .. } => Some(SignedTx { tx: Tx::Transfer(*transfer), signature: *signature }),
-        Op::Withdraw { withdraw, signature } => Some(SignedTx { tx: Tx::Withdraw(*withdraw), signature: *signature }),
+        Op::Transfer {
+            transfer,
+            signature,
+            ..
+        } => Some(SignedTx {
+            tx: Tx::Transfer(*transfer),
+            signature: *signature,
+        }),
+        Op::Withdraw {
+            withdraw,
+            signature,
+        } => Some(SignedTx {
+            tx: Tx::Withdraw(*withdraw),
+            signature: *signature,
+        }),
         _ => None,
     }
 }
@@ -222,32 +251,50 @@ fn validate<S: TreeStore>(
     }
     let sender = tree.account(from)?.ok_or(OpError::UnknownAccount(from))?;
     if sender.token != tx.token() {
-        return Err(OpError::TokenMismatch { account: sender.token, tx: tx.token() });
+        return Err(OpError::TokenMismatch {
+            account: sender.token,
+            tx: tx.token(),
+        });
     }
     presigned
         .unwrap_or_else(|| signed.verify(&sender.public_key, &config.domain))
         .map_err(OpError::BadSignature)?;
     if tx.nonce() < sender.nonce {
-        return Err(OpError::NonceTooLow { expected: sender.nonce, got: tx.nonce() });
+        return Err(OpError::NonceTooLow {
+            expected: sender.nonce,
+            got: tx.nonce(),
+        });
     }
     if tx.nonce() > sender.nonce {
-        return Err(OpError::NonceTooHigh { expected: sender.nonce, got: tx.nonce() });
+        return Err(OpError::NonceTooHigh {
+            expected: sender.nonce,
+            got: tx.nonce(),
+        });
     }
     FEE_FORMAT.pack(tx.fee()).map_err(OpError::FeeNotPackable)?;
     let pubdata_op = match (op, tx) {
         (Op::Transfer { to, .. }, Tx::Transfer(t)) => {
-            AMOUNT_FORMAT.pack(t.amount).map_err(OpError::AmountNotPackable)?;
+            AMOUNT_FORMAT
+                .pack(t.amount)
+                .map_err(OpError::AmountNotPackable)?;
             if !t.to.is_valid() {
                 return Err(OpError::InvalidRecipientKey);
             }
             if to.0 == 0 || u64::from(to.0) >= tree.capacity() {
                 return Err(OpError::InvalidAccountIndex(*to));
             }
-            let receiver = if *to == from { Some(sender) } else { tree.account(*to)? };
+            let receiver = if *to == from {
+                Some(sender)
+            } else {
+                tree.account(*to)?
+            };
             match receiver {
-                Some(r) if r.public_key == t.to => {
-                    PubdataOp::Transfer { from, to: *to, amount: t.amount, fee: t.fee }
-                }
+                Some(r) if r.public_key == t.to => PubdataOp::Transfer {
+                    from,
+                    to: *to,
+                    amount: t.amount,
+                    fee: t.fee,
+                },
                 Some(_) => return Err(OpError::RecipientMismatch(*to)),
                 None => PubdataOp::TransferToNew {
                     from,
@@ -302,4 +349,3 @@ fn priority_pubdata<S: TreeStore>(tree: &AccountTree<S>, op: &Op) -> Result<Pubd
         Op::Transfer { .. } | Op::Withdraw { .. } => unreachable!("L2 ops are handled by validate"),
     })
 }
-

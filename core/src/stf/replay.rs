@@ -44,17 +44,29 @@ fn replay_inner<S: TreeStore>(
     pubdata: &[u8],
 ) -> Result<ReplayedBatch, BatchError> {
     if tree.depth() != shape.depth {
-        return Err(BatchError::DepthMismatch { tree: tree.depth(), shape: shape.depth });
+        return Err(BatchError::DepthMismatch {
+            tree: tree.depth(),
+            shape: shape.depth,
+        });
     }
     let decoded = decode_batch(shape, pubdata)?;
     let old_root = tree.root()?;
     let mut fees = FeeLedger::open(tree, shape, &decoded.fee_recipients)?;
     for (position, op) in decoded.ops.iter().enumerate() {
-        let plan = execute::plan(tree, &fees, op).map_err(|error| BatchError::Replay { position, error })?;
-        execute::apply(tree, &mut fees, plan).map_err(|error| BatchError::Replay { position, error })?;
+        let plan = execute::plan(tree, &fees, op)
+            .map_err(|error| BatchError::Replay { position, error })?;
+        execute::apply(tree, &mut fees, plan)
+            .map_err(|error| BatchError::Replay { position, error })?;
     }
-    execute::settle_fees(tree, &fees)
-        .map_err(|error| BatchError::Replay { position: decoded.ops.len(), error })?;
+    execute::settle_fees(tree, &fees).map_err(|error| BatchError::Replay {
+        position: decoded.ops.len(),
+        error,
+    })?;
     let new_root = tree.root()?;
-    Ok(ReplayedBatch { old_root, new_root, commitment: batch_commitment(&old_root, &new_root, number, pubdata), ops: decoded.ops })
+    Ok(ReplayedBatch {
+        old_root,
+        new_root,
+        commitment: batch_commitment(&old_root, &new_root, number, pubdata),
+        ops: decoded.ops,
+    })
 }

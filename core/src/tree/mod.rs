@@ -64,13 +64,16 @@ pub struct MerklePath {
 impl MerklePath {
     /// The root reached from `leaf` along this path.
     pub fn root(&self, leaf: Fr) -> Fr {
-        self.siblings.iter().enumerate().fold(leaf, |node, (level, sibling)| {
-            if (self.index.0 >> level) & 1 == 0 {
-                poseidon2(node, *sibling)
-            } else {
-                poseidon2(*sibling, node)
-            }
-        })
+        self.siblings
+            .iter()
+            .enumerate()
+            .fold(leaf, |node, (level, sibling)| {
+                if (self.index.0 >> level) & 1 == 0 {
+                    poseidon2(node, *sibling)
+                } else {
+                    poseidon2(*sibling, node)
+                }
+            })
     }
 }
 
@@ -132,12 +135,20 @@ impl<S: TreeStore> AccountTree<S> {
         }
         match store.depth()? {
             Some(stored) if stored != depth => {
-                return Err(StoreError::DepthMismatch { stored, requested: depth }.into())
+                return Err(StoreError::DepthMismatch {
+                    stored,
+                    requested: depth,
+                }
+                .into())
             }
             Some(_) => {}
             None => store.set_depth(depth)?,
         }
-        Ok(AccountTree { store, depth, overlay: Overlay::default() })
+        Ok(AccountTree {
+            store,
+            depth,
+            overlay: Overlay::default(),
+        })
     }
 
     /// The tree depth.
@@ -162,7 +173,10 @@ impl<S: TreeStore> AccountTree<S> {
 
     fn check_index(&self, index: AccountIndex) -> Result<(), TreeError> {
         if u64::from(index.0) >= self.capacity() {
-            return Err(TreeError::IndexOutOfRange { index: index.0, depth: self.depth });
+            return Err(TreeError::IndexOutOfRange {
+                index: index.0,
+                depth: self.depth,
+            });
         }
         if index.0 == 0 {
             return Err(TreeError::ReservedIndex);
@@ -174,18 +188,27 @@ impl<S: TreeStore> AccountTree<S> {
         if let Some(v) = self.overlay.nodes.get(&key) {
             return Ok(*v);
         }
-        Ok(self.store.node(key)?.unwrap_or(empty_subtree_values()[key.level as usize]))
+        Ok(self
+            .store
+            .node(key)?
+            .unwrap_or(empty_subtree_values()[key.level as usize]))
     }
 
     /// The current root, including uncommitted changes.
     pub fn root(&self) -> Result<Fr, TreeError> {
-        self.node(NodeKey { level: self.depth, index: 0 })
+        self.node(NodeKey {
+            level: self.depth,
+            index: 0,
+        })
     }
 
     /// The account at `index`, or `None` if the leaf is empty.
     pub fn account(&self, index: AccountIndex) -> Result<Option<Account>, TreeError> {
         if u64::from(index.0) >= self.capacity() {
-            return Err(TreeError::IndexOutOfRange { index: index.0, depth: self.depth });
+            return Err(TreeError::IndexOutOfRange {
+                index: index.0,
+                depth: self.depth,
+            });
         }
         if let Some(a) = self.overlay.accounts.get(&index) {
             return Ok(*a);
@@ -194,9 +217,17 @@ impl<S: TreeStore> AccountTree<S> {
     }
 
     /// Indices of the accounts owned by `key` that hold `token`, in index order.
-    pub fn accounts_by_key(&self, key: &PublicKey, token: TokenId) -> Result<Vec<AccountIndex>, TreeError> {
+    pub fn accounts_by_key(
+        &self,
+        key: &PublicKey,
+        token: TokenId,
+    ) -> Result<Vec<AccountIndex>, TreeError> {
         let packed = key.pack();
-        let mut found: BTreeSet<AccountIndex> = self.store.accounts_by_key(&packed, token)?.into_iter().collect();
+        let mut found: BTreeSet<AccountIndex> = self
+            .store
+            .accounts_by_key(&packed, token)?
+            .into_iter()
+            .collect();
         for e in &self.overlay.key_removed {
             if e.packed_key == packed && e.token == token {
                 found.remove(&e.index);
@@ -221,27 +252,42 @@ impl<S: TreeStore> AccountTree<S> {
     /// The next never-used index, where the sequencer opens new accounts; `None` if the tree is full.
     pub fn next_free_index(&self) -> Result<Option<AccountIndex>, TreeError> {
         let next = u64::from(self.highest_index()?.0) + 1;
-        Ok((next < self.capacity()).then(|| AccountIndex(next as u32)))
+        Ok((next < self.capacity()).then_some(AccountIndex(next as u32)))
     }
 
     /// The Merkle path of leaf `index` in the current tree.
     pub fn merkle_path(&self, index: AccountIndex) -> Result<MerklePath, TreeError> {
         if u64::from(index.0) >= self.capacity() {
-            return Err(TreeError::IndexOutOfRange { index: index.0, depth: self.depth });
+            return Err(TreeError::IndexOutOfRange {
+                index: index.0,
+                depth: self.depth,
+            });
         }
         let siblings = (0..self.depth)
-            .map(|level| self.node(NodeKey { level, index: (u64::from(index.0) >> level) ^ 1 }))
+            .map(|level| {
+                self.node(NodeKey {
+                    level,
+                    index: (u64::from(index.0) >> level) ^ 1,
+                })
+            })
             .collect::<Result<_, _>>()?;
         Ok(MerklePath { index, siblings })
     }
 
     /// Sets one leaf and returns the new root.
-    pub fn set_account(&mut self, index: AccountIndex, account: Option<Account>) -> Result<Fr, TreeError> {
+    pub fn set_account(
+        &mut self,
+        index: AccountIndex,
+        account: Option<Account>,
+    ) -> Result<Fr, TreeError> {
         self.set_accounts(&[(index, account)])
     }
 
     /// Sets many leaves and returns the new root, hashing each touched inner node once.
-    pub fn set_accounts(&mut self, updates: &[(AccountIndex, Option<Account>)]) -> Result<Fr, TreeError> {
+    pub fn set_accounts(
+        &mut self,
+        updates: &[(AccountIndex, Option<Account>)],
+    ) -> Result<Fr, TreeError> {
         for (index, _) in updates {
             self.check_index(*index)?;
         }
@@ -249,32 +295,63 @@ impl<S: TreeStore> AccountTree<S> {
         let leaves = hash_leaves(updates);
         for ((index, account), leaf) in updates.iter().zip(leaves) {
             self.record_account(*index, *account)?;
-            self.overlay.nodes.insert(NodeKey { level: 0, index: u64::from(index.0) }, leaf);
+            self.overlay.nodes.insert(
+                NodeKey {
+                    level: 0,
+                    index: u64::from(index.0),
+                },
+                leaf,
+            );
             touched.insert(u64::from(index.0));
         }
         for level in 0..self.depth {
-            let parents: Vec<u64> = touched.iter().map(|i| i >> 1).collect::<BTreeSet<_>>().into_iter().collect();
+            let parents: Vec<u64> = touched
+                .iter()
+                .map(|i| i >> 1)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
             let children = parents
                 .iter()
                 .map(|p| {
                     Ok((
-                        self.node(NodeKey { level, index: p << 1 })?,
-                        self.node(NodeKey { level, index: (p << 1) | 1 })?,
+                        self.node(NodeKey {
+                            level,
+                            index: p << 1,
+                        })?,
+                        self.node(NodeKey {
+                            level,
+                            index: (p << 1) | 1,
+                        })?,
                     ))
                 })
                 .collect::<Result<Vec<_>, TreeError>>()?;
             let hashes = hash_pairs(&children);
             for (p, h) in parents.iter().zip(hashes) {
-                self.overlay.nodes.insert(NodeKey { level: level + 1, index: *p }, h);
+                self.overlay.nodes.insert(
+                    NodeKey {
+                        level: level + 1,
+                        index: *p,
+                    },
+                    h,
+                );
             }
             touched = parents.into_iter().collect();
         }
         self.root()
     }
 
-    fn record_account(&mut self, index: AccountIndex, account: Option<Account>) -> Result<(), TreeError> {
+    fn record_account(
+        &mut self,
+        index: AccountIndex,
+        account: Option<Account>,
+    ) -> Result<(), TreeError> {
         let before = self.account(index)?;
-        let entry = |a: &Account| KeyIndexEntry { packed_key: a.public_key.pack(), token: a.token, index };
+        let entry = |a: &Account| KeyIndexEntry {
+            packed_key: a.public_key.pack(),
+            token: a.token,
+            index,
+        };
         let old_entry = before.as_ref().map(entry);
         let new_entry = account.as_ref().map(entry);
         if old_entry != new_entry {
@@ -306,7 +383,12 @@ impl<S: TreeStore> AccountTree<S> {
             .map(|(k, v)| (*k, (*v != zeros[k.level as usize]).then_some(*v)))
             .collect();
         nodes.sort_by_key(|(k, _)| *k);
-        let mut accounts: Vec<_> = self.overlay.accounts.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut accounts: Vec<_> = self
+            .overlay
+            .accounts
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect();
         accounts.sort_by_key(|(k, _)| *k);
         ChangeSet {
             nodes,
@@ -358,16 +440,25 @@ fn hash_leaves(updates: &[(AccountIndex, Option<Account>)]) -> Vec<Fr> {
     #[cfg(feature = "parallel")]
     if updates.len() >= 64 {
         use rayon::prelude::*;
-        return updates.par_iter().map(|(_, a)| leaf_value(a.as_ref())).collect();
+        return updates
+            .par_iter()
+            .map(|(_, a)| leaf_value(a.as_ref()))
+            .collect();
     }
-    updates.iter().map(|(_, a)| leaf_value(a.as_ref())).collect()
+    updates
+        .iter()
+        .map(|(_, a)| leaf_value(a.as_ref()))
+        .collect()
 }
 
 fn hash_pairs(children: &[(Fr, Fr)]) -> Vec<Fr> {
     #[cfg(feature = "parallel")]
     if children.len() >= 64 {
         use rayon::prelude::*;
-        return children.par_iter().map(|(l, r)| poseidon2(*l, *r)).collect();
+        return children
+            .par_iter()
+            .map(|(l, r)| poseidon2(*l, *r))
+            .collect();
     }
     children.iter().map(|(l, r)| poseidon2(*l, *r)).collect()
 }

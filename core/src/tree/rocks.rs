@@ -79,13 +79,19 @@ impl RocksStore {
     }
 
     fn cf(&self, name: &str) -> &ColumnFamily {
-        self.db.cf_handle(name).expect("column families checked at open")
+        self.db
+            .cf_handle(name)
+            .expect("column families checked at open")
     }
 
     /// Adds a change set to a caller's write batch without writing it.
     pub fn stage(&self, changes: &ChangeSet, batch: &mut WriteBatch) {
-        let (nodes, accounts, keys, meta) =
-            (self.cf(CF_NODES), self.cf(CF_ACCOUNTS), self.cf(CF_ACCOUNT_KEYS), self.cf(CF_META));
+        let (nodes, accounts, keys, meta) = (
+            self.cf(CF_NODES),
+            self.cf(CF_ACCOUNTS),
+            self.cf(CF_ACCOUNT_KEYS),
+            self.cf(CF_META),
+        );
         for (key, value) in &changes.nodes {
             match value {
                 Some(v) => batch.put_cf(nodes, node_key(*key), fr_to_be_bytes(v)),
@@ -112,25 +118,42 @@ impl RocksStore {
 
 impl TreeStore for RocksStore {
     fn node(&self, key: NodeKey) -> Result<Option<Fr>, StoreError> {
-        match self.db.get_pinned_cf(self.cf(CF_NODES), node_key(key)).map_err(backend)? {
+        match self
+            .db
+            .get_pinned_cf(self.cf(CF_NODES), node_key(key))
+            .map_err(backend)?
+        {
             None => Ok(None),
             Some(bytes) => {
-                let arr: &[u8; 32] = bytes.as_ref().try_into().map_err(|_| StoreError::Corrupt { what: "tree node" })?;
-                Ok(Some(fr_from_be_bytes(arr).map_err(|_| StoreError::Corrupt { what: "tree node" })?))
+                let arr: &[u8; 32] = bytes
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt { what: "tree node" })?;
+                Ok(Some(
+                    fr_from_be_bytes(arr).map_err(|_| StoreError::Corrupt { what: "tree node" })?,
+                ))
             }
         }
     }
 
     fn account(&self, index: AccountIndex) -> Result<Option<Account>, StoreError> {
-        match self.db.get_pinned_cf(self.cf(CF_ACCOUNTS), index.0.to_be_bytes()).map_err(backend)? {
+        match self
+            .db
+            .get_pinned_cf(self.cf(CF_ACCOUNTS), index.0.to_be_bytes())
+            .map_err(backend)?
+        {
             None => Ok(None),
-            Some(bytes) => {
-                Ok(Some(Account::from_bytes(&bytes).map_err(|_| StoreError::Corrupt { what: "account" })?))
-            }
+            Some(bytes) => Ok(Some(
+                Account::from_bytes(&bytes).map_err(|_| StoreError::Corrupt { what: "account" })?,
+            )),
         }
     }
 
-    fn accounts_by_key(&self, packed_key: &[u8; 32], token: TokenId) -> Result<Vec<AccountIndex>, StoreError> {
+    fn accounts_by_key(
+        &self,
+        packed_key: &[u8; 32],
+        token: TokenId,
+    ) -> Result<Vec<AccountIndex>, StoreError> {
         let mut prefix = [0u8; 36];
         prefix[..32].copy_from_slice(packed_key);
         prefix[32..].copy_from_slice(&token.0.to_be_bytes());
@@ -140,24 +163,36 @@ impl TreeStore for RocksStore {
             if !key.starts_with(&prefix) {
                 break;
             }
-            let index: [u8; 4] = key[36..].try_into().map_err(|_| StoreError::Corrupt { what: "account key index" })?;
+            let index: [u8; 4] = key[36..].try_into().map_err(|_| StoreError::Corrupt {
+                what: "account key index",
+            })?;
             out.push(AccountIndex(u32::from_be_bytes(index)));
         }
         Ok(out)
     }
 
     fn highest_index(&self) -> Result<AccountIndex, StoreError> {
-        match self.db.get_pinned_cf(self.cf(CF_META), META_HIGHEST).map_err(backend)? {
+        match self
+            .db
+            .get_pinned_cf(self.cf(CF_META), META_HIGHEST)
+            .map_err(backend)?
+        {
             None => Ok(AccountIndex(0)),
             Some(b) => {
-                let arr: [u8; 4] = b.as_ref().try_into().map_err(|_| StoreError::Corrupt { what: "highest index" })?;
+                let arr: [u8; 4] = b.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                    what: "highest index",
+                })?;
                 Ok(AccountIndex(u32::from_be_bytes(arr)))
             }
         }
     }
 
     fn depth(&self) -> Result<Option<u8>, StoreError> {
-        match self.db.get_pinned_cf(self.cf(CF_META), META_DEPTH).map_err(backend)? {
+        match self
+            .db
+            .get_pinned_cf(self.cf(CF_META), META_DEPTH)
+            .map_err(backend)?
+        {
             None => Ok(None),
             Some(b) if b.len() == 1 => Ok(Some(b[0])),
             Some(_) => Err(StoreError::Corrupt { what: "tree depth" }),
@@ -165,7 +200,9 @@ impl TreeStore for RocksStore {
     }
 
     fn set_depth(&mut self, depth: u8) -> Result<(), StoreError> {
-        self.db.put_cf(self.cf(CF_META), META_DEPTH, [depth]).map_err(backend)
+        self.db
+            .put_cf(self.cf(CF_META), META_DEPTH, [depth])
+            .map_err(backend)
     }
 
     fn commit(&mut self, changes: &ChangeSet) -> Result<(), StoreError> {

@@ -83,7 +83,11 @@ pub trait TreeStore {
     /// A stored account, or `None` if the leaf is empty.
     fn account(&self, index: AccountIndex) -> Result<Option<Account>, StoreError>;
     /// Accounts owned by `packed_key` holding `token`, in index order.
-    fn accounts_by_key(&self, packed_key: &[u8; 32], token: TokenId) -> Result<Vec<AccountIndex>, StoreError>;
+    fn accounts_by_key(
+        &self,
+        packed_key: &[u8; 32],
+        token: TokenId,
+    ) -> Result<Vec<AccountIndex>, StoreError>;
     /// The highest index that ever held an account (0 if none did).
     fn highest_index(&self) -> Result<AccountIndex, StoreError>;
     /// The depth recorded for this store, if any.
@@ -116,12 +120,6 @@ impl MemoryStore {
     }
 }
 
-impl Default for AccountIndex {
-    fn default() -> Self {
-        AccountIndex(0)
-    }
-}
-
 impl TreeStore for MemoryStore {
     fn node(&self, key: NodeKey) -> Result<Option<Fr>, StoreError> {
         Ok(self.nodes.get(&key).copied())
@@ -131,8 +129,16 @@ impl TreeStore for MemoryStore {
         Ok(self.accounts.get(&index).copied())
     }
 
-    fn accounts_by_key(&self, packed_key: &[u8; 32], token: TokenId) -> Result<Vec<AccountIndex>, StoreError> {
-        let from = KeyIndexEntry { packed_key: *packed_key, token, index: AccountIndex(0) };
+    fn accounts_by_key(
+        &self,
+        packed_key: &[u8; 32],
+        token: TokenId,
+    ) -> Result<Vec<AccountIndex>, StoreError> {
+        let from = KeyIndexEntry {
+            packed_key: *packed_key,
+            token,
+            index: AccountIndex(0),
+        };
         Ok(self
             .key_index
             .range(from..)
@@ -170,7 +176,8 @@ impl TreeStore for MemoryStore {
         for e in &changes.key_index_removed {
             self.key_index.remove(e);
         }
-        self.key_index.extend(changes.key_index_added.iter().copied());
+        self.key_index
+            .extend(changes.key_index_added.iter().copied());
         if let Some(h) = changes.highest_index {
             self.highest_index = h;
         }

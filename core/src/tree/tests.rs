@@ -13,7 +13,9 @@ fn account(seed: u8, token: u32, balance: u128) -> Account {
 
 /// Root of a full tree computed level by level from every leaf: the definition, with no sparsity.
 fn reference_root(depth: u8, leaves: &HashMap<u32, Account>) -> Fr {
-    let mut level: Vec<Fr> = (0..1u32 << depth).map(|i| leaf_value(leaves.get(&i))).collect();
+    let mut level: Vec<Fr> = (0..1u32 << depth)
+        .map(|i| leaf_value(leaves.get(&i)))
+        .collect();
     while level.len() > 1 {
         level = level.chunks(2).map(|p| poseidon2(p[0], p[1])).collect();
     }
@@ -48,8 +50,14 @@ fn sparse_updates_match_the_dense_definition() {
 
 #[test]
 fn bulk_update_equals_one_by_one() {
-    let updates: Vec<_> =
-        (1..300u32).map(|i| (AccountIndex(i * 7919 % (1 << 20)), Some(account((i % 250) as u8, i, u128::from(i))))).collect();
+    let updates: Vec<_> = (1..300u32)
+        .map(|i| {
+            (
+                AccountIndex(i * 7919 % (1 << 20)),
+                Some(account((i % 250) as u8, i, u128::from(i))),
+            )
+        })
+        .collect();
     let mut bulk = AccountTree::open(MemoryStore::new(), 20).unwrap();
     bulk.set_accounts(&updates).unwrap();
     let mut single = AccountTree::open(MemoryStore::new(), 20).unwrap();
@@ -62,15 +70,28 @@ fn bulk_update_equals_one_by_one() {
 #[test]
 fn index_rules() {
     let mut tree = AccountTree::open(MemoryStore::new(), 4).unwrap();
-    assert!(matches!(tree.set_account(AccountIndex(0), None), Err(TreeError::ReservedIndex)));
+    assert!(matches!(
+        tree.set_account(AccountIndex(0), None),
+        Err(TreeError::ReservedIndex)
+    ));
     assert!(matches!(
         tree.set_account(AccountIndex(16), None),
-        Err(TreeError::IndexOutOfRange { index: 16, depth: 4 })
+        Err(TreeError::IndexOutOfRange {
+            index: 16,
+            depth: 4
+        })
     ));
-    assert!(matches!(AccountTree::open(MemoryStore::new(), 0), Err(TreeError::DepthOutOfRange(0))));
-    assert!(matches!(AccountTree::open(MemoryStore::new(), 33), Err(TreeError::DepthOutOfRange(33))));
+    assert!(matches!(
+        AccountTree::open(MemoryStore::new(), 0),
+        Err(TreeError::DepthOutOfRange(0))
+    ));
+    assert!(matches!(
+        AccountTree::open(MemoryStore::new(), 33),
+        Err(TreeError::DepthOutOfRange(33))
+    ));
     assert_eq!(tree.next_free_index().unwrap(), Some(AccountIndex(1)));
-    tree.set_account(AccountIndex(15), Some(account(1, 0, 1))).unwrap();
+    tree.set_account(AccountIndex(15), Some(account(1, 0, 1)))
+        .unwrap();
     assert_eq!(tree.next_free_index().unwrap(), None);
 }
 
@@ -78,17 +99,20 @@ fn index_rules() {
 fn commit_discard_and_snapshots() {
     let mut tree = AccountTree::open(MemoryStore::new(), 8).unwrap();
     let empty = tree.root().unwrap();
-    tree.set_account(AccountIndex(1), Some(account(1, 0, 5))).unwrap();
+    tree.set_account(AccountIndex(1), Some(account(1, 0, 5)))
+        .unwrap();
     let one = tree.root().unwrap();
     tree.discard();
     assert_eq!(tree.root().unwrap(), empty);
     assert_eq!(tree.account(AccountIndex(1)).unwrap(), None);
 
-    tree.set_account(AccountIndex(1), Some(account(1, 0, 5))).unwrap();
+    tree.set_account(AccountIndex(1), Some(account(1, 0, 5)))
+        .unwrap();
     tree.commit().unwrap();
     assert_eq!(tree.root().unwrap(), one);
     let snap = tree.snapshot();
-    tree.set_account(AccountIndex(2), Some(account(2, 0, 5))).unwrap();
+    tree.set_account(AccountIndex(2), Some(account(2, 0, 5)))
+        .unwrap();
     assert_ne!(tree.root().unwrap(), one);
     tree.restore(snap);
     assert_eq!(tree.root().unwrap(), one);
@@ -105,14 +129,27 @@ fn key_index_follows_accounts() {
     let a = account(1, 3, 5);
     tree.set_account(AccountIndex(4), Some(a)).unwrap();
     tree.set_account(AccountIndex(2), Some(a)).unwrap();
-    tree.set_account(AccountIndex(5), Some(account(1, 4, 5))).unwrap();
-    assert_eq!(tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(), vec![AccountIndex(2), AccountIndex(4)]);
+    tree.set_account(AccountIndex(5), Some(account(1, 4, 5)))
+        .unwrap();
+    assert_eq!(
+        tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(),
+        vec![AccountIndex(2), AccountIndex(4)]
+    );
     tree.commit().unwrap();
-    assert_eq!(tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(), vec![AccountIndex(2), AccountIndex(4)]);
+    assert_eq!(
+        tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(),
+        vec![AccountIndex(2), AccountIndex(4)]
+    );
     tree.set_account(AccountIndex(2), None).unwrap();
-    assert_eq!(tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(), vec![AccountIndex(4)]);
+    assert_eq!(
+        tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(),
+        vec![AccountIndex(4)]
+    );
     tree.commit().unwrap();
-    assert_eq!(tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(), vec![AccountIndex(4)]);
+    assert_eq!(
+        tree.accounts_by_key(&a.public_key, TokenId(3)).unwrap(),
+        vec![AccountIndex(4)]
+    );
     assert_eq!(tree.highest_index().unwrap(), AccountIndex(5));
 }
 
@@ -120,7 +157,14 @@ fn key_index_follows_accounts() {
 #[test]
 fn rocksdb_store_matches_memory_and_persists() {
     let dir = tempfile::tempdir().unwrap();
-    let updates: Vec<_> = (1..200u32).map(|i| (AccountIndex(i * 31), Some(account(i as u8, i % 3, u128::from(i))))).collect();
+    let updates: Vec<_> = (1..200u32)
+        .map(|i| {
+            (
+                AccountIndex(i * 31),
+                Some(account(i as u8, i % 3, u128::from(i))),
+            )
+        })
+        .collect();
     let mut memory = AccountTree::open(MemoryStore::new(), 16).unwrap();
     memory.set_accounts(&updates).unwrap();
     let root = {
@@ -130,7 +174,9 @@ fn rocksdb_store_matches_memory_and_persists() {
         rocks.set_accounts(&updates[100..]).unwrap();
         rocks.commit().unwrap();
         // Uncommitted changes are not persisted.
-        rocks.set_account(AccountIndex(1), Some(account(9, 9, 9))).unwrap();
+        rocks
+            .set_account(AccountIndex(1), Some(account(9, 9, 9)))
+            .unwrap();
         memory.root().unwrap()
     };
     let reopened = AccountTree::open(RocksStore::open(dir.path()).unwrap(), 16).unwrap();
@@ -139,8 +185,17 @@ fn rocksdb_store_matches_memory_and_persists() {
     assert_eq!(reopened.account(AccountIndex(1)).unwrap(), None);
     assert_eq!(reopened.highest_index().unwrap(), AccountIndex(199 * 31));
     let a = updates[4].1.unwrap();
-    assert_eq!(reopened.accounts_by_key(&a.public_key, a.token).unwrap(), vec![AccountIndex(5 * 31)]);
+    assert_eq!(
+        reopened.accounts_by_key(&a.public_key, a.token).unwrap(),
+        vec![AccountIndex(5 * 31)]
+    );
     drop(reopened);
     let err = AccountTree::open(RocksStore::open(dir.path()).unwrap(), 20).unwrap_err();
-    assert!(matches!(err, TreeError::Store(StoreError::DepthMismatch { stored: 16, requested: 20 })));
+    assert!(matches!(
+        err,
+        TreeError::Store(StoreError::DepthMismatch {
+            stored: 16,
+            requested: 20
+        })
+    ));
 }

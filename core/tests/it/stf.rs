@@ -6,7 +6,9 @@ use zksettle_core::account::{leaf_value, AccountIndex, L1Address, TokenId};
 use zksettle_core::eddsa::SignatureError;
 use zksettle_core::op::PubdataOp;
 use zksettle_core::pubdata::encode_batch;
-use zksettle_core::stf::{apply_batch, replay_batch, AppliedBatch, BatchError, BatchInput, OpError};
+use zksettle_core::stf::{
+    apply_batch, replay_batch, AppliedBatch, BatchError, BatchInput, OpError,
+};
 use zksettle_core::tree::{AccountTree, MemoryStore};
 use zksettle_core::{Op, Transfer};
 
@@ -34,7 +36,11 @@ fn funded() -> World {
 /// Applies one op alone and returns its rejection reason, checking it changed nothing.
 fn reject(w: &mut World, op: Op) -> OpError {
     let root = w.tree.root().unwrap();
-    let input = BatchInput { number: w.next_batch, ops: vec![op], fee_recipients: vec![AccountIndex(4), AccountIndex(5)] };
+    let input = BatchInput {
+        number: w.next_batch,
+        ops: vec![op],
+        fee_recipients: vec![AccountIndex(4), AccountIndex(5)],
+    };
     let applied = apply_batch(&mut w.tree, &w.config, &input).unwrap();
     assert!(applied.included.is_empty(), "op was accepted");
     assert_eq!(applied.new_root(), root, "a rejected op changed the state");
@@ -45,7 +51,11 @@ fn reject(w: &mut World, op: Op) -> OpError {
 fn check_witness_chain(applied: &AppliedBatch) {
     let w = &applied.witness;
     let mut root = w.old_root;
-    let updates = w.ops.iter().flat_map(|o| o.updates.iter()).chain(w.fees.iter().map(|f| &f.update));
+    let updates = w
+        .ops
+        .iter()
+        .flat_map(|o| o.updates.iter())
+        .chain(w.fees.iter().map(|f| &f.update));
     for u in updates {
         assert_eq!(u.root_before, root);
         assert_eq!(u.path.root(leaf_value(u.before.as_ref())), u.root_before);
@@ -62,7 +72,8 @@ fn check_witness_chain(applied: &AppliedBatch) {
 
 fn replay_matches(before: &AccountTree<MemoryStore>, applied: &AppliedBatch) {
     let mut copy = AccountTree::open(before.store().clone(), SHAPE.depth).unwrap();
-    let replayed = replay_batch(&mut copy, &SHAPE, applied.witness.number, applied.pubdata()).unwrap();
+    let replayed =
+        replay_batch(&mut copy, &SHAPE, applied.witness.number, applied.pubdata()).unwrap();
     assert_eq!(replayed.old_root, applied.old_root());
     assert_eq!(replayed.new_root, applied.new_root());
     assert_eq!(replayed.commitment, applied.commitment());
@@ -73,11 +84,11 @@ fn every_op_type_applies_and_replays() {
     let mut w = funded();
     let before = AccountTree::open(w.tree.store().clone(), SHAPE.depth).unwrap();
     let ops = vec![
-        transfer(1, 1, 2, 2, ETH, 1000, 10, 0),       // existing → existing
-        transfer(1, 1, 6, 7, ETH, 500, 10, 1),        // opens account 6 for owner 7
+        transfer(1, 1, 2, 2, ETH, 1000, 10, 0), // existing → existing
+        transfer(1, 1, 6, 7, ETH, 500, 10, 1),  // opens account 6 for owner 7
         withdraw(2, 2, ETH, 123_457, 3, 0, addr(22)), // full-precision amount
-        forced_exit(3, USD, addr(3)),                 // owner's request: pays all
-        forced_exit(2, ETH, addr(99)),                // stranger's request: pays nothing
+        forced_exit(3, USD, addr(3)),           // owner's request: pays all
+        forced_exit(2, ETH, addr(99)),          // stranger's request: pays nothing
         Op::Noop,
     ];
     let applied = w.batch(ops, vec![AccountIndex(4), AccountIndex(5)]);
@@ -89,7 +100,10 @@ fn every_op_type_applies_and_replays() {
     assert_eq!(w.nonce(1), 2);
     assert_eq!(w.balance(2), 1_000_000 + 1000 - 123_460);
     assert_eq!(w.balance(6), 500);
-    assert_eq!(w.tree.account(AccountIndex(6)).unwrap().unwrap().l1_address, addr(7));
+    assert_eq!(
+        w.tree.account(AccountIndex(6)).unwrap().unwrap().l1_address,
+        addr(7)
+    );
     assert_eq!(w.balance(3), 0);
     assert_eq!(w.balance(4), 23, "ETH fees settle to the ETH fee account");
     assert_eq!(w.balance(5), 0);
@@ -107,7 +121,11 @@ fn every_op_type_applies_and_replays() {
 fn transfer_between_existing_accounts_costs_one_chunk() {
     let mut w = funded();
     let applied = w.batch(vec![transfer(1, 1, 2, 2, ETH, 1, 0, 0)], vec![]);
-    assert_eq!(&applied.pubdata()[12..24], &[0u8; 12], "second chunk is padding");
+    assert_eq!(
+        &applied.pubdata()[12..24],
+        &[0u8; 12],
+        "second chunk is padding"
+    );
     assert_eq!(applied.pubdata()[0], 2);
     assert_eq!(SHAPE.chunk_bytes(), 12);
 }
@@ -115,7 +133,10 @@ fn transfer_between_existing_accounts_costs_one_chunk() {
 #[test]
 fn self_transfer_only_pays_the_fee() {
     let mut w = funded();
-    let applied = w.batch(vec![transfer(1, 1, 1, 1, ETH, 400, 7, 0)], vec![AccountIndex(4)]);
+    let applied = w.batch(
+        vec![transfer(1, 1, 1, 1, ETH, 400, 7, 0)],
+        vec![AccountIndex(4)],
+    );
     assert!(applied.rejected.is_empty());
     check_witness_chain(&applied);
     assert_eq!(w.balance(1), 1_000_000 - 7);
@@ -126,25 +147,98 @@ fn self_transfer_only_pays_the_fee() {
 fn every_rejection_reason() {
     let mut w = funded();
     let cases: Vec<(Op, OpError)> = vec![
-        (transfer(1, 0, 2, 2, ETH, 1, 0, 0), OpError::InvalidAccountIndex(AccountIndex(0))),
-        (transfer(1, 1 << 24, 2, 2, ETH, 1, 0, 0), OpError::InvalidAccountIndex(AccountIndex(1 << 24))),
-        (transfer(1, 1, 1 << 24, 2, ETH, 1, 0, 0), OpError::InvalidAccountIndex(AccountIndex(1 << 24))),
-        (transfer(1, 77, 2, 2, ETH, 1, 0, 0), OpError::UnknownAccount(AccountIndex(77))),
-        (transfer(1, 1, 2, 2, USD, 1, 0, 0), OpError::TokenMismatch { account: TokenId(ETH), tx: TokenId(USD) }),
-        (transfer(2, 1, 2, 2, ETH, 1, 0, 0), OpError::BadSignature(SignatureError::Mismatch)),
-        (transfer(1, 1, 2, 2, ETH, 1, 0, 1), OpError::NonceTooHigh { expected: 0, got: 1 }),
-        (transfer(1, 1, 2, 2, ETH, 999_990, 11, 0), OpError::InsufficientBalance { balance: 1_000_000, required: 1_000_001 }),
-        (transfer(1, 1, 2, 2, ETH, 524_289, 0, 0), OpError::AmountNotPackable(zksettle_core::amount::AMOUNT_FORMAT.pack(524_289).unwrap_err())),
-        (transfer(1, 1, 2, 2, ETH, 1, 2049, 0), OpError::FeeNotPackable(zksettle_core::amount::FEE_FORMAT.pack(2049).unwrap_err())),
-        (transfer(1, 1, 3, 3, ETH, 1, 0, 0), OpError::RecipientMismatch(AccountIndex(3))),
-        (transfer(1, 1, 2, 3, ETH, 1, 0, 0), OpError::RecipientMismatch(AccountIndex(2))),
-        (withdraw(1, 1, ETH, 1, 0, 0, L1Address::ZERO), OpError::MissingL1Address),
-        (withdraw(1, 1, ETH, u128::MAX, 1, 0, addr(1)), OpError::InsufficientBalance { balance: 1_000_000, required: u128::MAX }),
-        (deposit(2, ETH, 5, 1), OpError::RecipientMismatch(AccountIndex(2))),
-        (deposit(2, USD, 5, 2), OpError::RecipientMismatch(AccountIndex(2))),
-        (deposit(0, ETH, 5, 2), OpError::InvalidAccountIndex(AccountIndex(0))),
-        (deposit(2, ETH, u128::MAX, 2), OpError::BalanceOverflow(AccountIndex(2))),
-        (forced_exit(0, ETH, addr(1)), OpError::InvalidAccountIndex(AccountIndex(0))),
+        (
+            transfer(1, 0, 2, 2, ETH, 1, 0, 0),
+            OpError::InvalidAccountIndex(AccountIndex(0)),
+        ),
+        (
+            transfer(1, 1 << 24, 2, 2, ETH, 1, 0, 0),
+            OpError::InvalidAccountIndex(AccountIndex(1 << 24)),
+        ),
+        (
+            transfer(1, 1, 1 << 24, 2, ETH, 1, 0, 0),
+            OpError::InvalidAccountIndex(AccountIndex(1 << 24)),
+        ),
+        (
+            transfer(1, 77, 2, 2, ETH, 1, 0, 0),
+            OpError::UnknownAccount(AccountIndex(77)),
+        ),
+        (
+            transfer(1, 1, 2, 2, USD, 1, 0, 0),
+            OpError::TokenMismatch {
+                account: TokenId(ETH),
+                tx: TokenId(USD),
+            },
+        ),
+        (
+            transfer(2, 1, 2, 2, ETH, 1, 0, 0),
+            OpError::BadSignature(SignatureError::Mismatch),
+        ),
+        (
+            transfer(1, 1, 2, 2, ETH, 1, 0, 1),
+            OpError::NonceTooHigh {
+                expected: 0,
+                got: 1,
+            },
+        ),
+        (
+            transfer(1, 1, 2, 2, ETH, 999_990, 11, 0),
+            OpError::InsufficientBalance {
+                balance: 1_000_000,
+                required: 1_000_001,
+            },
+        ),
+        (
+            transfer(1, 1, 2, 2, ETH, 524_289, 0, 0),
+            OpError::AmountNotPackable(
+                zksettle_core::amount::AMOUNT_FORMAT
+                    .pack(524_289)
+                    .unwrap_err(),
+            ),
+        ),
+        (
+            transfer(1, 1, 2, 2, ETH, 1, 2049, 0),
+            OpError::FeeNotPackable(zksettle_core::amount::FEE_FORMAT.pack(2049).unwrap_err()),
+        ),
+        (
+            transfer(1, 1, 3, 3, ETH, 1, 0, 0),
+            OpError::RecipientMismatch(AccountIndex(3)),
+        ),
+        (
+            transfer(1, 1, 2, 3, ETH, 1, 0, 0),
+            OpError::RecipientMismatch(AccountIndex(2)),
+        ),
+        (
+            withdraw(1, 1, ETH, 1, 0, 0, L1Address::ZERO),
+            OpError::MissingL1Address,
+        ),
+        (
+            withdraw(1, 1, ETH, u128::MAX, 1, 0, addr(1)),
+            OpError::InsufficientBalance {
+                balance: 1_000_000,
+                required: u128::MAX,
+            },
+        ),
+        (
+            deposit(2, ETH, 5, 1),
+            OpError::RecipientMismatch(AccountIndex(2)),
+        ),
+        (
+            deposit(2, USD, 5, 2),
+            OpError::RecipientMismatch(AccountIndex(2)),
+        ),
+        (
+            deposit(0, ETH, 5, 2),
+            OpError::InvalidAccountIndex(AccountIndex(0)),
+        ),
+        (
+            deposit(2, ETH, u128::MAX, 2),
+            OpError::BalanceOverflow(AccountIndex(2)),
+        ),
+        (
+            forced_exit(0, ETH, addr(1)),
+            OpError::InvalidAccountIndex(AccountIndex(0)),
+        ),
     ];
     for (i, (op, expected)) in cases.into_iter().enumerate() {
         assert_eq!(reject(&mut w, op), expected, "case {i}");
@@ -155,10 +249,16 @@ fn every_rejection_reason() {
 fn signatures_bound_to_the_deployment() {
     let mut w = funded();
     w.config.domain.chain_id = 1;
-    assert_eq!(reject(&mut w, transfer(1, 1, 2, 2, ETH, 1, 0, 0)), OpError::BadSignature(SignatureError::Mismatch));
+    assert_eq!(
+        reject(&mut w, transfer(1, 1, 2, 2, ETH, 1, 0, 0)),
+        OpError::BadSignature(SignatureError::Mismatch)
+    );
     let mut w = funded();
     w.config.domain.rollup = addr(0x77);
-    assert_eq!(reject(&mut w, transfer(1, 1, 2, 2, ETH, 1, 0, 0)), OpError::BadSignature(SignatureError::Mismatch));
+    assert_eq!(
+        reject(&mut w, transfer(1, 1, 2, 2, ETH, 1, 0, 0)),
+        OpError::BadSignature(SignatureError::Mismatch)
+    );
 }
 
 #[test]
@@ -167,33 +267,68 @@ fn replayed_and_stale_nonces_are_rejected() {
     let op = transfer(1, 1, 2, 2, ETH, 5, 0, 0);
     let applied = w.batch(vec![op, op], vec![]);
     assert_eq!(applied.included, vec![0]);
-    assert_eq!(applied.rejected[0].error, OpError::NonceTooLow { expected: 1, got: 0 });
-    assert_eq!(reject(&mut w, op), OpError::NonceTooLow { expected: 1, got: 0 });
+    assert_eq!(
+        applied.rejected[0].error,
+        OpError::NonceTooLow {
+            expected: 1,
+            got: 0
+        }
+    );
+    assert_eq!(
+        reject(&mut w, op),
+        OpError::NonceTooLow {
+            expected: 1,
+            got: 0
+        }
+    );
 }
 
 #[test]
 fn fee_rules() {
     let mut w = funded();
     // A fee in a token without a recipient in this batch.
-    let input = BatchInput { number: 2, ops: vec![transfer(1, 1, 2, 2, ETH, 1, 5, 0)], fee_recipients: vec![AccountIndex(5)] };
+    let input = BatchInput {
+        number: 2,
+        ops: vec![transfer(1, 1, 2, 2, ETH, 1, 5, 0)],
+        fee_recipients: vec![AccountIndex(5)],
+    };
     let applied = apply_batch(&mut w.tree, &w.config, &input).unwrap();
-    assert_eq!(applied.rejected[0].error, OpError::NoFeeRecipient(TokenId(ETH)));
+    assert_eq!(
+        applied.rejected[0].error,
+        OpError::NoFeeRecipient(TokenId(ETH))
+    );
     w.tree.discard();
     // Zero fees need no recipient.
-    let input = BatchInput { number: 2, ops: vec![transfer(1, 1, 2, 2, ETH, 1, 0, 0)], fee_recipients: vec![] };
-    assert!(apply_batch(&mut w.tree, &w.config, &input).unwrap().rejected.is_empty());
+    let input = BatchInput {
+        number: 2,
+        ops: vec![transfer(1, 1, 2, 2, ETH, 1, 0, 0)],
+        fee_recipients: vec![],
+    };
+    assert!(apply_batch(&mut w.tree, &w.config, &input)
+        .unwrap()
+        .rejected
+        .is_empty());
     w.tree.discard();
     // A fee recipient close to 2^128 cannot accrue past it.
     let mut w = World::new();
-    w.batch(vec![deposit(1, ETH, 1_000, 1), deposit(4, ETH, u128::MAX - 5, 9)], vec![]);
+    w.batch(
+        vec![deposit(1, ETH, 1_000, 1), deposit(4, ETH, u128::MAX - 5, 9)],
+        vec![],
+    );
     let input = BatchInput {
         number: 2,
-        ops: vec![transfer(1, 1, 4, 9, ETH, 0, 5, 0), transfer(1, 1, 4, 9, ETH, 0, 1, 1)],
+        ops: vec![
+            transfer(1, 1, 4, 9, ETH, 0, 5, 0),
+            transfer(1, 1, 4, 9, ETH, 0, 1, 1),
+        ],
         fee_recipients: vec![AccountIndex(4)],
     };
     let applied = apply_batch(&mut w.tree, &w.config, &input).unwrap();
     assert_eq!(applied.included, vec![0]);
-    assert_eq!(applied.rejected[0].error, OpError::FeeRecipientOverflow(AccountIndex(4)));
+    assert_eq!(
+        applied.rejected[0].error,
+        OpError::FeeRecipientOverflow(AccountIndex(4))
+    );
 }
 
 #[test]
@@ -201,14 +336,27 @@ fn batch_level_errors_leave_the_tree_unchanged() {
     let mut w = funded();
     let root = w.tree.root().unwrap();
     let ops = vec![transfer(1, 1, 2, 2, ETH, 1, 0, 0)];
-    let cases: Vec<(Vec<AccountIndex>, fn(&BatchError) -> bool)> = vec![
-        (vec![AccountIndex(4); 5], |e| matches!(e, BatchError::TooManyFeeRecipients { given: 5, slots: 4 })),
-        (vec![AccountIndex(40)], |e| matches!(e, BatchError::UnknownFeeRecipient(AccountIndex(40)))),
-        (vec![AccountIndex(0)], |e| matches!(e, BatchError::UnknownFeeRecipient(AccountIndex(0)))),
-        (vec![AccountIndex(1), AccountIndex(4)], |e| matches!(e, BatchError::DuplicateFeeToken(TokenId(ETH)))),
+    type Expect = fn(&BatchError) -> bool;
+    let cases: Vec<(Vec<AccountIndex>, Expect)> = vec![
+        (vec![AccountIndex(4); 5], |e| {
+            matches!(e, BatchError::TooManyFeeRecipients { given: 5, slots: 4 })
+        }),
+        (vec![AccountIndex(40)], |e| {
+            matches!(e, BatchError::UnknownFeeRecipient(AccountIndex(40)))
+        }),
+        (vec![AccountIndex(0)], |e| {
+            matches!(e, BatchError::UnknownFeeRecipient(AccountIndex(0)))
+        }),
+        (vec![AccountIndex(1), AccountIndex(4)], |e| {
+            matches!(e, BatchError::DuplicateFeeToken(TokenId(ETH)))
+        }),
     ];
     for (fee_recipients, check) in cases {
-        let input = BatchInput { number: 2, ops: ops.clone(), fee_recipients };
+        let input = BatchInput {
+            number: 2,
+            ops: ops.clone(),
+            fee_recipients,
+        };
         let err = apply_batch(&mut w.tree, &w.config, &input).unwrap_err();
         assert!(check(&err), "{err:?}");
         assert_eq!(w.tree.root().unwrap(), root);
@@ -219,19 +367,27 @@ fn batch_level_errors_leave_the_tree_unchanged() {
 #[test]
 fn capacity_is_enforced() {
     let mut w = funded();
-    let mut ops: Vec<Op> = (0..60).map(|n| transfer(1, 1, 2, 2, ETH, 1, 0, n)).collect();
+    let mut ops: Vec<Op> = (0..60)
+        .map(|n| transfer(1, 1, 2, 2, ETH, 1, 0, n))
+        .collect();
     ops.push(transfer(2, 2, 10, 10, ETH, 1, 0, 0)); // needs 6 chunks, 4 left
     ops.push(transfer(1, 1, 2, 2, ETH, 1, 0, 60)); // still fits
     let applied = w.batch(ops, vec![]);
     assert_eq!(applied.included.len(), 61);
     assert_eq!(applied.rejected.len(), 1);
-    assert_eq!(applied.rejected[0].error, OpError::ExceedsBatchCapacity { needed: 6, left: 4 });
+    assert_eq!(
+        applied.rejected[0].error,
+        OpError::ExceedsBatchCapacity { needed: 6, left: 4 }
+    );
 }
 
 #[test]
 fn account_opened_in_batch_can_send_in_same_batch() {
     let mut w = World::new();
-    let applied = w.batch(vec![deposit(1, ETH, 100, 1), transfer(1, 1, 2, 2, ETH, 40, 0, 0)], vec![]);
+    let applied = w.batch(
+        vec![deposit(1, ETH, 100, 1), transfer(1, 1, 2, 2, ETH, 40, 0, 0)],
+        vec![],
+    );
     assert!(applied.rejected.is_empty());
     assert_eq!((w.balance(1), w.balance(2)), (60, 40));
 }
@@ -242,23 +398,53 @@ fn replay_rejects_pubdata_the_state_does_not_allow() {
     let key = key(7).public_key();
     let bad: Vec<(PubdataOp, OpError)> = vec![
         (
-            PubdataOp::ForcedExit { index: AccountIndex(1), token: TokenId(ETH), amount: 5, l1_address: addr(1) },
-            OpError::ForcedExitAmount { expected: 1_000_000, got: 5 },
+            PubdataOp::ForcedExit {
+                index: AccountIndex(1),
+                token: TokenId(ETH),
+                amount: 5,
+                l1_address: addr(1),
+            },
+            OpError::ForcedExitAmount {
+                expected: 1_000_000,
+                got: 5,
+            },
         ),
         (
-            PubdataOp::TransferToNew { from: AccountIndex(1), to: AccountIndex(2), amount: 1, fee: 0, to_public_key: key, to_l1_address: addr(7) },
+            PubdataOp::TransferToNew {
+                from: AccountIndex(1),
+                to: AccountIndex(2),
+                amount: 1,
+                fee: 0,
+                to_public_key: key,
+                to_l1_address: addr(7),
+            },
             OpError::AccountExists(AccountIndex(2)),
         ),
         (
-            PubdataOp::Transfer { from: AccountIndex(1), to: AccountIndex(9), amount: 1, fee: 0 },
+            PubdataOp::Transfer {
+                from: AccountIndex(1),
+                to: AccountIndex(9),
+                amount: 1,
+                fee: 0,
+            },
             OpError::UnknownAccount(AccountIndex(9)),
         ),
         (
-            PubdataOp::Transfer { from: AccountIndex(1), to: AccountIndex(3), amount: 1, fee: 0 },
+            PubdataOp::Transfer {
+                from: AccountIndex(1),
+                to: AccountIndex(3),
+                amount: 1,
+                fee: 0,
+            },
             OpError::RecipientMismatch(AccountIndex(3)),
         ),
         (
-            PubdataOp::Transfer { from: AccountIndex(1), to: AccountIndex(2), amount: 1, fee: 1 },
+            PubdataOp::Transfer {
+                from: AccountIndex(1),
+                to: AccountIndex(2),
+                amount: 1,
+                fee: 1,
+            },
             OpError::NoFeeRecipient(TokenId(ETH)),
         ),
     ];
@@ -284,7 +470,21 @@ fn transfer_message_covers_recipient_routing() {
     let applied = w.batch(vec![t], vec![]);
     assert!(applied.rejected.is_empty());
     assert_eq!(w.balance(6), 3);
-    let Op::Transfer { transfer: tr, signature, .. } = transfer(1, 1, 2, 2, ETH, 3, 0, 1) else { unreachable!() };
-    let rerouted = Op::Transfer { to: AccountIndex(3), transfer: Transfer { ..tr }, signature };
-    assert_eq!(reject(&mut w, rerouted), OpError::RecipientMismatch(AccountIndex(3)));
+    let Op::Transfer {
+        transfer: tr,
+        signature,
+        ..
+    } = transfer(1, 1, 2, 2, ETH, 3, 0, 1)
+    else {
+        unreachable!()
+    };
+    let rerouted = Op::Transfer {
+        to: AccountIndex(3),
+        transfer: Transfer { ..tr },
+        signature,
+    };
+    assert_eq!(
+        reject(&mut w, rerouted),
+        OpError::RecipientMismatch(AccountIndex(3))
+    );
 }

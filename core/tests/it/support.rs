@@ -3,12 +3,24 @@
 use zksettle_core::account::{AccountIndex, L1Address, TokenId};
 use zksettle_core::stf::{apply_batch, AppliedBatch, BatchInput, StfConfig};
 use zksettle_core::tree::{AccountTree, MemoryStore};
-use zksettle_core::{BatchShape, Deposit, Domain, ForcedExit, Op, PrivateKey, Transfer, Tx, Withdraw};
+use zksettle_core::{
+    BatchShape, Deposit, Domain, ForcedExit, Op, PrivateKey, Transfer, Tx, Withdraw,
+};
 
-pub(crate) const SHAPE: BatchShape = BatchShape { depth: 24, chunks: 64, fee_slots: 4 };
+pub(crate) const SHAPE: BatchShape = BatchShape {
+    depth: 24,
+    chunks: 64,
+    fee_slots: 4,
+};
 
 pub(crate) fn config() -> StfConfig {
-    StfConfig { domain: Domain { chain_id: 31337, rollup: L1Address([0x5e; 20]) }, shape: SHAPE }
+    StfConfig {
+        domain: Domain {
+            chain_id: 31337,
+            rollup: L1Address([0x5e; 20]),
+        },
+        shape: SHAPE,
+    }
 }
 
 pub(crate) fn key(seed: u8) -> PrivateKey {
@@ -27,12 +39,24 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) fn new() -> Self {
-        World { tree: AccountTree::open(MemoryStore::new(), SHAPE.depth).unwrap(), config: config(), next_batch: 1 }
+        World {
+            tree: AccountTree::open(MemoryStore::new(), SHAPE.depth).unwrap(),
+            config: config(),
+            next_batch: 1,
+        }
     }
 
     /// Applies a batch and commits it.
-    pub(crate) fn batch(&mut self, ops: Vec<Op>, fee_recipients: Vec<AccountIndex>) -> AppliedBatch {
-        let input = BatchInput { number: self.next_batch, ops, fee_recipients };
+    pub(crate) fn batch(
+        &mut self,
+        ops: Vec<Op>,
+        fee_recipients: Vec<AccountIndex>,
+    ) -> AppliedBatch {
+        let input = BatchInput {
+            number: self.next_batch,
+            ops,
+            fee_recipients,
+        };
         let applied = apply_batch(&mut self.tree, &self.config, &input).unwrap();
         self.tree.commit().unwrap();
         self.next_batch += 1;
@@ -40,11 +64,18 @@ impl World {
     }
 
     pub(crate) fn balance(&self, index: u32) -> u128 {
-        self.tree.account(AccountIndex(index)).unwrap().map_or(0, |a| a.balance)
+        self.tree
+            .account(AccountIndex(index))
+            .unwrap()
+            .map_or(0, |a| a.balance)
     }
 
     pub(crate) fn nonce(&self, index: u32) -> u32 {
-        self.tree.account(AccountIndex(index)).unwrap().unwrap().nonce
+        self.tree
+            .account(AccountIndex(index))
+            .unwrap()
+            .unwrap()
+            .nonce
     }
 }
 
@@ -59,7 +90,16 @@ pub(crate) fn deposit(to: u32, token: u32, amount: u128, owner: u8) -> Op {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn transfer(signer: u8, from: u32, to: u32, recipient: u8, token: u32, amount: u128, fee: u128, nonce: u32) -> Op {
+pub(crate) fn transfer(
+    signer: u8,
+    from: u32,
+    to: u32,
+    recipient: u8,
+    token: u32,
+    amount: u128,
+    fee: u128,
+    nonce: u32,
+) -> Op {
     let t = Transfer {
         from: AccountIndex(from),
         token: TokenId(token),
@@ -70,15 +110,41 @@ pub(crate) fn transfer(signer: u8, from: u32, to: u32, recipient: u8, token: u32
         to_l1_address: addr(recipient),
     };
     let signed = Tx::Transfer(t).sign(&key(signer), &config().domain);
-    Op::Transfer { to: AccountIndex(to), transfer: t, signature: signed.signature }
+    Op::Transfer {
+        to: AccountIndex(to),
+        transfer: t,
+        signature: signed.signature,
+    }
 }
 
-pub(crate) fn withdraw(signer: u8, from: u32, token: u32, amount: u128, fee: u128, nonce: u32, to: L1Address) -> Op {
-    let w = Withdraw { from: AccountIndex(from), token: TokenId(token), amount, fee, nonce, to_l1_address: to };
+pub(crate) fn withdraw(
+    signer: u8,
+    from: u32,
+    token: u32,
+    amount: u128,
+    fee: u128,
+    nonce: u32,
+    to: L1Address,
+) -> Op {
+    let w = Withdraw {
+        from: AccountIndex(from),
+        token: TokenId(token),
+        amount,
+        fee,
+        nonce,
+        to_l1_address: to,
+    };
     let signed = Tx::Withdraw(w).sign(&key(signer), &config().domain);
-    Op::Withdraw { withdraw: w, signature: signed.signature }
+    Op::Withdraw {
+        withdraw: w,
+        signature: signed.signature,
+    }
 }
 
 pub(crate) fn forced_exit(index: u32, token: u32, requester: L1Address) -> Op {
-    Op::ForcedExit(ForcedExit { index: AccountIndex(index), token: TokenId(token), requester })
+    Op::ForcedExit(ForcedExit {
+        index: AccountIndex(index),
+        token: TokenId(token),
+        requester,
+    })
 }

@@ -10,7 +10,8 @@ use zksettle_core::field::{fr_from_decimal, Fr};
 use zksettle_core::poseidon::poseidon;
 
 fn shared_vectors() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/test-vectors/circomlib-poseidon-eddsa.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/test-vectors/circomlib-poseidon-eddsa.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{} must exist beside the repository: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
@@ -25,14 +26,22 @@ fn fr(v: &Value) -> Fr {
 }
 
 fn point(v: &Value) -> Point {
-    Point { x: fr(&v[0]), y: fr(&v[1]) }
+    Point {
+        x: fr(&v[0]),
+        y: fr(&v[1]),
+    }
 }
 
 fn check_poseidon(vectors: &Value) -> usize {
     let list = vectors["poseidon"].as_array().unwrap();
     for v in list {
         let inputs: Vec<Fr> = v["inputs"].as_array().unwrap().iter().map(fr).collect();
-        assert_eq!(poseidon(&inputs).unwrap(), fr(&v["hash"]), "poseidon of {} inputs", inputs.len());
+        assert_eq!(
+            poseidon(&inputs).unwrap(),
+            fr(&v["hash"]),
+            "poseidon of {} inputs",
+            inputs.len()
+        );
     }
     list.len()
 }
@@ -46,8 +55,12 @@ fn poseidon_matches_every_shared_vector() {
 fn poseidon_matches_circomlibjs_at_every_width() {
     let v = extra_vectors();
     assert_eq!(check_poseidon(&v), 32);
-    let widths: std::collections::BTreeSet<usize> =
-        v["poseidon"].as_array().unwrap().iter().map(|p| p["inputs"].as_array().unwrap().len()).collect();
+    let widths: std::collections::BTreeSet<usize> = v["poseidon"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["inputs"].as_array().unwrap().len())
+        .collect();
     assert_eq!(widths, (1..=16).collect());
 }
 
@@ -65,7 +78,12 @@ fn shared_triples() -> Vec<Triple> {
         .unwrap()
         .iter()
         .map(|v| Triple {
-            private_key: PrivateKey::from_bytes(hex::decode(v["private_key_hex"].as_str().unwrap()).unwrap().try_into().unwrap()),
+            private_key: PrivateKey::from_bytes(
+                hex::decode(v["private_key_hex"].as_str().unwrap())
+                    .unwrap()
+                    .try_into()
+                    .unwrap(),
+            ),
             public_key: point(&v["public_key"]),
             message: fr(&v["message"]),
             r8: point(&v["signature"]["R8"]),
@@ -92,14 +110,35 @@ fn eddsa_matches_every_shared_triple() {
 fn tampered_shared_triples_are_rejected() {
     for t in shared_triples() {
         let pk = PublicKey(t.public_key);
-        let sig = Signature { r8: t.r8, s: scalar_from_decimal(&t.s).unwrap() };
-        assert_eq!(pk.verify(t.message + Fr::from(1u64), &sig), Err(SignatureError::Mismatch));
-        let s_plus_one = Signature { s: sig.s + zksettle_core::babyjubjub::SubgroupScalar::from(1u64), ..sig };
-        assert_eq!(pk.verify(t.message, &s_plus_one), Err(SignatureError::Mismatch));
-        let other_r8 = Signature { r8: t.r8.add(&Point::base8()), ..sig };
-        assert_eq!(pk.verify(t.message, &other_r8), Err(SignatureError::Mismatch));
+        let sig = Signature {
+            r8: t.r8,
+            s: scalar_from_decimal(&t.s).unwrap(),
+        };
+        assert_eq!(
+            pk.verify(t.message + Fr::from(1u64), &sig),
+            Err(SignatureError::Mismatch)
+        );
+        let s_plus_one = Signature {
+            s: sig.s + zksettle_core::babyjubjub::SubgroupScalar::from(1u64),
+            ..sig
+        };
+        assert_eq!(
+            pk.verify(t.message, &s_plus_one),
+            Err(SignatureError::Mismatch)
+        );
+        let other_r8 = Signature {
+            r8: t.r8.add(&Point::base8()),
+            ..sig
+        };
+        assert_eq!(
+            pk.verify(t.message, &other_r8),
+            Err(SignatureError::Mismatch)
+        );
         let other_key = PublicKey(t.public_key.add(&Point::base8()));
-        assert_eq!(other_key.verify(t.message, &sig), Err(SignatureError::Mismatch));
+        assert_eq!(
+            other_key.verify(t.message, &sig),
+            Err(SignatureError::Mismatch)
+        );
     }
 }
 
@@ -109,16 +148,30 @@ fn packed_keys_and_signatures_match_circomlibjs() {
     let list = v["eddsa"].as_array().unwrap();
     assert_eq!(list.len(), 8);
     for e in list {
-        let sk = PrivateKey::from_bytes(hex::decode(e["private_key"].as_str().unwrap()).unwrap().try_into().unwrap());
+        let sk = PrivateKey::from_bytes(
+            hex::decode(e["private_key"].as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap(),
+        );
         let msg = fr(&e["message"]);
         let pk = sk.public_key();
         assert_eq!(pk.0, point(&e["public_key"]));
-        assert_eq!(hex::encode(pk.pack()), e["packed_public_key"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(pk.pack()),
+            e["packed_public_key"].as_str().unwrap()
+        );
         let unpacked = PublicKey::unpack(&pk.pack()).unwrap();
         assert_eq!(unpacked, pk);
         let sig = sk.sign(msg);
-        assert_eq!(hex::encode(sig.pack()), e["packed_signature"].as_str().unwrap());
-        let packed: [u8; 64] = hex::decode(e["packed_signature"].as_str().unwrap()).unwrap().try_into().unwrap();
+        assert_eq!(
+            hex::encode(sig.pack()),
+            e["packed_signature"].as_str().unwrap()
+        );
+        let packed: [u8; 64] = hex::decode(e["packed_signature"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
         assert_eq!(pk.verify(msg, &Signature::unpack(&packed).unwrap()), Ok(()));
         assert!(e["valid"].as_bool().unwrap());
     }
