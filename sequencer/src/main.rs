@@ -1,0 +1,14 @@
+//! `zksettle`: the command-line entry point.
+//!
+//! Subcommands available so far:
+//! - `keygen`: a circomlib-compatible EdDSA-Poseidon key pair.
+//! - `simulate`: drives the batch state transition over a RocksDB account tree with signed random
+//!   traffic, then rebuilds the state from the posted pubdata alone and checks the roots agree.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() -> eyre::Result<()> {
+    cli::Cli::parse().run()
+}

@@ -1,0 +1,85 @@
+//! The `zksettle` binary as a user runs it.
+
+// Test fixtures and helpers fail the test by panicking, like the assertions around them.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+fn zksettle() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zksettle"))
+}
+
+#[test]
+fn simulate_rebuilds_the_state_from_pubdata() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let out = zksettle()
+        .args([
+            "simulate",
+            "--sim.accounts",
+            "12",
+            "--sim.batches",
+            "4",
+            "--batch.chunks",
+            "16",
+        ])
+        .arg("--db.path")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("replay: ok"), "{stdout}");
+    assert!(
+        stdout.contains("\"transfer\""),
+        "traffic included transfers: {stdout}"
+    );
+
+    // The database now holds a tree: a second run refuses to start over it.
+    let again = zksettle()
+        .args(["simulate"])
+        .arg("--db.path")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a tree"));
+}
+
+#[test]
+fn keygen_matches_circomlibjs_derivation() {
+    // Private key and public key from circomlibjs 0.1.7 (`prv2pub`), in the project's vectors.
+    let out = zksettle()
+        .args([
+            "keygen",
+            "--from-private-key",
+            "07ae96d797cc945c73ce3804f068306dcfe32ba354f4f12afe5cd9cfe6f33c60",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["public_key"][0],
+        "16722388662883061659931473905554123904812943410768354005040445303818250803488"
+    );
+    assert_eq!(
+        json["packed_public_key"],
+        "4026ade574a1c0da48f5b7fd9a8c9b111660ea6a22cc0d85d0a69e549dc99d8d"
+    );
+
+    let fresh: serde_json::Value =
+        serde_json::from_slice(&zksettle().arg("keygen").output().unwrap().stdout).unwrap();
+    assert_eq!(fresh["private_key"].as_str().unwrap().len(), 64);
+
+    let bad = zksettle()
+        .args(["keygen", "--from-private-key", "abcd"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("32 bytes"));
+}
