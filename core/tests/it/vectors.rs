@@ -10,10 +10,18 @@ use zksettle_core::field::{fr_from_decimal, Fr};
 use zksettle_core::poseidon::poseidon;
 
 fn shared_vectors() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/test-vectors/circomlib-poseidon-eddsa.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{} must exist beside the repository: {e}", path.display()));
+    // The shared folder sits beside the clone (`../shared`); ZKSETTLE_SHARED_DIR points elsewhere.
+    let shared = std::env::var_os("ZKSETTLE_SHARED_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+        PathBuf::from,
+    );
+    let path = shared.join("test-vectors/circomlib-poseidon-eddsa.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} must exist (set ZKSETTLE_SHARED_DIR to the shared folder): {e}",
+            path.display()
+        )
+    });
     serde_json::from_str(&text).unwrap()
 }
 
