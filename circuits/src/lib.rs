@@ -5,6 +5,16 @@
 //! (`docs/protocol.md` §10) as the single public input, fed by the core's
 //! [`zksettle_core::stf::BatchWitness`].
 //!
-//! The circuit is the subject of its own issue ("Batch validity circuit and Groth16 prover"); this
-//! crate holds no constraints yet, only its place in the dependency order
-//! `core ← circuits ← prover ← sequencer`.
+//! ## Map
+//! - [`gadgets`]: the constraint building blocks, each enforcing exactly what its native
+//!   counterpart in `zksettle-core` computes:
+//!   - [`gadgets::poseidon`]: circomlib's Poseidon permutation, 1 to 16 inputs;
+//!   - [`gadgets::merkle`]: a leaf write, old and new root along one shared path;
+//!   - [`gadgets::num`]: range checks, canonical bit decompositions, packed amounts.
+//!
+//! Every gadget is tested against the native function it mirrors, and with a mutated witness
+//! that must leave the constraint system unsatisfied.
+
+pub mod gadgets;
+
+pub use ark_bn254::Fr;
