@@ -32,8 +32,9 @@ pub enum SignatureError {
     /// `R8` is on the curve but outside the prime-order subgroup.
     #[error("signature point R8 is not in the prime-order subgroup")]
     R8NotInSubgroup,
-    /// The public key is not on the curve or not in the prime-order subgroup.
-    #[error("public key is not a point of the prime-order subgroup")]
+    /// The public key is not on the curve, not in the prime-order subgroup, or the identity
+    /// (under which anyone could sign: `S·B8 = R8` holds for every message).
+    #[error("public key is not a non-identity point of the prime-order subgroup")]
     InvalidPublicKey,
     /// The verification equation does not hold.
     #[error("signature does not verify")]
@@ -137,9 +138,10 @@ fn challenge(r8: &Point, a: &Point, message: Fr) -> SubgroupScalar {
 }
 
 impl PublicKey {
-    /// Whether the key is a point of the prime-order subgroup (required to verify).
+    /// Whether the key is a point of the prime-order subgroup other than the identity (required
+    /// to verify; circomlib's verifier likewise refuses a key with `8·A = O`).
     pub fn is_valid(&self) -> bool {
-        self.0.is_in_prime_subgroup()
+        self.0 != Point::IDENTITY && self.0.is_in_prime_subgroup()
     }
 
     /// circomlib's 32-byte packed form (zk-kit `packPublicKey`).
@@ -297,6 +299,26 @@ mod tests {
         assert_eq!(
             pk.verify(msg, &off_curve),
             Err(SignatureError::BadR8(PointError::NotOnCurve))
+        );
+    }
+
+    #[test]
+    fn the_identity_key_is_refused_although_anyone_could_sign_for_it() {
+        let identity = PublicKey(Point::IDENTITY);
+        assert!(!identity.is_valid());
+        // The forgery that makes it dangerous: R8 = S·B8 satisfies S·B8 = R8 + 8·h·O.
+        let s = SubgroupScalar::from(12345u64);
+        let forged = Signature {
+            r8: Point::base8().mul(&s),
+            s,
+        };
+        assert_eq!(
+            identity.verify(Fr::from(1u64), &forged),
+            Err(SignatureError::InvalidPublicKey)
+        );
+        assert_eq!(
+            PublicKey::unpack(&Point::IDENTITY.pack()),
+            Err(SignatureError::InvalidPublicKey)
         );
     }
 }

@@ -5,6 +5,7 @@
 use super::error::{BatchError, OpError};
 use super::witness::LeafUpdate;
 use crate::account::{Account, AccountIndex, Balance, TokenId};
+use crate::babyjubjub::Point;
 use crate::eddsa::PublicKey;
 use crate::op::PubdataOp;
 use crate::pubdata::BatchShape;
@@ -129,6 +130,19 @@ fn fee_slot(
     Ok(Some((slot, fee)))
 }
 
+/// The key a deposit's account gets: the deposited key if it can sign, else the identity, which
+/// no signature verifies under. L1 only checks that a deposited key is a curve point (a subgroup
+/// check there costs ~200k gas); an account with a locked key is still reachable by a forced exit
+/// from its L1 address, and deposits add to it only from that same address.
+pub(crate) fn deposit_key(public_key: Point) -> PublicKey {
+    let key = PublicKey(public_key);
+    if key.is_valid() {
+        key
+    } else {
+        PublicKey(Point::IDENTITY)
+    }
+}
+
 /// Checks every state-dependent rule of `op` and returns the writes it makes, changing nothing.
 pub(crate) fn plan<S: TreeStore>(
     tree: &AccountTree<S>,
@@ -148,9 +162,14 @@ pub(crate) fn plan<S: TreeStore>(
         } => {
             check_index(tree, to)?;
             let before = tree.account(to)?;
+            let key = deposit_key(public_key);
             let after = match before {
-                None => Account::new(token, amount, PublicKey(public_key), l1_address),
-                Some(a) if a.public_key.0 == public_key && a.token == token => {
+                None => Account::new(token, amount, key, l1_address),
+                Some(a)
+                    if a.public_key == key
+                        && a.token == token
+                        && (key.is_valid() || a.l1_address == l1_address) =>
+                {
                     credit(to, &a, amount)?
                 }
                 Some(_) => return Err(OpError::RecipientMismatch(to)),

@@ -488,3 +488,61 @@ fn transfer_message_covers_recipient_routing() {
         OpError::RecipientMismatch(AccountIndex(3))
     );
 }
+
+#[test]
+fn a_deposit_to_a_key_that_cannot_sign_locks_the_account_to_its_l1_address() {
+    use zksettle_core::babyjubjub::Point;
+    use zksettle_core::{Deposit, PublicKey};
+    let mut w = funded();
+    // A curve point outside the prime-order subgroup: the owner's key plus the point of order 2.
+    let two_torsion = Point {
+        x: 0u64.into(),
+        y: -zksettle_core::Fr::from(1u64),
+    };
+    let bad_key = key(7).public_key().0.add(&two_torsion);
+    let locked_deposit = |l1_address| {
+        Op::Deposit(Deposit {
+            to: AccountIndex(9),
+            token: TokenId(ETH),
+            amount: 50,
+            public_key: bad_key,
+            l1_address,
+        })
+    };
+    let applied = w.batch(vec![locked_deposit(addr(7))], vec![]);
+    assert!(applied.rejected.is_empty(), "deposits are always consumed");
+    let account = w.tree.account(AccountIndex(9)).unwrap().unwrap();
+    assert_eq!(
+        account.public_key,
+        PublicKey(Point::IDENTITY),
+        "no signature verifies under the lock"
+    );
+    assert_eq!(account.balance, 50);
+
+    // The holder of the subgroup part of the key cannot spend: the account's key is locked.
+    assert_eq!(
+        reject(&mut w, transfer(7, 9, 1, 1, ETH, 1, 0, 0)),
+        OpError::BadSignature(SignatureError::InvalidPublicKey)
+    );
+    // Only deposits from the same L1 address add to it.
+    assert_eq!(
+        reject(&mut w, locked_deposit(addr(8))),
+        OpError::RecipientMismatch(AccountIndex(9))
+    );
+    w.batch(vec![locked_deposit(addr(7))], vec![]);
+    assert_eq!(w.balance(9), 100);
+    // Its L1 address takes everything out.
+    let applied = w.batch(vec![forced_exit(9, ETH, addr(7))], vec![]);
+    assert!(matches!(
+        applied.witness.ops[0].op,
+        PubdataOp::ForcedExit { amount: 100, .. }
+    ));
+    assert_eq!(w.balance(9), 0);
+
+    // Replay from pubdata (which carries the deposited key) reaches the same state.
+    let mut fresh = funded();
+    let first = fresh.batch(vec![locked_deposit(addr(7))], vec![]);
+    let mut genesis = funded().tree;
+    replay_batch(&mut genesis, &SHAPE, first.witness.number, first.pubdata()).unwrap();
+    assert_eq!(genesis.root().unwrap(), fresh.tree.root().unwrap());
+}
