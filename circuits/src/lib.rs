@@ -10,7 +10,9 @@
 //!   counterpart in `zksettle-core` computes:
 //!   - [`gadgets::poseidon`]: circomlib's Poseidon permutation, 1 to 16 inputs;
 //!   - [`gadgets::merkle`]: a leaf write, old and new root along one shared path;
-//!   - [`gadgets::num`]: range checks, canonical bit decompositions, packed amounts.
+//!   - [`gadgets::num`]: range checks, canonical bit decompositions, packed amounts;
+//!   - [`gadgets::babyjubjub`]: curve arithmetic in circomlib's coordinates;
+//!   - [`gadgets::eddsa`]: EdDSA-Poseidon verification, switchable per slot.
 //!
 //! Every gadget is tested against the native function it mirrors, and with a mutated witness
 //! that must leave the constraint system unsatisfied.

@@ -1,6 +1,8 @@
 //! Constraint gadgets over the BN254 scalar field. Values are [`FpVar`]s; a gadget returns the
 //! variables it computes and adds the constraints that pin them to their inputs.
 
+pub mod babyjubjub;
+pub mod eddsa;
 pub mod merkle;
 pub mod num;
 pub mod poseidon;
