@@ -113,7 +113,7 @@ fn restarts_lose_nothing_and_pubdata_rebuilds_the_state() {
 
     let mut rebuilt = AccountTree::open(MemoryStore::new(), SHAPE.depth).unwrap();
     for (number, pubdata, root) in &posted {
-        let replayed = replay_batch(&mut rebuilt, &SHAPE, *number, pubdata).unwrap();
+        let replayed = replay_batch(&mut rebuilt, &config(), *number, pubdata).unwrap();
         assert_eq!(replayed.new_root, *root);
         rebuilt.commit().unwrap();
     }

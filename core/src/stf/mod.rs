@@ -161,7 +161,7 @@ fn apply_batch_inner<S: TreeStore>(
     let new_root = tree.root()?;
     let pubdata_ops: Vec<PubdataOp> = ops.iter().map(|o| o.op).collect();
     let pubdata = encode_batch(shape, &pubdata_ops, &input.fee_recipients)?;
-    let commitment = batch_commitment(&old_root, &new_root, input.number, &pubdata);
+    let commitment = batch_commitment(&config.domain, &old_root, &new_root, input.number, &pubdata);
     Ok(AppliedBatch {
         included,
         rejected,

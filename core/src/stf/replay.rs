@@ -2,10 +2,11 @@
 
 use super::error::BatchError;
 use super::execute::{self, FeeLedger};
+use super::StfConfig;
 use crate::commitment::batch_commitment;
 use crate::field::Fr;
 use crate::op::PubdataOp;
-use crate::pubdata::{decode_batch, BatchShape};
+use crate::pubdata::decode_batch;
 use crate::tree::{AccountTree, TreeStore};
 
 /// The result of [`replay_batch`].
@@ -25,12 +26,12 @@ pub struct ReplayedBatch {
 /// or nonce-value checks: the proof vouches for those). On `Err` the tree is unchanged.
 pub fn replay_batch<S: TreeStore>(
     tree: &mut AccountTree<S>,
-    shape: &BatchShape,
+    config: &StfConfig,
     number: u64,
     pubdata: &[u8],
 ) -> Result<ReplayedBatch, BatchError> {
     let snapshot = tree.snapshot();
-    let result = replay_inner(tree, shape, number, pubdata);
+    let result = replay_inner(tree, config, number, pubdata);
     if result.is_err() {
         tree.restore(snapshot);
     }
@@ -39,10 +40,11 @@ pub fn replay_batch<S: TreeStore>(
 
 fn replay_inner<S: TreeStore>(
     tree: &mut AccountTree<S>,
-    shape: &BatchShape,
+    config: &StfConfig,
     number: u64,
     pubdata: &[u8],
 ) -> Result<ReplayedBatch, BatchError> {
+    let shape = &config.shape;
     if tree.depth() != shape.depth {
         return Err(BatchError::DepthMismatch {
             tree: tree.depth(),
@@ -66,7 +68,7 @@ fn replay_inner<S: TreeStore>(
     Ok(ReplayedBatch {
         old_root,
         new_root,
-        commitment: batch_commitment(&old_root, &new_root, number, pubdata),
+        commitment: batch_commitment(&config.domain, &old_root, &new_root, number, pubdata),
         ops: decoded.ops,
     })
 }

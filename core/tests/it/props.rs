@@ -195,7 +195,7 @@ proptest! {
 
             // Pubdata alone replays to the same root and commitment.
             let mut replayed_tree = AccountTree::open(before.store().clone(), SHAPE.depth).unwrap();
-            let replayed = replay_batch(&mut replayed_tree, &SHAPE, w.next_batch, applied.pubdata()).unwrap();
+            let replayed = replay_batch(&mut replayed_tree, &config(), w.next_batch, applied.pubdata()).unwrap();
             prop_assert_eq!(replayed.new_root, applied.new_root());
             prop_assert_eq!(replayed.commitment, applied.commitment());
 

@@ -72,8 +72,13 @@ fn check_witness_chain(applied: &AppliedBatch) {
 
 fn replay_matches(before: &AccountTree<MemoryStore>, applied: &AppliedBatch) {
     let mut copy = AccountTree::open(before.store().clone(), SHAPE.depth).unwrap();
-    let replayed =
-        replay_batch(&mut copy, &SHAPE, applied.witness.number, applied.pubdata()).unwrap();
+    let replayed = replay_batch(
+        &mut copy,
+        &config(),
+        applied.witness.number,
+        applied.pubdata(),
+    )
+    .unwrap();
     assert_eq!(replayed.old_root, applied.old_root());
     assert_eq!(replayed.new_root, applied.new_root());
     assert_eq!(replayed.commitment, applied.commitment());
@@ -452,7 +457,7 @@ fn replay_rejects_pubdata_the_state_does_not_allow() {
         let mut tree = AccountTree::open(w.tree.store().clone(), SHAPE.depth).unwrap();
         let root = tree.root().unwrap();
         let pubdata = encode_batch(&SHAPE, &[op], &[]).unwrap();
-        match replay_batch(&mut tree, &SHAPE, 2, &pubdata) {
+        match replay_batch(&mut tree, &config(), 2, &pubdata) {
             Err(BatchError::Replay { position: 0, error }) => assert_eq!(error, expected),
             other => panic!("expected a replay error, got {other:?}"),
         }
@@ -543,6 +548,12 @@ fn a_deposit_to_a_key_that_cannot_sign_locks_the_account_to_its_l1_address() {
     let mut fresh = funded();
     let first = fresh.batch(vec![locked_deposit(addr(7))], vec![]);
     let mut genesis = funded().tree;
-    replay_batch(&mut genesis, &SHAPE, first.witness.number, first.pubdata()).unwrap();
+    replay_batch(
+        &mut genesis,
+        &config(),
+        first.witness.number,
+        first.pubdata(),
+    )
+    .unwrap();
     assert_eq!(genesis.root().unwrap(), fresh.tree.root().unwrap());
 }

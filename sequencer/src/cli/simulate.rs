@@ -248,7 +248,7 @@ pub(crate) fn run(args: &SimulateArgs) -> eyre::Result<()> {
     let started = Instant::now();
     let mut rebuilt = AccountTree::open(MemoryStore::new(), args.depth)?;
     for (number, pubdata, root) in &posted {
-        let replayed = replay_batch(&mut rebuilt, &config.shape, *number, pubdata)?;
+        let replayed = replay_batch(&mut rebuilt, &config, *number, pubdata)?;
         ensure!(
             replayed.new_root == *root,
             "replay of batch {number} reached another root"
