@@ -6,6 +6,7 @@ pub mod eddsa;
 pub mod merkle;
 pub mod num;
 pub mod poseidon;
+pub mod sha256;
 
 use ark_bn254::Fr;
 use ark_r1cs_std::fields::fp::FpVar;

@@ -1,6 +1,6 @@
 //! Range checks and the packed-amount decoder.
 //!
-//! A range check of `x` to `n < 253` bits allocates `b_0 … b_{n-1}`, enforces `b_i·(1 − b_i) = 0`
+//! A range check of `x` to `n ≤ 253` bits allocates `b_0 … b_{n-1}`, enforces `b_i·(1 − b_i) = 0`
 //! and `Σ b_i·2^i = x`: `n + 1` constraints. Because `2^n < r`, the decomposition is unique (no
 //! aliasing mod r), so the bits are canonical and `x < 2^n` as an integer.
 
@@ -15,7 +15,7 @@ use ark_relations::gr1cs::SynthesisError;
 use zksettle_core::amount::FloatFormat;
 
 /// The largest bit width [`to_bits_le`] accepts: below it `2^n < r` keeps decompositions unique.
-pub const MAX_RANGE_BITS: usize = 252;
+pub const MAX_RANGE_BITS: usize = 253;
 
 /// Enforces `x < 2^n` and returns its little-endian bits.
 pub fn to_bits_le(x: &FrVar, n: usize) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
@@ -105,7 +105,7 @@ mod tests {
         to_bits_le(&minus_one, 128).unwrap();
         cs.finalize();
         assert!(!cs.is_satisfied().unwrap(), "r - 1 is not below 2^128");
-        assert!(to_bits_le(&minus_one, 253).is_err());
+        assert!(to_bits_le(&minus_one, 254).is_err());
     }
 
     #[test]

@@ -1,0 +1,295 @@
+//! The circuit's view of a batch: the core's [`BatchWitness`] laid out chunk by chunk, as plain
+//! values. Every chunk of a multi-chunk op repeats the op; only its first chunk carries the
+//! state writes and the signature. A blank assignment (all Noop) gives the circuit's shape for
+//! key generation.
+
+use zksettle_core::babyjubjub::Point;
+use zksettle_core::op::PubdataOp;
+use zksettle_core::pubdata::BatchShape;
+use zksettle_core::stf::{BatchWitness, LeafUpdate, SignedWitness};
+use zksettle_core::tree::MerklePath;
+use zksettle_core::{AccountIndex, Domain, Fr, L1Address, TokenId, Tx};
+
+/// Why a witness cannot be laid out for a circuit shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssignmentError {
+    /// The witness was made for another shape.
+    #[error("witness shape {witness:?} does not match the circuit shape {circuit:?}")]
+    ShapeMismatch {
+        /// The witness's shape.
+        witness: BatchShape,
+        /// The circuit's.
+        circuit: BatchShape,
+    },
+    /// The ops need more chunks than the shape has.
+    #[error("ops occupy {used} chunks, the shape has {capacity}")]
+    TooManyChunks {
+        /// Chunks used.
+        used: usize,
+        /// Capacity.
+        capacity: usize,
+    },
+    /// An op's witness does not have the writes its type needs.
+    #[error("op {position} has an inconsistent witness: {reason}")]
+    Inconsistent {
+        /// Position among the batch's ops.
+        position: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// One chunk.
+#[derive(Debug, Clone)]
+pub struct ChunkAssignment {
+    /// The op this chunk belongs to.
+    pub op: PubdataOp,
+    /// This chunk's position within the op (0 for its first chunk).
+    pub position: usize,
+    /// The op's token (for transfers, the signed token).
+    pub token: TokenId,
+    /// The op's key: deposit key, or the signed recipient key of a transfer; else the identity.
+    pub key: Point,
+    /// The op's L1 address: deposit owner, transfer or withdrawal recipient, exit requester.
+    pub l1_address: L1Address,
+    /// The op's signed transaction (first chunk of an L2 op).
+    pub signed: Option<SignedWitness>,
+    /// The first leaf write (sender, deposit target, forced-exit account); first chunk only.
+    pub write_a: Option<LeafUpdate>,
+    /// The second leaf write (transfer recipient); first chunk only.
+    pub write_b: Option<LeafUpdate>,
+    /// Whether the op's key (deposit key, new recipient key) can sign.
+    pub key_valid: bool,
+    /// The fee slot the op's fee accrues to.
+    pub fee_slot: Option<usize>,
+}
+
+/// One fee slot.
+#[derive(Debug, Clone)]
+pub struct FeeSlotAssignment {
+    /// The recipient (0: unused slot).
+    pub recipient: AccountIndex,
+    /// The slot's token.
+    pub token: TokenId,
+    /// Fees accrued to it.
+    pub total: u128,
+    /// The credit, for a used slot.
+    pub write: Option<LeafUpdate>,
+}
+
+/// A whole batch.
+#[derive(Debug, Clone)]
+pub struct BatchAssignment {
+    /// The circuit shape.
+    pub shape: BatchShape,
+    /// The deployment the commitment binds.
+    pub domain: Domain,
+    /// Batch number.
+    pub number: u64,
+    /// Root before.
+    pub old_root: Fr,
+    /// `shape.chunks` chunks.
+    pub chunks: Vec<ChunkAssignment>,
+    /// `shape.fee_slots` slots.
+    pub fees: Vec<FeeSlotAssignment>,
+    /// The batch's pubdata (`shape.pubdata_bytes()` bytes).
+    pub pubdata: Vec<u8>,
+    /// The public input.
+    pub commitment: Fr,
+}
+
+fn noop_chunk() -> ChunkAssignment {
+    ChunkAssignment {
+        op: PubdataOp::Noop,
+        position: 0,
+        token: TokenId(0),
+        key: Point::IDENTITY,
+        l1_address: L1Address::ZERO,
+        signed: None,
+        write_a: None,
+        write_b: None,
+        key_valid: false,
+        fee_slot: None,
+    }
+}
+
+fn unused_slot() -> FeeSlotAssignment {
+    FeeSlotAssignment {
+        recipient: AccountIndex(0),
+        token: TokenId(0),
+        total: 0,
+        write: None,
+    }
+}
+
+/// A leaf write that changes nothing, for disabled write slots: siblings of an empty tree.
+pub(crate) fn idle_write(depth: u8) -> LeafUpdate {
+    let zeros = zksettle_core::tree::empty_subtree_values();
+    LeafUpdate {
+        index: AccountIndex(0),
+        before: None,
+        after: None,
+        path: MerklePath {
+            index: AccountIndex(0),
+            siblings: zeros[..usize::from(depth)].to_vec(),
+        },
+        root_before: zeros[usize::from(depth)],
+        root_after: zeros[usize::from(depth)],
+    }
+}
+
+impl BatchAssignment {
+    /// All Noop: the shape's constraint system, for setup.
+    pub fn blank(shape: BatchShape, domain: Domain) -> Self {
+        BatchAssignment {
+            shape,
+            domain,
+            number: 0,
+            old_root: zksettle_core::tree::empty_subtree_values()[usize::from(shape.depth)],
+            chunks: vec![noop_chunk(); shape.chunks],
+            fees: vec![unused_slot(); shape.fee_slots],
+            pubdata: vec![0; shape.pubdata_bytes()],
+            commitment: Fr::from(0u64),
+        }
+    }
+
+    /// Lays out a witness made by `apply_batch` for `domain`.
+    pub fn from_witness(
+        shape: BatchShape,
+        domain: Domain,
+        witness: &BatchWitness,
+    ) -> Result<Self, AssignmentError> {
+        if witness.shape != shape {
+            return Err(AssignmentError::ShapeMismatch {
+                witness: witness.shape,
+                circuit: shape,
+            });
+        }
+        let mut chunks = Vec::with_capacity(shape.chunks);
+        let mut slot_of_token = std::collections::HashMap::new();
+        for (slot, fee) in witness.fees.iter().enumerate() {
+            slot_of_token.insert(fee.token, slot);
+        }
+        for (position, op) in witness.ops.iter().enumerate() {
+            let inconsistent = |reason| AssignmentError::Inconsistent { position, reason };
+            let count = shape
+                .op_chunks(op.op.code())
+                .ok_or(inconsistent("unknown op code"))?;
+            let (write_a, write_b) = match (&op.op, op.updates.as_slice()) {
+                (PubdataOp::Noop, []) => (None, None),
+                (PubdataOp::Transfer { .. } | PubdataOp::TransferToNew { .. }, [a, b]) => {
+                    (Some(a.clone()), Some(b.clone()))
+                }
+                (
+                    PubdataOp::Deposit { .. }
+                    | PubdataOp::Withdraw { .. }
+                    | PubdataOp::ForcedExit { .. },
+                    [a],
+                ) => (Some(a.clone()), None),
+                _ => return Err(inconsistent("wrong number of leaf writes for the op type")),
+            };
+            let key_valid = match op.op {
+                PubdataOp::Deposit { public_key, .. } => {
+                    zksettle_core::PublicKey(public_key).is_valid()
+                }
+                PubdataOp::TransferToNew { to_public_key, .. } => to_public_key.is_valid(),
+                _ => false,
+            };
+            let (token, key, l1_address) = match (&op.op, &op.signed) {
+                (
+                    PubdataOp::Deposit {
+                        token,
+                        public_key,
+                        l1_address,
+                        ..
+                    },
+                    _,
+                ) => (*token, *public_key, *l1_address),
+                (
+                    PubdataOp::Withdraw {
+                        token,
+                        to_l1_address,
+                        ..
+                    },
+                    _,
+                ) => (*token, Point::IDENTITY, *to_l1_address),
+                (
+                    PubdataOp::ForcedExit {
+                        token, l1_address, ..
+                    },
+                    _,
+                ) => (*token, Point::IDENTITY, *l1_address),
+                (PubdataOp::Transfer { .. } | PubdataOp::TransferToNew { .. }, Some(s)) => {
+                    match &s.tx {
+                        Tx::Transfer(t) => (t.token, t.to.0, t.to_l1_address),
+                        Tx::Withdraw(_) => {
+                            return Err(inconsistent("a transfer signed as a withdrawal"))
+                        }
+                    }
+                }
+                (PubdataOp::Transfer { .. } | PubdataOp::TransferToNew { .. }, None) => {
+                    return Err(inconsistent("a transfer without its signed transaction"))
+                }
+                (PubdataOp::Noop, _) => (TokenId(0), Point::IDENTITY, L1Address::ZERO),
+            };
+            let fee = op.op.fee();
+            let fee_slot = match &op.signed {
+                Some(s) if fee > 0 => Some(
+                    *slot_of_token
+                        .get(&tx_token(&s.tx))
+                        .ok_or(inconsistent("fee without a fee slot"))?,
+                ),
+                _ => None,
+            };
+            for k in 0..count {
+                chunks.push(ChunkAssignment {
+                    op: op.op,
+                    position: k,
+                    token,
+                    key,
+                    l1_address,
+                    signed: if k == 0 { op.signed.clone() } else { None },
+                    write_a: if k == 0 { write_a.clone() } else { None },
+                    write_b: if k == 0 { write_b.clone() } else { None },
+                    key_valid,
+                    fee_slot: if k == 0 { fee_slot } else { None },
+                });
+            }
+        }
+        if chunks.len() > shape.chunks {
+            return Err(AssignmentError::TooManyChunks {
+                used: chunks.len(),
+                capacity: shape.chunks,
+            });
+        }
+        chunks.resize_with(shape.chunks, noop_chunk);
+        let mut fees: Vec<FeeSlotAssignment> = witness
+            .fees
+            .iter()
+            .map(|f| FeeSlotAssignment {
+                recipient: f.update.index,
+                token: f.token,
+                total: f.total,
+                write: Some(f.update.clone()),
+            })
+            .collect();
+        fees.resize_with(shape.fee_slots, unused_slot);
+        Ok(BatchAssignment {
+            shape,
+            domain,
+            number: witness.number,
+            old_root: witness.old_root,
+            chunks,
+            fees,
+            pubdata: witness.pubdata.clone(),
+            commitment: witness.commitment,
+        })
+    }
+}
+
+fn tx_token(tx: &Tx) -> TokenId {
+    match tx {
+        Tx::Transfer(t) => t.token,
+        Tx::Withdraw(w) => w.token,
+    }
+}

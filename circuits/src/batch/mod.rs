@@ -1,0 +1,196 @@
+//! The batch validity circuit for one shape `(D, B, F)`.
+//!
+//! Public input: the batch commitment (`docs/protocol.md` §10). Everything else is witness. The
+//! circuit enforces, with `r_0 = old_root`:
+//!
+//! 1. for each chunk `j < B`, the chunk constraints of [`chunk`] map `r_j` to `r_{j+1}` and give
+//!    the chunk's 12 bytes (for `D = 24`);
+//! 2. op framing: chunk 0 starts an op; a chunk that does not start an op continues the previous
+//!    one (same fields, position + 1); a chunk that starts an op follows the last chunk of the
+//!    previous op; chunk `B − 1` is the last chunk of its op;
+//! 3. fees: each used fee slot `s` (recipient index ≠ 0) credits `Σ_j fee_{j,s}` to its
+//!    recipient, an existing account of the slot's token, with no overflow; unused slots accrue
+//!    nothing; used slots have distinct tokens; `new_root` is the root after the last credit;
+//! 4. `commitment = SHA-256(chain_id ‖ rollup ‖ old_root ‖ new_root ‖ number ‖ chunks ‖ fee
+//!    section)` with its top three bits cleared.
+
+mod account;
+pub mod assignment;
+mod bits;
+mod chunk;
+mod op;
+
+pub use assignment::{AssignmentError, BatchAssignment};
+
+use crate::gadgets::merkle::write_leaf;
+use crate::gadgets::sha256::sha256_msb_first;
+use crate::gadgets::FrVar;
+use account::AccountVar;
+use ark_bn254::Fr;
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::boolean::Boolean;
+use ark_r1cs_std::convert::ToBitsGadget;
+use ark_r1cs_std::eq::EqGadget;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::fields::FieldVar;
+use ark_r1cs_std::select::CondSelectGadget;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use bits::{pad_to, reversed, value_be, witness_bits, witness_byte_bits, Bits};
+
+/// The circuit of one batch (or of the blank batch of its shape, for setup).
+#[derive(Debug, Clone)]
+pub struct BatchCircuit {
+    /// The batch laid out for the circuit.
+    pub assignment: BatchAssignment,
+}
+
+/// `root` as 256 bits, most significant first (canonical: below r).
+fn root_bits(root: &FrVar) -> Result<Bits, SynthesisError> {
+    let le = root.to_bits_le()?;
+    Ok(pad_to(&reversed(&le), 256))
+}
+
+impl ConstraintSynthesizer<Fr> for BatchCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let commitment = FpVar::new_input(cs.clone(), || Ok(self.assignment.commitment))?;
+        self.synthesize(&cs)?.enforce_equal(&commitment)
+    }
+}
+
+impl BatchCircuit {
+    /// The commitment the circuit computes from its witness, whatever the public input says.
+    ///
+    /// For a witness made by `apply_batch` this is the batch's commitment; tests use it to give
+    /// a tampered witness the public input that matches it, as a cheating prover would, so that
+    /// only the transition rules can reject it.
+    pub fn computed_commitment(assignment: &BatchAssignment) -> Result<Fr, SynthesisError> {
+        use ark_r1cs_std::GR1CSVar;
+        let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+        BatchCircuit {
+            assignment: assignment.clone(),
+        }
+        .synthesize(&cs)?
+        .value()
+    }
+
+    /// Every constraint but the public input's; returns the computed commitment.
+    fn synthesize(&self, cs: &ConstraintSystemRef<Fr>) -> Result<FrVar, SynthesisError> {
+        let cs = cs.clone();
+        let a = &self.assignment;
+        let shape = a.shape;
+
+        let chain_id = witness_bits(&cs, u128::from(a.domain.chain_id), 64)?;
+        let rollup = witness_byte_bits(&cs, &a.domain.rollup.0)?;
+        let mut domain_bits = chain_id.clone();
+        domain_bits.extend(rollup.iter().cloned());
+        let domain = value_be(&domain_bits);
+        let number = witness_bits(&cs, u128::from(a.number), 64)?;
+        let old_root = FpVar::new_witness(cs.clone(), || Ok(a.old_root))?;
+
+        let fee_tokens: Vec<FrVar> = a
+            .fees
+            .iter()
+            .map(|f| FpVar::new_witness(cs.clone(), || Ok(Fr::from(f.token.0))))
+            .collect::<Result<_, _>>()?;
+
+        let chunk_bytes = shape.chunk_bytes();
+        let mut root = old_root.clone();
+        let mut chunk_pubdata: Bits = Vec::with_capacity(8 * chunk_bytes * shape.chunks);
+        let mut accrued = vec![FpVar::zero(); fee_tokens.len()];
+        let mut previous: Option<(Vec<FrVar>, FrVar, Boolean<Fr>)> = None;
+        for (j, chunk_assignment) in a.chunks.iter().enumerate() {
+            let bytes = &a.pubdata[j * chunk_bytes..(j + 1) * chunk_bytes];
+            let out = chunk::chunk(
+                &cs,
+                &shape,
+                chunk_assignment,
+                bytes,
+                &root,
+                &domain,
+                &fee_tokens,
+            )?;
+            let starts = out.op.position[0].clone();
+            let identity = out.op.identity_values();
+            let position = out.op.position_value();
+            let last = position.is_eq(&(out.op.chunk_count(&shape) - FpVar::one()))?;
+            match &previous {
+                None => starts.enforce_equal(&Boolean::TRUE)?,
+                Some((prev_identity, prev_position, prev_last)) => {
+                    // A new op only after the previous op's last chunk.
+                    let continues = !starts.clone();
+                    (FpVar::from(starts.clone()) * (FpVar::one() - FpVar::from(prev_last.clone())))
+                        .enforce_equal(&FpVar::zero())?;
+                    for (now, before) in identity.iter().zip(prev_identity) {
+                        now.conditional_enforce_equal(before, &continues)?;
+                    }
+                    position
+                        .conditional_enforce_equal(&(prev_position + FpVar::one()), &continues)?;
+                }
+            }
+            if j + 1 == a.chunks.len() {
+                last.enforce_equal(&Boolean::TRUE)?;
+            }
+            previous = Some((identity, position, last));
+            for (total, fee) in accrued.iter_mut().zip(&out.fees) {
+                *total += fee;
+            }
+            root = out.root;
+            chunk_pubdata.extend(out.pubdata);
+        }
+
+        // Fee settlement.
+        let index_bits = 8 * shape.index_bytes();
+        let mut fee_section: Bits = Vec::with_capacity(index_bits * a.fees.len());
+        let mut used_tokens: Vec<(Boolean<Fr>, FrVar)> = Vec::new();
+        for ((slot, token), total) in a.fees.iter().zip(&fee_tokens).zip(&accrued) {
+            let index = witness_bits(&cs, u128::from(slot.recipient.0), usize::from(shape.depth))?;
+            let used = !value_be(&index).is_zero()?;
+            let idle = assignment::idle_write(shape.depth);
+            let write = slot.write.as_ref().unwrap_or(&idle);
+            let before = AccountVar::witness(&cs, write.before.as_ref())?;
+            let siblings: Vec<FrVar> = write
+                .path
+                .siblings
+                .iter()
+                .map(|s| FpVar::new_witness(cs.clone(), || Ok(*s)))
+                .collect::<Result<_, _>>()?;
+            // Unused slots accrue nothing; used ones pay an existing account of their token.
+            total.conditional_enforce_equal(&FpVar::zero(), &!used.clone())?;
+            (FpVar::from(used.clone()) * (FpVar::one() - FpVar::from(before.exists.clone())))
+                .enforce_equal(&FpVar::zero())?;
+            before.token.conditional_enforce_equal(token, &used)?;
+            for (other_used, other_token) in &used_tokens {
+                let both = &used & other_used;
+                let same = token.is_eq(other_token)?;
+                (&both & &same).enforce_equal(&Boolean::FALSE)?;
+            }
+            used_tokens.push((used.clone(), token.clone()));
+            let after = AccountVar {
+                balance: &before.balance + total,
+                ..before.clone()
+            };
+            let written = FrVar::conditionally_select(&used, &after.balance, &FpVar::zero())?;
+            crate::gadgets::num::to_bits_le(&written, 128)?;
+            let (old, new) = write_leaf(
+                &before.leaf()?,
+                &after.leaf()?,
+                &reversed(&index),
+                &siblings,
+            )?;
+            old.conditional_enforce_equal(&root, &used)?;
+            root = FrVar::conditionally_select(&used, &new, &root)?;
+            fee_section.extend(pad_to(&index, index_bits));
+        }
+        let new_root = root;
+
+        // The commitment.
+        let mut preimage = domain_bits;
+        preimage.extend(root_bits(&old_root)?);
+        preimage.extend(root_bits(&new_root)?);
+        preimage.extend(number);
+        preimage.extend(chunk_pubdata);
+        preimage.extend(fee_section);
+        let digest = sha256_msb_first(&preimage)?;
+        Ok(value_be(&digest[3..]))
+    }
+}

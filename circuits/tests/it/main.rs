@@ -1,0 +1,9 @@
+//! The batch circuit against the native state transition: batches the core accepts satisfy the
+//! circuit with the same commitment, and witnesses mutated one field at a time do not.
+
+// Test fixtures fail the test by panicking, like the assertions around them.
+#![allow(clippy::unwrap_used)]
+
+mod batch;
+mod mutations;
+mod support;
