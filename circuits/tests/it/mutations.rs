@@ -212,7 +212,7 @@ fn every_single_change_to_a_transfer_is_rejected() {
             Box::new(|a| {
                 let PubdataOp::Transfer {
                     from,
-                    to,
+                    to: _,
                     amount,
                     fee,
                 } = a.chunks[0].op
