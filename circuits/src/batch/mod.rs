@@ -194,3 +194,49 @@ impl BatchCircuit {
         Ok(value_be(&digest[3..]))
     }
 }
+
+/// Constraints of a shape's circuit (synthesized in setup mode, no witness values).
+pub fn constraint_count(shape: zksettle_core::BatchShape) -> Result<usize, SynthesisError> {
+    let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(ark_relations::gr1cs::OptimizationGoal::Constraints);
+    cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+    let domain = zksettle_core::Domain {
+        chain_id: 0,
+        rollup: zksettle_core::L1Address::ZERO,
+    };
+    BatchCircuit {
+        assignment: BatchAssignment::blank(shape, domain),
+    }
+    .generate_constraints(cs.clone())?;
+    Ok(cs.num_constraints())
+}
+
+/// Constraints one chunk (one transfer slot) adds to a shape of depth `depth`: the difference
+/// between 16 and 8 chunks, over 8, so the batch's fixed part (commitment header, fee slots)
+/// is left out and the chunk's share of SHA-256 is in.
+pub fn constraints_per_chunk(depth: u8) -> Result<usize, SynthesisError> {
+    let shape = |chunks| zksettle_core::BatchShape {
+        depth,
+        chunks,
+        fee_slots: 2,
+    };
+    Ok((constraint_count(shape(16))? - constraint_count(shape(8))?) / 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cost of a transfer slot at D = 24, as the README reports it. Raising it by more than
+    /// 5% fails; lowering it means updating the figure here and in the README.
+    const CONSTRAINTS_PER_CHUNK_D24: usize = 38_494;
+
+    #[test]
+    fn constraints_per_transfer_slot_do_not_grow() {
+        let per_chunk = constraints_per_chunk(24).unwrap();
+        assert!(
+            per_chunk * 100 <= CONSTRAINTS_PER_CHUNK_D24 * 105,
+            "{per_chunk} constraints per chunk"
+        );
+    }
+}
