@@ -1,5 +1,18 @@
 //! # zksettle-prover
 //!
-//! Groth16 proving of batch circuits: witness generation from the core's batch witness, the
-//! proving and verifying keys, and the MSM backends (CPU, and GPU behind a feature) that do most
-//! of the work. Built by the circuit/prover and fast-MSM issues; it holds no code yet.
+//! Turns the core's batch witnesses into Groth16 proofs (BN254) of the batch circuit, and keeps
+//! the keys that make and check them.
+//!
+//! ## Map
+//! - [`keys`]: the **insecure development setup** (deterministic from a seed; a real deployment
+//!   needs a ceremony), key files and their on-disk cache, the verifying-key hash that ties
+//!   proofs, contracts and verifiers together.
+//! - [`prove`]: [`BatchProver`], witness → proof, with progress reported by phase.
+//!
+//! Proving uses every core through arkworks' rayon parallelism (`ark-groth16/parallel`).
+
+pub mod keys;
+pub mod prove;
+
+pub use keys::{vk_hash, BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};
+pub use prove::{verify, BatchProof, BatchProver, Progress, ProverError};

@@ -1,0 +1,211 @@
+//! Proving and verifying keys for a batch shape.
+//!
+//! The development setup samples Groth16's toxic waste from a seeded RNG, so anyone who knows
+//! the seed can forge proofs: it is labelled insecure in the key files, in [`BatchKeys`] and in
+//! every message that shows it. Key files are cached by shape and seed and loaded once; a file
+//! whose verifying key does not hash to the hash recorded beside it is refused
+//! ([`KeyError::VerifyingKeyMismatch`]).
+
+use ark_bn254::Bn254;
+use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use zksettle_circuits::{BatchAssignment, BatchCircuit};
+use zksettle_core::{BatchShape, Domain, L1Address};
+
+/// Shown wherever development keys are: they are not safe for real value.
+pub const INSECURE_SETUP_NOTICE: &str =
+    "INSECURE development setup: toxic waste derived from a public seed; anyone can forge proofs";
+
+const MAGIC: &[u8; 24] = b"zksettle-insecure-dev-k1";
+
+/// Why keys could not be made, read or trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Key generation failed in the constraint system.
+    #[error("setup failed: {0}")]
+    Setup(#[from] ark_relations::gr1cs::SynthesisError),
+    /// A key file could not be read or written.
+    #[error("key file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A key file is not a zksettle development key file.
+    #[error("key file {0} is not a zksettle key file")]
+    NotAKeyFile(PathBuf),
+    /// A key file does not decode.
+    #[error("key file {path} is corrupt: {source}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The decoding error.
+        source: ark_serialize::SerializationError,
+    },
+    /// The verifying key does not hash to the recorded hash.
+    #[error("verifying key hash mismatch: expected {expected}, found {found}")]
+    VerifyingKeyMismatch {
+        /// The recorded hash (hex).
+        expected: String,
+        /// The key's hash (hex).
+        found: String,
+    },
+}
+
+/// The keys of one batch shape.
+#[derive(Debug, Clone)]
+pub struct BatchKeys {
+    /// The shape they prove.
+    pub shape: BatchShape,
+    /// Groth16 proving key.
+    pub proving_key: ProvingKey<Bn254>,
+    /// `sha256` of the compressed verifying key.
+    pub vk_hash: [u8; 32],
+    /// Always true for keys made here: see [`INSECURE_SETUP_NOTICE`].
+    pub insecure: bool,
+}
+
+impl BatchKeys {
+    /// The verifying key.
+    pub fn verifying_key(&self) -> &VerifyingKey<Bn254> {
+        &self.proving_key.vk
+    }
+
+    /// The insecure development setup for `shape`, deterministic in `seed`.
+    pub fn insecure_setup(shape: BatchShape, seed: &[u8]) -> Result<Self, KeyError> {
+        let blank = BatchAssignment::blank(
+            shape,
+            Domain {
+                chain_id: 0,
+                rollup: L1Address::ZERO,
+            },
+        );
+        let mut rng = StdRng::from_seed(
+            Sha256::new()
+                .chain_update(b"zksettle-dev-setup")
+                .chain_update(seed)
+                .finalize()
+                .into(),
+        );
+        let proving_key = Groth16::<Bn254>::generate_random_parameters_with_reduction(
+            BatchCircuit { assignment: blank },
+            &mut rng,
+        )?;
+        let vk_hash = vk_hash(&proving_key.vk);
+        Ok(BatchKeys {
+            shape,
+            proving_key,
+            vk_hash,
+            insecure: true,
+        })
+    }
+
+    /// Writes the key file: magic, vk hash, proving key (uncompressed, for fast loading).
+    pub fn write(&self, path: &Path) -> Result<(), KeyError> {
+        let io = |source| KeyError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let tmp = path.with_extension("tmp");
+        let mut out = BufWriter::new(fs::File::create(&tmp).map_err(io)?);
+        out.write_all(MAGIC).map_err(io)?;
+        out.write_all(&self.vk_hash).map_err(io)?;
+        self.proving_key
+            .serialize_with_mode(&mut out, Compress::No)
+            .map_err(|source| KeyError::Corrupt {
+                path: path.to_owned(),
+                source,
+            })?;
+        out.flush().map_err(io)?;
+        drop(out);
+        fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// Reads a key file written by [`BatchKeys::write`], checking the verifying-key hash.
+    pub fn read(path: &Path, shape: BatchShape) -> Result<Self, KeyError> {
+        let io = |source| KeyError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut input = BufReader::new(fs::File::open(path).map_err(io)?);
+        let mut magic = [0u8; 24];
+        input.read_exact(&mut magic).map_err(io)?;
+        if &magic != MAGIC {
+            return Err(KeyError::NotAKeyFile(path.to_owned()));
+        }
+        let mut recorded = [0u8; 32];
+        input.read_exact(&mut recorded).map_err(io)?;
+        // Points are checked once by the hash below, not one by one (a subgroup check per
+        // point would dominate loading).
+        let proving_key =
+            ProvingKey::<Bn254>::deserialize_with_mode(&mut input, Compress::No, Validate::No)
+                .map_err(|source| KeyError::Corrupt {
+                    path: path.to_owned(),
+                    source,
+                })?;
+        let found = vk_hash(&proving_key.vk);
+        if found != recorded {
+            return Err(KeyError::VerifyingKeyMismatch {
+                expected: hex::encode(recorded),
+                found: hex::encode(found),
+            });
+        }
+        Ok(BatchKeys {
+            shape,
+            proving_key,
+            vk_hash: found,
+            insecure: true,
+        })
+    }
+}
+
+/// `sha256` of the compressed canonical serialization of a verifying key.
+pub fn vk_hash(vk: &VerifyingKey<Bn254>) -> [u8; 32] {
+    let mut bytes = Vec::new();
+    // Serializing into a Vec cannot fail.
+    let _ = vk.serialize_compressed(&mut bytes);
+    Sha256::digest(&bytes).into()
+}
+
+/// A directory of cached key files, one per shape and seed.
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+impl KeyStore {
+    /// A store in `dir` (created when first written).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        KeyStore { dir: dir.into() }
+    }
+
+    /// The file for a shape and seed.
+    pub fn path(&self, shape: BatchShape, seed: &[u8]) -> PathBuf {
+        let seed_tag = hex::encode(&Sha256::digest(seed)[..6]);
+        self.dir.join(format!(
+            "batch-d{}-b{}-f{}-{seed_tag}.insecure-dev.pk",
+            shape.depth, shape.chunks, shape.fee_slots
+        ))
+    }
+
+    /// The cached keys, or a fresh insecure setup written to the cache.
+    pub fn load_or_setup(&self, shape: BatchShape, seed: &[u8]) -> Result<BatchKeys, KeyError> {
+        let path = self.path(shape, seed);
+        if path.exists() {
+            return BatchKeys::read(&path, shape);
+        }
+        let keys = BatchKeys::insecure_setup(shape, seed)?;
+        fs::create_dir_all(&self.dir).map_err(|source| KeyError::Io {
+            path: self.dir.clone(),
+            source,
+        })?;
+        keys.write(&path)?;
+        Ok(keys)
+    }
+}

@@ -1,0 +1,229 @@
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use std::sync::{Mutex, OnceLock};
+use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
+use zksettle_core::tree::{AccountTree, MemoryStore};
+use zksettle_core::{
+    AccountIndex, BatchShape, Deposit, Domain, ForcedExit, Fr, L1Address, Op, PrivateKey, TokenId,
+    Transfer, Tx, Withdraw,
+};
+use zksettle_prover::{
+    verify, BatchKeys, BatchProof, BatchProver, KeyError, KeyStore, Progress, ProverError,
+};
+
+/// Depth 8 keeps the circuit small: a deposit takes 10 chunks of 8 bytes.
+const SHAPE: BatchShape = BatchShape {
+    depth: 8,
+    chunks: 10,
+    fee_slots: 1,
+};
+
+fn domain() -> Domain {
+    Domain {
+        chain_id: 31337,
+        rollup: L1Address([0x5e; 20]),
+    }
+}
+
+fn key(seed: u8) -> PrivateKey {
+    PrivateKey::from_bytes([seed; 32])
+}
+
+fn addr(seed: u8) -> L1Address {
+    L1Address([seed; 20])
+}
+
+fn keys() -> &'static (tempfile::TempDir, BatchKeys) {
+    static KEYS: OnceLock<(tempfile::TempDir, BatchKeys)> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = KeyStore::new(dir.path())
+            .load_or_setup(SHAPE, b"zksettle tests")
+            .unwrap();
+        (dir, keys)
+    })
+}
+
+fn transfer(
+    signer: u8,
+    from: u32,
+    to: u32,
+    recipient: u8,
+    amount: u128,
+    fee: u128,
+    nonce: u32,
+) -> Op {
+    let t = Transfer {
+        from: AccountIndex(from),
+        token: TokenId(0),
+        amount,
+        fee,
+        nonce,
+        to: key(recipient).public_key(),
+        to_l1_address: addr(recipient),
+    };
+    let signed = Tx::Transfer(t).sign(&key(signer), &domain());
+    Op::Transfer {
+        to: AccountIndex(to),
+        transfer: t,
+        signature: signed.signature,
+    }
+}
+
+fn deposit(to: u32, owner: u8) -> Op {
+    Op::Deposit(Deposit {
+        to: AccountIndex(to),
+        token: TokenId(0),
+        amount: 1_000_000,
+        public_key: key(owner).public_key().0,
+        l1_address: addr(owner),
+    })
+}
+
+#[test]
+fn every_op_type_is_proven_and_verified() {
+    let (_, keys) = keys();
+    assert!(keys.insecure);
+    let prover = BatchProver::new(keys.clone(), domain());
+    let config = StfConfig {
+        domain: domain(),
+        shape: SHAPE,
+    };
+    let mut tree = AccountTree::open(MemoryStore::new(), SHAPE.depth).unwrap();
+    let withdraw = |nonce| {
+        let w = Withdraw {
+            from: AccountIndex(2),
+            token: TokenId(0),
+            amount: 777,
+            fee: 0,
+            nonce,
+            to_l1_address: addr(2),
+        };
+        Op::Withdraw {
+            withdraw: w,
+            signature: Tx::Withdraw(w).sign(&key(2), &domain()).signature,
+        }
+    };
+    let batches: Vec<(Vec<Op>, Vec<u32>)> = vec![
+        (vec![deposit(1, 1)], vec![]),
+        (vec![deposit(2, 2)], vec![]),
+        (
+            vec![
+                transfer(1, 1, 2, 2, 500, 0, 0),
+                transfer(1, 1, 9, 4, 1_000, 0, 1),
+            ],
+            vec![],
+        ),
+        (vec![withdraw(0), transfer(2, 2, 1, 1, 5, 0, 1)], vec![]),
+        (
+            vec![Op::ForcedExit(ForcedExit {
+                index: AccountIndex(9),
+                token: TokenId(0),
+                requester: addr(4),
+            })],
+            vec![],
+        ),
+    ];
+    let phases = Mutex::new(Vec::new());
+    for (number, (ops, recipients)) in batches.into_iter().enumerate() {
+        let input = BatchInput {
+            number: number as u64 + 1,
+            ops,
+            fee_recipients: recipients.into_iter().map(AccountIndex).collect(),
+        };
+        let applied = apply_batch(&mut tree, &config, &input).unwrap();
+        assert!(
+            applied.rejected.is_empty(),
+            "batch {number}: {:?}",
+            applied.rejected
+        );
+        tree.commit().unwrap();
+        let proof = prover
+            .prove(&applied.witness, &|p: Progress| {
+                phases.lock().unwrap().push(p.phase)
+            })
+            .unwrap();
+        assert_eq!(proof.commitment, applied.commitment());
+        assert!(verify(keys.verifying_key(), &proof).unwrap());
+        // The proof is bound to its public input.
+        let wrong = BatchProof {
+            commitment: proof.commitment + Fr::from(1u64),
+            ..proof.clone()
+        };
+        assert!(!verify(keys.verifying_key(), &wrong).unwrap());
+
+        let mut bytes = Vec::new();
+        proof.serialize_compressed(&mut bytes).unwrap();
+        assert_eq!(
+            BatchProof::deserialize_compressed(&bytes[..]).unwrap(),
+            proof
+        );
+    }
+    assert_eq!(
+        &phases.lock().unwrap()[..4],
+        ["synthesize", "prove", "verify", "done"]
+    );
+}
+
+#[test]
+fn a_witness_that_does_not_satisfy_the_circuit_is_refused() {
+    let (_, keys) = keys();
+    let prover = BatchProver::new(keys.clone(), domain());
+    let config = StfConfig {
+        domain: domain(),
+        shape: SHAPE,
+    };
+    let mut tree = AccountTree::open(MemoryStore::new(), SHAPE.depth).unwrap();
+    let applied = apply_batch(
+        &mut tree,
+        &config,
+        &BatchInput {
+            number: 1,
+            ops: vec![deposit(3, 3)],
+            fee_recipients: vec![],
+        },
+    )
+    .unwrap();
+    let mut witness = applied.witness.clone();
+    witness.old_root += Fr::from(1u64);
+    assert!(matches!(
+        prover.prove(&witness, &|_| {}),
+        Err(ProverError::Unsatisfied(_))
+    ));
+    // Another deployment's prover makes a different commitment from the same witness.
+    let other = BatchProver::new(
+        keys.clone(),
+        Domain {
+            chain_id: 1,
+            ..domain()
+        },
+    );
+    assert!(matches!(
+        other.prove(&applied.witness, &|_| {}),
+        Err(ProverError::Unsatisfied(_))
+    ));
+}
+
+#[test]
+fn key_files_round_trip_and_a_tampered_verifying_key_is_refused() {
+    let (dir, keys) = keys();
+    let store = KeyStore::new(dir.path());
+    let path = store.path(SHAPE, b"zksettle tests");
+    assert!(path.to_string_lossy().contains("insecure-dev"));
+    let loaded = store.load_or_setup(SHAPE, b"zksettle tests").unwrap();
+    assert_eq!(loaded.vk_hash, keys.vk_hash);
+    assert_eq!(loaded.proving_key, keys.proving_key);
+
+    let mut bytes = std::fs::read(&path).unwrap();
+    let copy = dir.path().join("tampered.pk");
+    bytes[24] ^= 1; // the recorded hash
+    std::fs::write(&copy, &bytes).unwrap();
+    assert!(matches!(
+        BatchKeys::read(&copy, SHAPE),
+        Err(KeyError::VerifyingKeyMismatch { .. })
+    ));
+    std::fs::write(&copy, b"not a key").unwrap();
+    assert!(matches!(
+        BatchKeys::read(&copy, SHAPE),
+        Err(KeyError::Io { .. } | KeyError::NotAKeyFile(_))
+    ));
+}
