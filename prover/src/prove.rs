@@ -1,5 +1,6 @@
-//! Proving a batch: synthesize the circuit over the witness, check it is satisfied (an
-//! unsatisfied witness is a typed error, never a proof attempt), then Groth16.
+//! Proving a batch: synthesize the circuit over the witness, make the Groth16 proof, and check
+//! it against the verifying key before it leaves; a witness that does not satisfy the circuit
+//! comes back as [`ProverError::Unsatisfied`] naming the constraint, never as a proof.
 //!
 //! Phases reported to the progress callback, with the fraction of the whole job done:
 //! `synthesize` (0.0), `prove` (0.35), `verify` (0.95), `done` (1.0); the split reflects where a
@@ -100,10 +101,6 @@ impl BatchProver {
         });
         BatchCircuit { assignment }.generate_constraints(cs.clone())?;
         cs.finalize();
-        if !cs.is_satisfied()? {
-            let which = cs.which_is_unsatisfied()?.unwrap_or_default();
-            return Err(ProverError::Unsatisfied(which));
-        }
 
         progress(Progress {
             phase: "prove",
@@ -116,7 +113,6 @@ impl BatchProver {
         let (num_inputs, num_constraints) = (cs.num_instance_variables(), cs.num_constraints());
         let mut full_assignment = cs.instance_assignment()?;
         full_assignment.extend(cs.witness_assignment()?);
-        drop(cs);
         let mut rng = StdRng::from_entropy();
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
         let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
@@ -128,15 +124,24 @@ impl BatchProver {
             num_constraints,
             &full_assignment,
         )?;
+        drop(full_assignment);
+        drop(matrices);
 
+        // The proof verifies iff the witness satisfies the circuit (up to Groth16's negligible
+        // soundness error), so satisfaction is evaluated only to explain a failure.
         progress(Progress {
             phase: "verify",
             fraction: 0.95,
         });
         let proof = BatchProof { commitment, proof };
         if !verify(self.keys.verifying_key(), &proof)? {
+            if !cs.is_satisfied()? {
+                let which = cs.which_is_unsatisfied()?.unwrap_or_default();
+                return Err(ProverError::Unsatisfied(which));
+            }
             return Err(ProverError::SelfCheck);
         }
+        drop(cs);
         progress(Progress {
             phase: "done",
             fraction: 1.0,

@@ -5,5 +5,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod batch;
+mod differential;
 mod mutations;
 mod support;

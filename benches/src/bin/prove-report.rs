@@ -1,0 +1,114 @@
+//! `cargo run --release -p zksettle-benches --bin prove-report -- [B ...]`: for each batch
+//! capacity `B` (default 1 4 16) at tree depth 24, a batch of `B` signed transfers is made by
+//! the native state transition ([`transfer_batch`]) and proven; printed beside plain `ark_groth16` proving of the
+//! same circuit, as a ratio from one run, with constraints per chunk and peak memory.
+//!
+//! Keys come from the insecure development setup, cached in `~/.cache/zksettle/keys`.
+
+use ark_bn254::Bn254;
+use ark_snark::SNARK;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use std::time::Instant;
+use zksettle_benches::transfer_batch;
+use zksettle_circuits::{BatchAssignment, BatchCircuit};
+use zksettle_core::{BatchShape, Domain, L1Address};
+use zksettle_prover::{BatchProver, KeyStore, INSECURE_SETUP_NOTICE};
+
+const DEPTH: u8 = 24;
+
+/// Peak resident memory since the last reset, in MiB (Linux `VmHWM`).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn main() -> eyre::Result<()> {
+    let capacities: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let capacities = if capacities.is_empty() {
+        vec![1, 4, 16]
+    } else {
+        capacities
+    };
+    let domain = Domain {
+        chain_id: 31337,
+        rollup: L1Address([0x5e; 20]),
+    };
+    let cache = std::env::var_os("HOME").map_or_else(
+        || "keys".into(),
+        |h| std::path::PathBuf::from(h).join(".cache/zksettle/keys"),
+    );
+    println!("{INSECURE_SETUP_NOTICE}");
+    println!(
+        "zksettle prove report: depth {DEPTH}, {} threads",
+        rayon_threads()
+    );
+    for chunks in capacities {
+        let shape = BatchShape {
+            depth: DEPTH,
+            chunks,
+            fee_slots: 1,
+        };
+        debug_assert_eq!(transfer_batch(DEPTH, chunks)?.0, shape);
+        let started = Instant::now();
+        let keys = KeyStore::new(&cache).load_or_setup(shape, b"zksettle bench")?;
+        let key_seconds = started.elapsed().as_secs_f64();
+
+        let started = Instant::now();
+        let (_, _, applied) = transfer_batch(DEPTH, chunks)?;
+        let witness_seconds = started.elapsed().as_secs_f64();
+
+        let prover = BatchProver::new(keys.clone(), domain);
+        reset_peak_rss();
+        let started = Instant::now();
+        let proof = prover.prove(&applied.witness, &|_| {})?;
+        let ours = started.elapsed().as_secs_f64();
+        let peak = peak_rss_mib();
+        eyre::ensure!(
+            proof.commitment == applied.commitment(),
+            "commitment mismatch"
+        );
+
+        let circuit = BatchCircuit {
+            assignment: BatchAssignment::from_witness(shape, domain, &applied.witness)?,
+        };
+        let mut rng = StdRng::from_entropy();
+        let started = Instant::now();
+        let reference = ark_groth16::Groth16::<Bn254>::prove(&keys.proving_key, circuit, &mut rng)?;
+        let plain = started.elapsed().as_secs_f64();
+        eyre::ensure!(
+            zksettle_prover::verify(
+                keys.verifying_key(),
+                &zksettle_prover::BatchProof {
+                    commitment: proof.commitment,
+                    proof: reference
+                }
+            )?,
+            "the reference proof does not verify"
+        );
+
+        let constraints = zksettle_circuits::batch::constraint_count(shape)?;
+        println!(
+            "B={chunks:>3}: {constraints} constraints ({} per chunk), keys {key_seconds:.1} s, native witness (funding and the batch) {witness_seconds:.3} s, \
+             zksettle prove {ours:.2} s (incl. synthesis and self-verify), ark_groth16::prove {plain:.2} s, \
+             ratio {:.2}x, {:.2} transfers/s, peak RSS {} MiB",
+            constraints / chunks,
+            plain / ours,
+            chunks as f64 / ours,
+            peak.map_or("?".into(), |p| format!("{p:.0}")),
+        );
+    }
+    Ok(())
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
