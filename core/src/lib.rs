@@ -39,7 +39,7 @@ pub use account::{Account, AccountIndex, Balance, L1Address, Nonce, TokenId};
 pub use eddsa::{PrivateKey, PublicKey, Signature};
 pub use field::Fr;
 pub use op::{Deposit, ForcedExit, Op, PubdataOp};
-pub use pubdata::BatchShape;
+pub use pubdata::{BatchShape, ShapeError};
 pub use stf::{apply_batch, replay_batch, AppliedBatch, BatchInput, StfConfig};
 pub use tree::{AccountTree, MemoryStore};
 pub use tx::{Domain, SignedTx, Transfer, Tx, Withdraw};

@@ -34,7 +34,29 @@ pub struct BatchShape {
     pub fee_slots: usize,
 }
 
+/// Why a batch shape cannot be proven or used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    /// The tree depth is odd or outside `2..=32`.
+    #[error("tree depth must be even and within 2..=32, got {0}")]
+    Depth(u8),
+    /// A batch of no chunks holds nothing.
+    #[error("a batch needs at least one chunk")]
+    NoChunks,
+}
+
 impl BatchShape {
+    /// Checks the shape is one the tree and the circuit support.
+    pub fn validate(&self) -> Result<(), ShapeError> {
+        if !crate::tree::is_valid_depth(self.depth) {
+            return Err(ShapeError::Depth(self.depth));
+        }
+        if self.chunks == 0 {
+            return Err(ShapeError::NoChunks);
+        }
+        Ok(())
+    }
+
     /// Bytes of an account index, `⌈D/8⌉`.
     pub fn index_bytes(&self) -> usize {
         usize::from(self.depth).div_ceil(8)

@@ -125,16 +125,17 @@ fn unused_slot() -> FeeSlotAssignment {
 /// A leaf write that changes nothing, for disabled write slots: siblings of an empty tree.
 pub(crate) fn idle_write(depth: u8) -> LeafUpdate {
     let zeros = zksettle_core::tree::empty_subtree_values();
+    let levels = usize::from(zksettle_core::tree::levels(depth));
     LeafUpdate {
         index: AccountIndex(0),
         before: None,
         after: None,
         path: MerklePath {
             index: AccountIndex(0),
-            siblings: zeros[..usize::from(depth)].to_vec(),
+            siblings: zeros[..levels].iter().map(|z| [*z; 3]).collect(),
         },
-        root_before: zeros[usize::from(depth)],
-        root_after: zeros[usize::from(depth)],
+        root_before: zeros[levels],
+        root_after: zeros[levels],
     }
 }
 
@@ -145,7 +146,8 @@ impl BatchAssignment {
             shape,
             domain,
             number: 0,
-            old_root: zksettle_core::tree::empty_subtree_values()[usize::from(shape.depth)],
+            old_root: zksettle_core::tree::empty_subtree_values()
+                [usize::from(zksettle_core::tree::levels(shape.depth))],
             chunks: vec![noop_chunk(); shape.chunks],
             fees: vec![unused_slot(); shape.fee_slots],
             pubdata: vec![0; shape.pubdata_bytes()],

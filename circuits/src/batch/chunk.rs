@@ -26,7 +26,7 @@ use super::bits::{reversed, value_be, witness_bits, Bits};
 use super::op::{OpVars, DEPOSIT, FORCED_EXIT, NOOP, TRANSFER, TRANSFER_TO_NEW, WITHDRAW};
 use crate::gadgets::babyjubjub::PointVar;
 use crate::gadgets::eddsa::SCALAR_BITS;
-use crate::gadgets::merkle::write_leaf;
+use crate::gadgets::merkle::{sibling_witnesses, write_leaf};
 use crate::gadgets::num::to_bits_le;
 use crate::gadgets::poseidon::poseidon;
 use crate::gadgets::FrVar;
@@ -72,7 +72,7 @@ fn enforce_nonzero_if(x: &FrVar, cond: &Boolean<Fr>) -> Result<(), SynthesisErro
 
 struct WriteVars {
     before: AccountVar,
-    siblings: Vec<FrVar>,
+    siblings: Vec<[FrVar; 3]>,
 }
 
 fn write_witness(
@@ -84,12 +84,7 @@ fn write_witness(
     let update = update.unwrap_or(&idle);
     Ok(WriteVars {
         before: AccountVar::witness(cs, update.before.as_ref())?,
-        siblings: update
-            .path
-            .siblings
-            .iter()
-            .map(|s| FpVar::new_witness(cs.clone(), || Ok(*s)))
-            .collect::<Result<_, _>>()?,
+        siblings: sibling_witnesses(cs, &update.path)?,
     })
 }
 
@@ -98,7 +93,7 @@ fn apply_write(
     root: &FrVar,
     enabled: &Boolean<Fr>,
     index_bits_be: &Bits,
-    siblings: &[FrVar],
+    siblings: &[[FrVar; 3]],
     before: &AccountVar,
     after: &AccountVar,
 ) -> Result<FrVar, SynthesisError> {

@@ -77,5 +77,8 @@ fn batches_the_native_transition_makes_satisfy_the_circuit() {
         );
     }
     // The traffic mixes both kinds, so the batches are neither empty nor trivial.
-    assert!(included >= 6 && rejected >= 1, "included {included}, rejected {rejected}");
+    assert!(
+        included >= 6 && rejected >= 1,
+        "included {included}, rejected {rejected}"
+    );
 }

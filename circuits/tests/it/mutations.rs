@@ -143,13 +143,13 @@ fn every_single_change_to_a_transfer_is_rejected() {
         (
             "sibling of the sender's path",
             Box::new(|a| {
-                a.chunks[0].write_a.as_mut().unwrap().path.siblings[3] += Fr::from(1u64);
+                a.chunks[0].write_a.as_mut().unwrap().path.siblings[3][1] += Fr::from(1u64);
             }),
         ),
         (
             "sibling of the recipient's path",
             Box::new(|a| {
-                a.chunks[0].write_b.as_mut().unwrap().path.siblings[0] += Fr::from(1u64);
+                a.chunks[0].write_b.as_mut().unwrap().path.siblings[0][2] += Fr::from(1u64);
             }),
         ),
         (

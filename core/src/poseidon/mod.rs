@@ -136,9 +136,14 @@ pub fn poseidon(inputs: &[Fr]) -> Result<Fr, PoseidonError> {
     Ok(state[0])
 }
 
-/// Poseidon of two elements: the account tree's node hash.
+/// Poseidon of two elements.
 pub fn poseidon2(left: Fr, right: Fr) -> Fr {
     poseidon(&[left, right]).expect("two inputs are within circomlib's range")
+}
+
+/// Poseidon of four elements: the account tree's node hash (children in position order).
+pub fn poseidon4(children: [Fr; 4]) -> Fr {
+    poseidon(&children).expect("four inputs are within circomlib's range")
 }
 
 #[cfg(test)]

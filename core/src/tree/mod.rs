@@ -1,8 +1,11 @@
-//! The account tree: a binary sparse Merkle tree over Poseidon, generic over its storage.
+//! The account tree: a quaternary sparse Merkle tree over Poseidon, generic over its storage.
 //!
-//! Leaf `i` (for `i < 2^depth`) holds [`crate::account::leaf_value`] of account `i`. An inner
-//! node at level `l + 1` is `Poseidon(left, right)` of its children at level `l`; the empty
-//! subtree of level `l` has the value `Z_l` with `Z_0 = 0`, `Z_{l+1} = Poseidon(Z_l, Z_l)`.
+//! A tree of depth `D` (index bits, even) has `L = D/2` levels of 4-way nodes. Leaf `i` (for
+//! `i < 2^D`) holds [`crate::account::leaf_value`] of account `i`. The node at level `l + 1`,
+//! position `p`, is `Poseidon(c_0, c_1, c_2, c_3)` of its children at positions `4p .. 4p + 3`
+//! of level `l`; the empty subtree of level `l` has the value `Z_l` with `Z_0 = 0`,
+//! `Z_{l+1} = Poseidon(Z_l, Z_l, Z_l, Z_l)`. Four children per node halve the levels a Merkle
+//! path climbs, which makes a path about 40% cheaper in the batch circuit than a binary one.
 //!
 //! Changes go to an in-memory overlay first; [`AccountTree::commit`] writes them to the store in
 //! one atomic change set, and [`AccountTree::discard`] drops them. Updating many leaves at once
@@ -19,15 +22,27 @@ pub use rocks::{RocksStore, TREE_COLUMN_FAMILIES};
 use crate::account::{leaf_value, Account, AccountIndex, TokenId};
 use crate::eddsa::PublicKey;
 use crate::field::Fr;
-use crate::poseidon::poseidon2;
+use crate::poseidon::poseidon4;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
-/// The depth zksettle deploys with: 2^24 ≈ 16.7 million accounts.
+/// The depth zksettle deploys with: 2^24 ≈ 16.7 million accounts, 12 levels.
 pub const DEFAULT_DEPTH: u8 = 24;
 /// The deepest tree supported (account indices are `u32`).
 pub const MAX_DEPTH: u8 = 32;
+/// Children per inner node.
+pub const ARITY: usize = 4;
+
+/// Levels of inner nodes in a tree of depth `depth` (index bits): `depth / 2`.
+pub const fn levels(depth: u8) -> u8 {
+    depth / 2
+}
+
+/// Whether `depth` is a supported tree depth: even, `2..=32`.
+pub const fn is_valid_depth(depth: u8) -> bool {
+    depth >= 2 && depth <= MAX_DEPTH && depth.is_multiple_of(2)
+}
 
 /// Why a tree operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +50,8 @@ pub enum TreeError {
     /// The storage backend failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Depth outside `1..=32`.
-    #[error("tree depth must be 1..={MAX_DEPTH}, got {0}")]
+    /// Depth odd or outside `2..=32`.
+    #[error("tree depth must be even and within 2..={MAX_DEPTH}, got {0}")]
     DepthOutOfRange(u8),
     /// The index does not fit the tree.
     #[error("account index {index} does not fit a tree of depth {depth}")]
@@ -54,52 +69,73 @@ pub enum TreeError {
 /// The siblings of a leaf from the leaf level up to just below the root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MerklePath {
-    /// The leaf's index; bit `l` says whether the path node at level `l` is a right child.
+    /// The leaf's index; its base-4 digit `l`, `(index >> 2l) & 3`, is the path node's position
+    /// among its parent's children at level `l`.
     pub index: AccountIndex,
-    /// `siblings[l]` is the sibling of the path node at level `l`.
-    #[serde(with = "serde_fr_vec")]
-    pub siblings: Vec<Fr>,
+    /// `siblings[l]`: the other three children of the path node's parent at level `l`, in
+    /// position order.
+    #[serde(with = "serde_sibling_levels")]
+    pub siblings: Vec<[Fr; 3]>,
 }
 
 impl MerklePath {
+    /// The path node's position among its siblings at `level`.
+    pub fn position(&self, level: usize) -> usize {
+        ((self.index.0 >> (2 * level)) & 3) as usize
+    }
+
     /// The root reached from `leaf` along this path.
     pub fn root(&self, leaf: Fr) -> Fr {
         self.siblings
             .iter()
             .enumerate()
-            .fold(leaf, |node, (level, sibling)| {
-                if (self.index.0 >> level) & 1 == 0 {
-                    poseidon2(node, *sibling)
-                } else {
-                    poseidon2(*sibling, node)
-                }
+            .fold(leaf, |node, (level, siblings)| {
+                poseidon4(children_with(node, self.position(level), siblings))
             })
     }
 }
 
-mod serde_fr_vec {
+/// A parent's four children: `node` at `position` (`0..4`), `siblings` in order around it.
+pub fn children_with(node: Fr, position: usize, siblings: &[Fr; 3]) -> [Fr; 4] {
+    let mut children = [node; 4];
+    let mut rest = siblings.iter();
+    for (slot, child) in children.iter_mut().enumerate() {
+        if slot != position {
+            *child = *rest.next().unwrap_or(&node);
+        }
+    }
+    children
+}
+
+mod serde_sibling_levels {
     use crate::field::{fr_from_decimal, fr_to_decimal, Fr};
     use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(v: &[Fr], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(fr_to_decimal))
+    pub(super) fn serialize<S: Serializer>(v: &[[Fr; 3]], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|level| level.map(|f| fr_to_decimal(&f))))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Fr>, D::Error> {
-        Vec::<String>::deserialize(d)?
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[Fr; 3]>, D::Error> {
+        Vec::<[String; 3]>::deserialize(d)?
             .iter()
-            .map(|s| fr_from_decimal(s).map_err(D::Error::custom))
+            .map(|level| {
+                let mut out = [Fr::from(0u64); 3];
+                for (o, s) in out.iter_mut().zip(level) {
+                    *o = fr_from_decimal(s).map_err(D::Error::custom)?;
+                }
+                Ok(out)
+            })
             .collect()
     }
 }
 
-/// `Z_0 ..= Z_{MAX_DEPTH}`: the value of an empty subtree at each level.
+/// `Z_0 ..= Z_{MAX_DEPTH / 2}`: the value of an empty subtree at each level.
 pub fn empty_subtree_values() -> &'static [Fr] {
     static ZEROS: OnceLock<Vec<Fr>> = OnceLock::new();
     ZEROS.get_or_init(|| {
         let mut zeros = vec![Fr::from(0u64)];
-        for l in 0..MAX_DEPTH as usize {
-            zeros.push(poseidon2(zeros[l], zeros[l]));
+        for l in 0..usize::from(levels(MAX_DEPTH)) {
+            zeros.push(poseidon4([zeros[l]; 4]));
         }
         zeros
     })
@@ -130,7 +166,7 @@ impl<S: TreeStore> AccountTree<S> {
     /// Opens the tree kept in `store`, recording `depth` in a new store and checking it in an
     /// existing one.
     pub fn open(mut store: S, depth: u8) -> Result<Self, TreeError> {
-        if depth == 0 || depth > MAX_DEPTH {
+        if !is_valid_depth(depth) {
             return Err(TreeError::DepthOutOfRange(depth));
         }
         match store.depth()? {
@@ -151,9 +187,14 @@ impl<S: TreeStore> AccountTree<S> {
         })
     }
 
-    /// The tree depth.
+    /// The tree depth (index bits).
     pub fn depth(&self) -> u8 {
         self.depth
+    }
+
+    /// Levels of inner nodes, `depth / 2`; the root is at this level.
+    pub fn levels(&self) -> u8 {
+        levels(self.depth)
     }
 
     /// Number of leaves, `2^depth`.
@@ -197,7 +238,7 @@ impl<S: TreeStore> AccountTree<S> {
     /// The current root, including uncommitted changes.
     pub fn root(&self) -> Result<Fr, TreeError> {
         self.node(NodeKey {
-            level: self.depth,
+            level: self.levels(),
             index: 0,
         })
     }
@@ -263,14 +304,20 @@ impl<S: TreeStore> AccountTree<S> {
                 depth: self.depth,
             });
         }
-        let siblings = (0..self.depth)
+        let siblings = (0..self.levels())
             .map(|level| {
-                self.node(NodeKey {
-                    level,
-                    index: (u64::from(index.0) >> level) ^ 1,
-                })
+                let position = u64::from(index.0) >> (2 * level);
+                let mut siblings = [Fr::from(0u64); 3];
+                let others = (0..ARITY as u64).filter(|slot| *slot != position & 3);
+                for (sibling, slot) in siblings.iter_mut().zip(others) {
+                    *sibling = self.node(NodeKey {
+                        level,
+                        index: (position & !3) | slot,
+                    })?;
+                }
+                Ok(siblings)
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, TreeError>>()?;
         Ok(MerklePath { index, siblings })
     }
 
@@ -304,29 +351,27 @@ impl<S: TreeStore> AccountTree<S> {
             );
             touched.insert(u64::from(index.0));
         }
-        for level in 0..self.depth {
+        for level in 0..self.levels() {
             let parents: Vec<u64> = touched
                 .iter()
-                .map(|i| i >> 1)
+                .map(|i| i >> 2)
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
             let children = parents
                 .iter()
                 .map(|p| {
-                    Ok((
-                        self.node(NodeKey {
+                    let mut quad = [Fr::from(0u64); ARITY];
+                    for (slot, child) in quad.iter_mut().enumerate() {
+                        *child = self.node(NodeKey {
                             level,
-                            index: p << 1,
-                        })?,
-                        self.node(NodeKey {
-                            level,
-                            index: (p << 1) | 1,
-                        })?,
-                    ))
+                            index: (p << 2) | slot as u64,
+                        })?;
+                    }
+                    Ok(quad)
                 })
                 .collect::<Result<Vec<_>, TreeError>>()?;
-            let hashes = hash_pairs(&children);
+            let hashes = hash_nodes(&children);
             for (p, h) in parents.iter().zip(hashes) {
                 self.overlay.nodes.insert(
                     NodeKey {
@@ -451,16 +496,13 @@ fn hash_leaves(updates: &[(AccountIndex, Option<Account>)]) -> Vec<Fr> {
         .collect()
 }
 
-fn hash_pairs(children: &[(Fr, Fr)]) -> Vec<Fr> {
+fn hash_nodes(children: &[[Fr; ARITY]]) -> Vec<Fr> {
     #[cfg(feature = "parallel")]
-    if children.len() >= 64 {
+    if children.len() >= 32 {
         use rayon::prelude::*;
-        return children
-            .par_iter()
-            .map(|(l, r)| poseidon2(*l, *r))
-            .collect();
+        return children.par_iter().map(|c| poseidon4(*c)).collect();
     }
-    children.iter().map(|(l, r)| poseidon2(*l, *r)).collect()
+    children.iter().map(|c| poseidon4(*c)).collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::account::{Account, AccountIndex, TokenId};
 use crate::field::Fr;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A node position: `level` 0 is the leaves, `level == depth` is the root.
+/// A node position: `level` 0 is the leaves, `level == depth / 2` is the root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeKey {
     /// Height above the leaves.

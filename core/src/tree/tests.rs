@@ -1,6 +1,7 @@
 use super::*;
 use crate::account::{L1Address, TokenId};
 use crate::eddsa::PrivateKey;
+use crate::poseidon::poseidon;
 
 fn account(seed: u8, token: u32, balance: u128) -> Account {
     Account::new(
@@ -17,7 +18,7 @@ fn reference_root(depth: u8, leaves: &HashMap<u32, Account>) -> Fr {
         .map(|i| leaf_value(leaves.get(&i)))
         .collect();
     while level.len() > 1 {
-        level = level.chunks(2).map(|p| poseidon2(p[0], p[1])).collect();
+        level = level.chunks(4).map(|c| poseidon(c).unwrap()).collect();
     }
     level[0]
 }
@@ -25,17 +26,18 @@ fn reference_root(depth: u8, leaves: &HashMap<u32, Account>) -> Fr {
 #[test]
 fn empty_tree_root_is_the_empty_subtree_value() {
     let tree = AccountTree::open(MemoryStore::new(), 24).unwrap();
-    assert_eq!(tree.root().unwrap(), empty_subtree_values()[24]);
+    assert_eq!(tree.levels(), 12);
+    assert_eq!(tree.root().unwrap(), empty_subtree_values()[12]);
     let path = tree.merkle_path(AccountIndex(12345)).unwrap();
     assert_eq!(path.root(Fr::from(0u64)), tree.root().unwrap());
 }
 
 #[test]
 fn sparse_updates_match_the_dense_definition() {
-    let depth = 5;
+    let depth = 6;
     let mut tree = AccountTree::open(MemoryStore::new(), depth).unwrap();
     let mut leaves = HashMap::new();
-    for (step, index) in [3u32, 17, 31, 1, 17, 8, 3].into_iter().enumerate() {
+    for (step, index) in [3u32, 17, 63, 1, 17, 8, 3, 62, 61].into_iter().enumerate() {
         let a = account(step as u8 + 1, step as u32, step as u128 * 1000);
         tree.set_account(AccountIndex(index), Some(a)).unwrap();
         leaves.insert(index, a);
@@ -88,6 +90,10 @@ fn index_rules() {
     assert!(matches!(
         AccountTree::open(MemoryStore::new(), 33),
         Err(TreeError::DepthOutOfRange(33))
+    ));
+    assert!(matches!(
+        AccountTree::open(MemoryStore::new(), 5),
+        Err(TreeError::DepthOutOfRange(5))
     ));
     assert_eq!(tree.next_free_index().unwrap(), Some(AccountIndex(1)));
     tree.set_account(AccountIndex(15), Some(account(1, 0, 1)))

@@ -45,7 +45,7 @@ pub(crate) struct SimulateArgs {
         env = "ZKSETTLE_BATCH_CHUNKS"
     )]
     chunks: usize,
-    /// Account tree depth.
+    /// Account tree depth in index bits (even, 2–32).
     #[arg(long = "tree.depth", default_value_t = 24, env = "ZKSETTLE_TREE_DEPTH")]
     depth: u8,
     /// RocksDB directory for the tree (must not hold a tree yet); a temporary one if omitted.
