@@ -6,6 +6,7 @@
 //! whose verifying key does not hash to the hash recorded beside it is refused
 //! ([`KeyError::VerifyingKeyMismatch`]).
 
+use crate::Progress;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
@@ -26,6 +27,9 @@ const MAGIC: &[u8; 24] = b"zksettle-insecure-dev-k1";
 /// Why keys could not be made, read or trusted.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// The shape cannot be proven.
+    #[error(transparent)]
+    Shape(#[from] zksettle_core::ShapeError),
     /// Key generation failed in the constraint system.
     #[error("setup failed: {0}")]
     Setup(#[from] ark_relations::gr1cs::SynthesisError),
@@ -79,6 +83,18 @@ impl BatchKeys {
 
     /// The insecure development setup for `shape`, deterministic in `seed`.
     pub fn insecure_setup(shape: BatchShape, seed: &[u8]) -> Result<Self, KeyError> {
+        Self::insecure_setup_with_progress(shape, seed, &crate::ignore_progress)
+    }
+
+    /// [`Self::insecure_setup`], reporting `setup` (synthesis, QAP and the key's scalar
+    /// multiplications, one arkworks call), `hash` and `done`.
+    pub fn insecure_setup_with_progress(
+        shape: BatchShape,
+        seed: &[u8],
+        progress: &dyn Fn(Progress),
+    ) -> Result<Self, KeyError> {
+        shape.validate()?;
+        progress(Progress::new("setup", 0.0));
         let blank = BatchAssignment::blank(
             shape,
             Domain {
@@ -97,7 +113,9 @@ impl BatchKeys {
             BatchCircuit { assignment: blank },
             &mut rng,
         )?;
+        progress(Progress::new("hash", 0.99));
         let vk_hash = vk_hash(&proving_key.vk);
+        progress(Progress::new("done", 1.0));
         Ok(BatchKeys {
             shape,
             proving_key,
@@ -196,16 +214,36 @@ impl KeyStore {
 
     /// The cached keys, or a fresh insecure setup written to the cache.
     pub fn load_or_setup(&self, shape: BatchShape, seed: &[u8]) -> Result<BatchKeys, KeyError> {
+        self.load_or_setup_with_progress(shape, seed, &crate::ignore_progress)
+    }
+
+    /// [`Self::load_or_setup`], reporting `load` for cached keys, or the setup's phases (scaled
+    /// to 95%) then `write`; `done` at the end.
+    pub fn load_or_setup_with_progress(
+        &self,
+        shape: BatchShape,
+        seed: &[u8],
+        progress: &dyn Fn(Progress),
+    ) -> Result<BatchKeys, KeyError> {
         let path = self.path(shape, seed);
         if path.exists() {
-            return BatchKeys::read(&path, shape);
+            progress(Progress::new("load", 0.0));
+            let keys = BatchKeys::read(&path, shape)?;
+            progress(Progress::new("done", 1.0));
+            return Ok(keys);
         }
-        let keys = BatchKeys::insecure_setup(shape, seed)?;
+        let keys = BatchKeys::insecure_setup_with_progress(shape, seed, &|p: Progress| {
+            if p.phase != "done" {
+                progress(Progress::new(p.phase, p.fraction * 0.95));
+            }
+        })?;
+        progress(Progress::new("write", 0.95));
         fs::create_dir_all(&self.dir).map_err(|source| KeyError::Io {
             path: self.dir.clone(),
             source,
         })?;
         keys.write(&path)?;
+        progress(Progress::new("done", 1.0));
         Ok(keys)
     }
 }

@@ -7,12 +7,19 @@
 //! - [`keys`]: the **insecure development setup** (deterministic from a seed; a real deployment
 //!   needs a ceremony), key files and their on-disk cache, the verifying-key hash that ties
 //!   proofs, contracts and verifiers together.
-//! - [`prove`]: [`BatchProver`], witness → proof, with progress reported by phase.
+//! - [`prove`]: [`BatchProver`], witness → proof.
+//! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
+//! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
+//!   callback (the CLI renders it as a progress bar).
 //!
 //! Proving uses every core through arkworks' rayon parallelism (`ark-groth16/parallel`).
 
 pub mod keys;
+pub mod pool;
+pub mod progress;
 pub mod prove;
 
 pub use keys::{vk_hash, BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};
-pub use prove::{verify, BatchProof, BatchProver, Progress, ProverError};
+pub use pool::{ProverPool, PEAK_BYTES_PER_CONSTRAINT};
+pub use progress::{ignore_progress, Progress};
+pub use prove::{verify, BatchProof, BatchProver, ProverError};

@@ -7,6 +7,7 @@
 //! proof spends its time on two cores.
 
 use crate::keys::BatchKeys;
+use crate::Progress;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
 use ark_relations::gr1cs::{
@@ -34,15 +35,9 @@ pub enum ProverError {
     /// The proof made does not verify (never expected; checked before it leaves the prover).
     #[error("the proof does not verify against the keys' verifying key")]
     SelfCheck,
-}
-
-/// A phase of a proof and the fraction of the job done when it starts.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Progress {
-    /// `synthesize`, `prove`, `verify` or `done`.
-    pub phase: &'static str,
-    /// In `[0, 1]`.
-    pub fraction: f64,
+    /// A pool worker stopped (panicked) before finishing this batch.
+    #[error("the prover worker for this batch stopped before finishing it")]
+    WorkerLost,
 }
 
 /// A proof of one batch with its public input.
@@ -88,10 +83,7 @@ impl BatchProver {
         assignment: BatchAssignment,
         progress: &dyn Fn(Progress),
     ) -> Result<BatchProof, ProverError> {
-        progress(Progress {
-            phase: "synthesize",
-            fraction: 0.0,
-        });
+        progress(Progress::new("synthesize", 0.0));
         let commitment = assignment.commitment;
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
@@ -102,10 +94,7 @@ impl BatchProver {
         BatchCircuit { assignment }.generate_constraints(cs.clone())?;
         cs.finalize();
 
-        progress(Progress {
-            phase: "prove",
-            fraction: 0.35,
-        });
+        progress(Progress::new("prove", 0.35));
         let matrices = cs.to_matrices()?;
         let r1cs = matrices
             .get(ark_relations::gr1cs::R1CS_PREDICATE_LABEL)
@@ -129,10 +118,7 @@ impl BatchProver {
 
         // The proof verifies iff the witness satisfies the circuit (up to Groth16's negligible
         // soundness error), so satisfaction is evaluated only to explain a failure.
-        progress(Progress {
-            phase: "verify",
-            fraction: 0.95,
-        });
+        progress(Progress::new("verify", 0.95));
         let proof = BatchProof { commitment, proof };
         if !verify(self.keys.verifying_key(), &proof)? {
             if !cs.is_satisfied()? {
@@ -142,10 +128,7 @@ impl BatchProver {
             return Err(ProverError::SelfCheck);
         }
         drop(cs);
-        progress(Progress {
-            phase: "done",
-            fraction: 1.0,
-        });
+        progress(Progress::new("done", 1.0));
         Ok(proof)
     }
 }

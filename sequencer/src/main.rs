@@ -4,6 +4,8 @@
 //! - `keygen`: a circomlib-compatible EdDSA-Poseidon key pair.
 //! - `simulate`: drives the batch state transition over a RocksDB account tree with signed random
 //!   traffic, then rebuilds the state from the posted pubdata alone and checks the roots agree.
+//! - `prover setup`: the insecure development keys of a batch shape, cached on disk, with their
+//!   verifying-key hash.
 
 mod cli;
 

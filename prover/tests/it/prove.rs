@@ -8,6 +8,7 @@ use zksettle_core::{
 };
 use zksettle_prover::{
     verify, BatchKeys, BatchProof, BatchProver, KeyError, KeyStore, Progress, ProverError,
+    ProverPool,
 };
 
 /// Depth 8 keeps the circuit small: a deposit takes 10 chunks of 8 bytes.
@@ -36,9 +37,16 @@ fn keys() -> &'static (tempfile::TempDir, BatchKeys) {
     static KEYS: OnceLock<(tempfile::TempDir, BatchKeys)> = OnceLock::new();
     KEYS.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
+        let phases = Mutex::new(Vec::new());
         let keys = KeyStore::new(dir.path())
-            .load_or_setup(SHAPE, b"zksettle tests")
+            .load_or_setup_with_progress(SHAPE, b"zksettle tests", &|p: Progress| {
+                phases.lock().unwrap().push((p.phase, p.fraction))
+            })
             .unwrap();
+        let phases = phases.into_inner().unwrap();
+        let names: Vec<_> = phases.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["setup", "hash", "write", "done"]);
+        assert!(phases.windows(2).all(|w| w[0].1 <= w[1].1));
         (dir, keys)
     })
 }
@@ -83,7 +91,6 @@ fn deposit(to: u32, owner: u8) -> Op {
 fn every_op_type_is_proven_and_verified() {
     let (_, keys) = keys();
     assert!(keys.insecure);
-    let prover = BatchProver::new(keys.clone(), domain());
     let config = StfConfig {
         domain: domain(),
         shape: SHAPE,
@@ -123,7 +130,8 @@ fn every_op_type_is_proven_and_verified() {
             vec![],
         ),
     ];
-    let phases = Mutex::new(Vec::new());
+    // The state transition runs batch after batch; the proofs then run two at a time.
+    let mut applied_batches = Vec::new();
     for (number, (ops, recipients)) in batches.into_iter().enumerate() {
         let input = BatchInput {
             number: number as u64 + 1,
@@ -137,11 +145,17 @@ fn every_op_type_is_proven_and_verified() {
             applied.rejected
         );
         tree.commit().unwrap();
-        let proof = prover
-            .prove(&applied.witness, &|p: Progress| {
-                phases.lock().unwrap().push(p.phase)
-            })
-            .unwrap();
+        applied_batches.push(applied);
+    }
+    let pool = ProverPool::new(keys.clone(), domain(), 2, 2).unwrap();
+    assert_eq!(pool.workers(), 2);
+    let witnesses: Vec<_> = applied_batches.iter().map(|a| a.witness.clone()).collect();
+    let phases = Mutex::new(vec![Vec::new(); witnesses.len()]);
+    let proofs = pool.prove_all(&witnesses, &|job, p: Progress| {
+        phases.lock().unwrap()[job].push(p.phase)
+    });
+    for (applied, proof) in applied_batches.iter().zip(proofs) {
+        let proof = proof.unwrap();
         assert_eq!(proof.commitment, applied.commitment());
         assert!(verify(keys.verifying_key(), &proof).unwrap());
         // The proof is bound to its public input.
@@ -158,10 +172,9 @@ fn every_op_type_is_proven_and_verified() {
             proof
         );
     }
-    assert_eq!(
-        &phases.lock().unwrap()[..4],
-        ["synthesize", "prove", "verify", "done"]
-    );
+    for batch_phases in phases.into_inner().unwrap() {
+        assert_eq!(batch_phases, ["synthesize", "prove", "verify", "done"]);
+    }
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! can also be set from the environment (`ZKSETTLE_BATCH_CHUNKS`).
 
 mod keygen;
+mod prover;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,9 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     /// Run the batch state transition over signed random traffic and verify the replay.
     Simulate(simulate::SimulateArgs),
+    /// Proving keys.
+    #[command(subcommand)]
+    Prover(prover::ProverCommand),
 }
 
 impl Cli {
@@ -27,6 +31,7 @@ impl Cli {
         match self.command {
             Command::Keygen(args) => keygen::run(&args),
             Command::Simulate(args) => simulate::run(&args),
+            Command::Prover(command) => prover::run(&command),
         }
     }
 }

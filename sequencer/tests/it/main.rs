@@ -83,3 +83,47 @@ fn keygen_matches_circomlibjs_derivation() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("32 bytes"));
 }
+
+#[test]
+fn prover_setup_caches_insecure_keys_and_reports_their_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = || {
+        let out = zksettle()
+            .args([
+                "prover",
+                "setup",
+                "--tree.depth",
+                "4",
+                "--batch.chunks",
+                "2",
+                "--batch.fee-slots",
+                "1",
+            ])
+            .arg("--prover.keys-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("INSECURE"), "{stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report
+    };
+    let first = setup();
+    assert_eq!(first["insecure"], true);
+    let hash = first["vk_hash"].as_str().unwrap().to_owned();
+    assert_eq!(hash.len(), 66);
+    let file = std::path::PathBuf::from(first["key_file"].as_str().unwrap());
+    assert!(file.exists());
+    // The second run loads the cached file: same verifying key.
+    assert_eq!(setup()["vk_hash"].as_str().unwrap(), hash);
+
+    let odd = zksettle()
+        .args(["prover", "setup", "--tree.depth", "5"])
+        .arg("--prover.keys-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!odd.status.success());
+    assert!(String::from_utf8_lossy(&odd.stderr).contains("depth"));
+}

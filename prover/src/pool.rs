@@ -1,0 +1,146 @@
+//! Several proofs at once when memory allows.
+//!
+//! One proof already uses every core (arkworks' MSMs and FFTs run on rayon), but its synthesis
+//! is single-threaded and its MSMs stop scaling well before a large machine's core count. A
+//! [`ProverPool`] runs `k` proofs side by side, each in its own rayon pool of `cores / k`
+//! threads, with `k` bounded by the memory a proof of the shape needs
+//! ([`peak_bytes_per_proof`]) against the memory available.
+
+use crate::keys::BatchKeys;
+use crate::prove::{BatchProof, BatchProver, ProverError};
+use crate::Progress;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use zksettle_core::stf::BatchWitness;
+use zksettle_core::Domain;
+
+/// Working memory of one proof per R1CS constraint, on top of the shared proving key: the
+/// constraint matrices, the witness, the QAP evaluations and the MSM buffers. Measured by
+/// `prove-report` at `D = 24` (2,043 MiB peak for 750,203 constraints, key included); rounded up.
+pub const PEAK_BYTES_PER_CONSTRAINT: u64 = 3_000;
+
+/// Peak resident memory of one proof with `constraints` constraints.
+pub fn peak_bytes_per_proof(constraints: usize) -> u64 {
+    constraints as u64 * PEAK_BYTES_PER_CONSTRAINT
+}
+
+/// How many proofs fit side by side: at most one per core, at most what `memory_bytes` holds,
+/// at least one.
+pub fn parallel_proofs(constraints: usize, cores: usize, memory_bytes: Option<u64>) -> usize {
+    let by_memory = memory_bytes
+        .map(|m| (m / peak_bytes_per_proof(constraints).max(1)) as usize)
+        .unwrap_or(1);
+    by_memory.min(cores).max(1)
+}
+
+/// `MemAvailable` from `/proc/meminfo`, where the platform has it.
+pub fn available_memory_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Why a pool could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// A worker's thread pool could not be built.
+    #[error("building a prover thread pool: {0}")]
+    ThreadPool(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// Proves batches of one shape, `workers` at a time.
+#[derive(Debug)]
+pub struct ProverPool {
+    prover: BatchProver,
+    pools: Vec<rayon::ThreadPool>,
+}
+
+impl ProverPool {
+    /// A pool of `workers` proofs at a time sharing `cores` threads (each worker gets
+    /// `cores / workers`, at least one).
+    pub fn new(
+        keys: BatchKeys,
+        domain: Domain,
+        workers: usize,
+        cores: usize,
+    ) -> Result<Self, PoolError> {
+        let workers = workers.max(1);
+        let threads = (cores / workers).max(1);
+        let pools = (0..workers)
+            .map(|_| rayon::ThreadPoolBuilder::new().num_threads(threads).build())
+            .collect::<Result<_, _>>()?;
+        Ok(ProverPool {
+            prover: BatchProver::new(keys, domain),
+            pools,
+        })
+    }
+
+    /// A pool sized for this machine: its cores, and as many proofs as its available memory holds.
+    pub fn for_this_machine(
+        keys: BatchKeys,
+        domain: Domain,
+        constraints: usize,
+    ) -> Result<Self, PoolError> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = parallel_proofs(constraints, cores, available_memory_bytes());
+        Self::new(keys, domain, workers, cores)
+    }
+
+    /// Proofs run side by side.
+    pub fn workers(&self) -> usize {
+        self.pools.len()
+    }
+
+    /// Proves every witness; results in input order. `progress` gets the batch's position in
+    /// `witnesses` with each of its phases.
+    pub fn prove_all(
+        &self,
+        witnesses: &[BatchWitness],
+        progress: &(dyn Fn(usize, Progress) + Sync),
+    ) -> Vec<Result<BatchProof, ProverError>> {
+        let queue = Mutex::new((0..witnesses.len()).collect::<VecDeque<_>>());
+        let results: Mutex<Vec<Option<Result<BatchProof, ProverError>>>> =
+            Mutex::new((0..witnesses.len()).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for pool in &self.pools {
+                scope.spawn(|| loop {
+                    let Some(job) = lock(&queue).pop_front() else {
+                        break;
+                    };
+                    let result = pool.install(|| {
+                        self.prover
+                            .prove(&witnesses[job], &|p: Progress| progress(job, p))
+                    });
+                    lock(&results)[job] = Some(result);
+                });
+            }
+        });
+        results
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(ProverError::WorkerLost)))
+            .collect()
+    }
+}
+
+/// A poisoned lock only means another worker panicked; the queue itself is still consistent.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_bounds_the_number_of_proofs() {
+        const GIB: u64 = 1 << 30;
+        // 750k constraints need ~2.1 GiB each.
+        assert_eq!(parallel_proofs(750_000, 16, Some(24 * GIB)), 11);
+        assert_eq!(parallel_proofs(750_000, 2, Some(24 * GIB)), 2);
+        assert_eq!(parallel_proofs(750_000, 16, Some(GIB)), 1);
+        assert_eq!(parallel_proofs(750_000, 16, None), 1);
+    }
+}

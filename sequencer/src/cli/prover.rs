@@ -1,0 +1,105 @@
+//! `zksettle prover …`: proving keys.
+
+use clap::{Args, Subcommand};
+use eyre::WrapErr;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use zksettle_core::BatchShape;
+use zksettle_prover::{KeyStore, Progress, INSECURE_SETUP_NOTICE};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProverCommand {
+    /// Make (or load from the cache) the insecure development keys of a batch shape.
+    Setup(SetupArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SetupArgs {
+    /// Account tree depth in index bits (even, 2–32).
+    #[arg(long = "tree.depth", default_value_t = 24, env = "ZKSETTLE_TREE_DEPTH")]
+    depth: u8,
+    /// Batch capacity in chunks.
+    #[arg(
+        long = "batch.chunks",
+        default_value_t = 16,
+        env = "ZKSETTLE_BATCH_CHUNKS"
+    )]
+    chunks: usize,
+    /// Fee slots per batch.
+    #[arg(
+        long = "batch.fee-slots",
+        default_value_t = 2,
+        env = "ZKSETTLE_BATCH_FEE_SLOTS"
+    )]
+    fee_slots: usize,
+    /// Directory of cached key files.
+    #[arg(
+        long = "prover.keys-dir",
+        default_value = "zksettle-keys",
+        env = "ZKSETTLE_PROVER_KEYS_DIR"
+    )]
+    keys_dir: PathBuf,
+    /// Seed of the development setup (public: anyone who knows it can forge proofs).
+    #[arg(
+        long = "prover.dev-seed",
+        default_value = "zksettle devnet",
+        env = "ZKSETTLE_PROVER_DEV_SEED"
+    )]
+    seed: String,
+}
+
+pub(crate) fn run(command: &ProverCommand) -> eyre::Result<()> {
+    match command {
+        ProverCommand::Setup(args) => setup(args),
+    }
+}
+
+/// A progress bar driven by a job's [`Progress`] callback.
+pub(crate) fn progress_bar(label: &str) -> eyre::Result<ProgressBar> {
+    let bar = ProgressBar::new(100);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "  {{spinner}} {label} [{{bar:30}}] {{pos:>3}}% {{msg}} ({{elapsed}})"
+        ))?
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Ok(bar)
+}
+
+/// Renders one progress report on `bar`.
+pub(crate) fn show(bar: &ProgressBar, p: Progress) {
+    bar.set_position((p.fraction * 100.0).round() as u64);
+    bar.set_message(p.phase);
+}
+
+fn setup(args: &SetupArgs) -> eyre::Result<()> {
+    let shape = BatchShape {
+        depth: args.depth,
+        chunks: args.chunks,
+        fee_slots: args.fee_slots,
+    };
+    eprintln!("WARNING: {INSECURE_SETUP_NOTICE}");
+    let store = KeyStore::new(&args.keys_dir);
+    let path = store.path(shape, args.seed.as_bytes());
+    let bar = progress_bar(&format!(
+        "keys d{} b{} f{}",
+        shape.depth, shape.chunks, shape.fee_slots
+    ))?;
+    let started = Instant::now();
+    let keys = store
+        .load_or_setup_with_progress(shape, args.seed.as_bytes(), &|p| show(&bar, p))
+        .wrap_err_with(|| format!("keys for {shape:?} in {}", args.keys_dir.display()))?;
+    bar.finish_and_clear();
+    let out = serde_json::json!({
+        "insecure": keys.insecure,
+        "notice": INSECURE_SETUP_NOTICE,
+        "shape": { "depth": shape.depth, "chunks": shape.chunks, "fee_slots": shape.fee_slots },
+        "key_file": path,
+        "vk_hash": format!("0x{}", hex::encode(keys.vk_hash)),
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
