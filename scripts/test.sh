@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every zksettle test on a fresh Debian 12 machine: installs the pinned system packages the
-# build needs, then the whole workspace's tests. README.md quotes this command; .ci/run calls it.
+# build needs and the pinned npm packages the tests need, then the whole workspace's tests.
+# README.md quotes this command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,5 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# solc-js (the artifact check) and anvil (the RPC settlement tests), pinned by the lockfile.
+(cd l1-contracts && npm ci --no-audit --no-fund --loglevel=error)
 
 cargo test --workspace --locked "$@"

@@ -10,7 +10,7 @@ use ark_bn254::Bn254;
 use ark_snark::SNARK;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use zksettle_benches::transfer_batch;
+use zksettle_benches::{sequential_witness, transfer_batch};
 use zksettle_circuits::{BatchAssignment, BatchCircuit};
 use zksettle_prover::{BatchProver, KeyStore};
 
@@ -32,11 +32,20 @@ fn prove(c: &mut Criterion) {
         let keys = KeyStore::new(&cache)
             .load_or_setup(shape, b"zksettle bench")
             .unwrap();
-        let prover = BatchProver::new(keys.clone(), domain);
+        let prover = BatchProver::new(keys.clone(), domain).expect("constraint matrices");
         let mut group = c.benchmark_group(format!("prove_transfers_d24_b{chunks}"));
         group.sample_size(10);
         group.bench_function("native_witness", |b| {
             b.iter(|| transfer_batch(24, chunks).unwrap())
+        });
+        let circuit = BatchCircuit {
+            assignment: BatchAssignment::from_witness(shape, domain, &applied.witness).unwrap(),
+        };
+        group.bench_function("circuit_witness_parallel", |b| {
+            b.iter(|| circuit.full_assignment().unwrap())
+        });
+        group.bench_function("circuit_witness_sequential_synthesis", |b| {
+            b.iter(|| sequential_witness(&circuit).unwrap())
         });
         group.bench_function("zksettle_prove", |b| {
             b.iter(|| prover.prove(&applied.witness, &|_| {}).unwrap())

@@ -43,18 +43,43 @@ pub fn transfer_batch(
     ),
     BenchFixtureError,
 > {
+    let domain = zksettle_core::Domain {
+        chain_id: 31337,
+        rollup: L1Address([0x5e; 20]),
+    };
+    let fixture = transfer_batch_in(depth, chunks, domain)?;
+    Ok((fixture.shape, domain, fixture.batch))
+}
+
+/// [`transfer_batch`] for a given deployment.
+#[derive(Debug)]
+pub struct TransferBatch {
+    /// Shape: `depth`, `chunks`, one fee slot.
+    pub shape: zksettle_core::BatchShape,
+    /// Root of the funded state the batch starts from (the genesis of a deployment that
+    /// settles it).
+    pub genesis_root: zksettle_core::Fr,
+    /// Account 1 in the genesis state and its Merkle path (what an exodus exit presents).
+    pub genesis_leaf: (zksettle_core::Account, zksettle_core::tree::MerklePath),
+    /// Batch 1: `chunks` transfers, fees to account 1.
+    pub batch: zksettle_core::AppliedBatch,
+}
+
+/// Accounts `1 ..= chunks + 1` funded natively (the genesis), then batch 1: account `i` sends
+/// 100 to account `i − 1` for every `i ≥ 2`, signed for `domain`.
+pub fn transfer_batch_in(
+    depth: u8,
+    chunks: usize,
+    domain: zksettle_core::Domain,
+) -> Result<TransferBatch, BenchFixtureError> {
     use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
     use zksettle_core::tree::{AccountTree, MemoryStore};
-    use zksettle_core::{BatchShape, Deposit, Domain, Op, Transfer, Tx};
+    use zksettle_core::{BatchShape, Deposit, Op, Transfer, Tx};
 
     let key = |i: u32| {
         let mut bytes = [7u8; 32];
         bytes[..4].copy_from_slice(&i.to_be_bytes());
         PrivateKey::from_bytes(bytes)
-    };
-    let domain = Domain {
-        chain_id: 31337,
-        rollup: L1Address([0x5e; 20]),
     };
     let shape = BatchShape {
         depth,
@@ -84,12 +109,18 @@ pub fn transfer_batch(
         &mut tree,
         &funding,
         &BatchInput {
-            number: 1,
+            number: 0,
             ops: deposits,
             fee_recipients: vec![],
         },
     )?;
     tree.commit()?;
+    let genesis_root = tree.root()?;
+    let genesis_leaf = (
+        tree.account(AccountIndex(1))?
+            .ok_or_else(|| BenchFixtureError::Rejected("account 1 was not funded".into()))?,
+        tree.merkle_path(AccountIndex(1))?,
+    );
     let transfers: Vec<Op> = (2..=chunks as u32 + 1)
         .map(|i| {
             let t = Transfer {
@@ -109,22 +140,24 @@ pub fn transfer_batch(
             }
         })
         .collect();
-    let applied = apply_batch(
+    let batch = apply_batch(
         &mut tree,
         &StfConfig { domain, shape },
         &BatchInput {
-            number: 2,
+            number: 1,
             ops: transfers,
             fee_recipients: vec![AccountIndex(1)],
         },
     )?;
-    if !applied.rejected.is_empty() {
-        return Err(BenchFixtureError::Rejected(format!(
-            "{:?}",
-            applied.rejected
-        )));
+    if !batch.rejected.is_empty() {
+        return Err(BenchFixtureError::Rejected(format!("{:?}", batch.rejected)));
     }
-    Ok((shape, domain, applied))
+    Ok(TransferBatch {
+        shape,
+        genesis_root,
+        genesis_leaf,
+        batch,
+    })
 }
 
 /// Why a bench fixture could not be built.
@@ -139,4 +172,19 @@ pub enum BenchFixtureError {
     /// The fixture's ops were rejected.
     #[error("fixture ops rejected: {0}")]
     Rejected(String),
+}
+
+/// The reference for witness generation: arkworks' synthesis of the whole circuit in proving
+/// mode (values only, no matrices), on one thread.
+pub fn sequential_witness(
+    circuit: &zksettle_circuits::BatchCircuit,
+) -> Result<Vec<zksettle_core::Fr>, ark_relations::gr1cs::SynthesisError> {
+    use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+    let cs = ConstraintSystem::new_ref();
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+        generate_lc_assignments: false,
+    });
+    circuit.clone().generate_constraints(cs.clone())?;
+    cs.witness_assignment()
 }

@@ -6,6 +6,7 @@
 //! whose verifying key does not hash to the hash recorded beside it is refused
 //! ([`KeyError::VerifyingKeyMismatch`]).
 
+use crate::evm::vk_hash;
 use crate::Progress;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
@@ -22,7 +23,8 @@ use zksettle_core::{BatchShape, Domain, L1Address};
 pub const INSECURE_SETUP_NOTICE: &str =
     "INSECURE development setup: toxic waste derived from a public seed; anyone can forge proofs";
 
-const MAGIC: &[u8; 24] = b"zksettle-insecure-dev-k1";
+/// Key file format: `k2` records the verifying-key hash of [`crate::evm::vk_hash`].
+const MAGIC: &[u8; 24] = b"zksettle-insecure-dev-k2";
 
 /// Why keys could not be made, read or trusted.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +71,7 @@ pub struct BatchKeys {
     pub shape: BatchShape,
     /// Groth16 proving key.
     pub proving_key: ProvingKey<Bn254>,
-    /// `sha256` of the compressed verifying key.
+    /// The verifying-key hash ([`crate::evm::vk_hash`]).
     pub vk_hash: [u8; 32],
     /// Always true for keys made here: see [`INSECURE_SETUP_NOTICE`].
     pub insecure: bool,
@@ -183,14 +185,6 @@ impl BatchKeys {
     }
 }
 
-/// `sha256` of the compressed canonical serialization of a verifying key.
-pub fn vk_hash(vk: &VerifyingKey<Bn254>) -> [u8; 32] {
-    let mut bytes = Vec::new();
-    // Serializing into a Vec cannot fail.
-    let _ = vk.serialize_compressed(&mut bytes);
-    Sha256::digest(&bytes).into()
-}
-
 /// A directory of cached key files, one per shape and seed.
 #[derive(Debug, Clone)]
 pub struct KeyStore {
@@ -207,7 +201,7 @@ impl KeyStore {
     pub fn path(&self, shape: BatchShape, seed: &[u8]) -> PathBuf {
         let seed_tag = hex::encode(&Sha256::digest(seed)[..6]);
         self.dir.join(format!(
-            "batch-d{}-b{}-f{}-{seed_tag}.insecure-dev.pk",
+            "batch-d{}-b{}-f{}-{seed_tag}.insecure-dev-k2.pk",
             shape.depth, shape.chunks, shape.fee_slots
         ))
     }

@@ -7,19 +7,25 @@
 //! - [`keys`]: the **insecure development setup** (deterministic from a seed; a real deployment
 //!   needs a ceremony), key files and their on-disk cache, the verifying-key hash that ties
 //!   proofs, contracts and verifiers together.
-//! - [`prove`]: [`BatchProver`], witness → proof.
+//! - [`evm`]: verifying keys and proofs as EVM words (EIP-196/197), and the verifying-key hash
+//!   computed over them, the same on-chain and off.
+//! - [`prove`]: [`BatchProver`], witness → proof, over the shape's [`ShapeConstraints`] made
+//!   once.
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
 //!
-//! Proving uses every core through arkworks' rayon parallelism (`ark-groth16/parallel`).
+//! Proving uses every core: witness generation runs over the batch's chunks on rayon, and
+//! arkworks' FFTs and MSMs run on rayon too (`ark-groth16/parallel`).
 
+pub mod evm;
 pub mod keys;
 pub mod pool;
 pub mod progress;
 pub mod prove;
 
-pub use keys::{vk_hash, BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};
+pub use evm::vk_hash;
+pub use keys::{BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};
 pub use pool::{ProverPool, PEAK_BYTES_PER_CONSTRAINT};
 pub use progress::{ignore_progress, Progress};
-pub use prove::{verify, BatchProof, BatchProver, ProverError};
+pub use prove::{verify, BatchProof, BatchProver, ProverError, ShapeConstraints};

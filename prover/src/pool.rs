@@ -47,6 +47,9 @@ pub enum PoolError {
     /// A worker's thread pool could not be built.
     #[error("building a prover thread pool: {0}")]
     ThreadPool(#[from] rayon::ThreadPoolBuildError),
+    /// The shape's constraint system could not be built.
+    #[error(transparent)]
+    Prover(#[from] ProverError),
 }
 
 /// Proves batches of one shape, `workers` at a time.
@@ -65,26 +68,25 @@ impl ProverPool {
         workers: usize,
         cores: usize,
     ) -> Result<Self, PoolError> {
+        Self::with_prover(BatchProver::new(keys, domain)?, workers, cores)
+    }
+
+    /// A pool sized for this machine: its cores, and as many proofs as its available memory holds.
+    pub fn for_this_machine(keys: BatchKeys, domain: Domain) -> Result<Self, PoolError> {
+        let prover = BatchProver::new(keys, domain)?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let constraints = prover.constraints().constraints();
+        let workers = parallel_proofs(constraints, cores, available_memory_bytes());
+        Self::with_prover(prover, workers, cores)
+    }
+
+    fn with_prover(prover: BatchProver, workers: usize, cores: usize) -> Result<Self, PoolError> {
         let workers = workers.max(1);
         let threads = (cores / workers).max(1);
         let pools = (0..workers)
             .map(|_| rayon::ThreadPoolBuilder::new().num_threads(threads).build())
             .collect::<Result<_, _>>()?;
-        Ok(ProverPool {
-            prover: BatchProver::new(keys, domain),
-            pools,
-        })
-    }
-
-    /// A pool sized for this machine: its cores, and as many proofs as its available memory holds.
-    pub fn for_this_machine(
-        keys: BatchKeys,
-        domain: Domain,
-        constraints: usize,
-    ) -> Result<Self, PoolError> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let workers = parallel_proofs(constraints, cores, available_memory_bytes());
-        Self::new(keys, domain, workers, cores)
+        Ok(ProverPool { prover, pools })
     }
 
     /// Proofs run side by side.

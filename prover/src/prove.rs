@@ -1,9 +1,11 @@
-//! Proving a batch: synthesize the circuit over the witness, make the Groth16 proof, and check
-//! it against the verifying key before it leaves; a witness that does not satisfy the circuit
-//! comes back as [`ProverError::Unsatisfied`] naming the constraint, never as a proof.
+//! Proving a batch: the circuit's full assignment (chunks synthesized in parallel,
+//! [`zksettle_circuits::batch::witness`]), the Groth16 proof over the shape's constraint
+//! matrices (built once per prover, in setup mode), and a check of the proof against the
+//! verifying key before it leaves. A witness that does not satisfy the circuit comes back as
+//! [`ProverError::Unsatisfied`] naming the constraint, never as a proof.
 //!
 //! Phases reported to the progress callback, with the fraction of the whole job done:
-//! `synthesize` (0.0), `prove` (0.35), `verify` (0.95), `done` (1.0); the split reflects where a
+//! `witness` (0.0), `prove` (0.1), `verify` (0.97), `done` (1.0); the split reflects where a
 //! proof spends its time on two cores.
 
 use crate::keys::BatchKeys;
@@ -11,14 +13,16 @@ use crate::Progress;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
+    R1CS_PREDICATE_LABEL,
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use ark_std::UniformRand;
+use std::sync::Arc;
 use zksettle_circuits::{AssignmentError, BatchAssignment, BatchCircuit};
 use zksettle_core::stf::BatchWitness;
-use zksettle_core::Domain;
+use zksettle_core::{BatchShape, Domain, L1Address};
 
 /// Why a batch was not proven.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,14 @@ pub enum ProverError {
     /// The proof made does not verify (never expected; checked before it leaves the prover).
     #[error("the proof does not verify against the keys' verifying key")]
     SelfCheck,
+    /// The circuit's assignment does not have the length its matrices need (a bug).
+    #[error("the assignment has {found} variables, the circuit {expected}")]
+    AssignmentLength {
+        /// Variables in the shape's matrices.
+        expected: usize,
+        /// Variables assigned.
+        found: usize,
+    },
     /// A pool worker stopped (panicked) before finishing this batch.
     #[error("the prover worker for this batch stopped before finishing it")]
     WorkerLost,
@@ -49,22 +61,84 @@ pub struct BatchProof {
     pub proof: Proof<Bn254>,
 }
 
-/// Proves batches of one shape.
+/// The R1CS of one shape: what Groth16's witness reduction needs besides the assignment.
+/// The same for every batch of the shape, so made once (setup-mode synthesis of the blank
+/// batch, as the key generation did) and shared.
 #[derive(Debug)]
+pub struct ShapeConstraints {
+    /// `A`, `B`, `C`.
+    matrices: Vec<Matrix<Fr>>,
+    /// Instance variables, `1` included.
+    instance_variables: usize,
+    /// Witness variables.
+    witness_variables: usize,
+    /// Rows.
+    constraints: usize,
+}
+
+impl ShapeConstraints {
+    /// Synthesizes `shape`'s circuit without values and keeps its matrices.
+    pub fn of(shape: BatchShape) -> Result<Self, ProverError> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        let blank = BatchAssignment::blank(
+            shape,
+            Domain {
+                chain_id: 0,
+                rollup: L1Address::ZERO,
+            },
+        );
+        BatchCircuit { assignment: blank }.generate_constraints(cs.clone())?;
+        cs.finalize();
+        let matrices =
+            cs.to_matrices()?
+                .remove(R1CS_PREDICATE_LABEL)
+                .ok_or(ProverError::Synthesis(
+                    ark_relations::gr1cs::SynthesisError::MissingCS,
+                ))?;
+        Ok(ShapeConstraints {
+            matrices,
+            instance_variables: cs.num_instance_variables(),
+            witness_variables: cs.num_witness_variables(),
+            constraints: cs.num_constraints(),
+        })
+    }
+
+    /// Number of constraints.
+    pub fn constraints(&self) -> usize {
+        self.constraints
+    }
+}
+
+/// Proves batches of one shape.
+#[derive(Debug, Clone)]
 pub struct BatchProver {
     keys: BatchKeys,
+    constraints: Arc<ShapeConstraints>,
     domain: Domain,
 }
 
 impl BatchProver {
-    /// A prover with `keys` for the deployment `domain`.
-    pub fn new(keys: BatchKeys, domain: Domain) -> Self {
-        BatchProver { keys, domain }
+    /// A prover with `keys` for the deployment `domain`; synthesizes the shape's constraint
+    /// matrices once (seconds for the larger shapes).
+    pub fn new(keys: BatchKeys, domain: Domain) -> Result<Self, ProverError> {
+        let constraints = Arc::new(ShapeConstraints::of(keys.shape)?);
+        Ok(BatchProver {
+            keys,
+            constraints,
+            domain,
+        })
     }
 
     /// The keys.
     pub fn keys(&self) -> &BatchKeys {
         &self.keys
+    }
+
+    /// The shape's constraint system.
+    pub fn constraints(&self) -> &ShapeConstraints {
+        &self.constraints
     }
 
     /// Proves a batch made by `apply_batch`.
@@ -83,53 +157,58 @@ impl BatchProver {
         assignment: BatchAssignment,
         progress: &dyn Fn(Progress),
     ) -> Result<BatchProof, ProverError> {
-        progress(Progress::new("synthesize", 0.0));
+        progress(Progress::new("witness", 0.0));
         let commitment = assignment.commitment;
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Prove {
-            construct_matrices: true,
-            generate_lc_assignments: false,
-        });
-        BatchCircuit { assignment }.generate_constraints(cs.clone())?;
-        cs.finalize();
+        let circuit = BatchCircuit { assignment };
+        let z = circuit.full_assignment()?.concatenated();
+        let shape = &self.constraints;
+        let expected = shape.instance_variables + shape.witness_variables;
+        if z.len() != expected {
+            return Err(ProverError::AssignmentLength {
+                expected,
+                found: z.len(),
+            });
+        }
 
-        progress(Progress::new("prove", 0.35));
-        let matrices = cs.to_matrices()?;
-        let r1cs = matrices
-            .get(ark_relations::gr1cs::R1CS_PREDICATE_LABEL)
-            .ok_or(ProverError::SelfCheck)?;
-        let (num_inputs, num_constraints) = (cs.num_instance_variables(), cs.num_constraints());
-        let mut full_assignment = cs.instance_assignment()?;
-        full_assignment.extend(cs.witness_assignment()?);
+        progress(Progress::new("prove", 0.1));
         let mut rng = StdRng::from_entropy();
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
         let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
             &self.keys.proving_key,
             r,
             s,
-            r1cs,
-            num_inputs,
-            num_constraints,
-            &full_assignment,
+            &shape.matrices,
+            shape.instance_variables,
+            shape.constraints,
+            &z,
         )?;
-        drop(full_assignment);
-        drop(matrices);
+        drop(z);
 
         // The proof verifies iff the witness satisfies the circuit (up to Groth16's negligible
         // soundness error), so satisfaction is evaluated only to explain a failure.
-        progress(Progress::new("verify", 0.95));
+        progress(Progress::new("verify", 0.97));
         let proof = BatchProof { commitment, proof };
         if !verify(self.keys.verifying_key(), &proof)? {
-            if !cs.is_satisfied()? {
-                let which = cs.which_is_unsatisfied()?.unwrap_or_default();
-                return Err(ProverError::Unsatisfied(which));
-            }
-            return Err(ProverError::SelfCheck);
+            return Err(explain_failure(circuit));
         }
-        drop(cs);
         progress(Progress::new("done", 1.0));
         Ok(proof)
+    }
+}
+
+/// Why a batch whose proof does not verify failed: synthesized again, sequentially and with
+/// its constraints, to name the first unsatisfied one.
+fn explain_failure(circuit: BatchCircuit) -> ProverError {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    let explained = circuit.generate_constraints(cs.clone()).and_then(|()| {
+        cs.finalize();
+        cs.which_is_unsatisfied()
+    });
+    match explained {
+        Ok(Some(which)) => ProverError::Unsatisfied(which),
+        Ok(None) => ProverError::SelfCheck,
+        Err(e) => ProverError::Synthesis(e),
     }
 }
 

@@ -9,7 +9,7 @@ use ark_bn254::Bn254;
 use ark_snark::SNARK;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
-use zksettle_benches::transfer_batch;
+use zksettle_benches::{sequential_witness, transfer_batch};
 use zksettle_circuits::{BatchAssignment, BatchCircuit};
 use zksettle_core::{BatchShape, Domain, L1Address};
 use zksettle_prover::{BatchProver, KeyStore, INSECURE_SETUP_NOTICE};
@@ -66,7 +66,22 @@ fn main() -> eyre::Result<()> {
         let (_, _, applied) = transfer_batch(DEPTH, chunks)?;
         let witness_seconds = started.elapsed().as_secs_f64();
 
-        let prover = BatchProver::new(keys.clone(), domain);
+        let circuit = BatchCircuit {
+            assignment: BatchAssignment::from_witness(shape, domain, &applied.witness)?,
+        };
+        let started = Instant::now();
+        let parallel = circuit.full_assignment()?;
+        let parallel_seconds = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let sequential = sequential_witness(&circuit)?;
+        let sequential_seconds = started.elapsed().as_secs_f64();
+        eyre::ensure!(
+            parallel.witness == sequential,
+            "parallel and sequential witnesses differ"
+        );
+        drop((parallel, sequential));
+
+        let prover = BatchProver::new(keys.clone(), domain)?;
         reset_peak_rss();
         let started = Instant::now();
         let proof = prover.prove(&applied.witness, &|_| {})?;
@@ -77,9 +92,6 @@ fn main() -> eyre::Result<()> {
             "commitment mismatch"
         );
 
-        let circuit = BatchCircuit {
-            assignment: BatchAssignment::from_witness(shape, domain, &applied.witness)?,
-        };
         let mut rng = StdRng::from_entropy();
         let started = Instant::now();
         let reference = ark_groth16::Groth16::<Bn254>::prove(&keys.proving_key, circuit, &mut rng)?;
@@ -98,9 +110,11 @@ fn main() -> eyre::Result<()> {
         let constraints = zksettle_circuits::batch::constraint_count(shape)?;
         println!(
             "B={chunks:>3}: {constraints} constraints ({} per chunk), keys {key_seconds:.1} s, native witness (funding and the batch) {witness_seconds:.3} s, \
+             circuit witness {parallel_seconds:.2} s vs sequential synthesis {sequential_seconds:.2} s ({:.2}x), \
              zksettle prove {ours:.2} s (incl. synthesis and self-verify), ark_groth16::prove {plain:.2} s, \
              ratio {:.2}x, {:.2} transfers/s, peak RSS {} MiB",
             constraints / chunks,
+            sequential_seconds / parallel_seconds,
             plain / ours,
             chunks as f64 / ours,
             peak.map_or("?".into(), |p| format!("{p:.0}")),

@@ -44,14 +44,23 @@ use zksettle_core::babyjubjub::{Point, SubgroupScalar};
 use zksettle_core::pubdata::BatchShape;
 use zksettle_core::stf::LeafUpdate;
 
-/// What a chunk hands to the batch.
+/// What a chunk hands to the batch: field variables only, so that a chunk synthesized in a
+/// constraint system of its own (parallel witness generation, [`super::witness`]) can be
+/// adopted by the batch's.
 #[derive(Debug)]
 pub(crate) struct ChunkOut {
-    pub(crate) op: OpVars,
+    /// 1 if an op starts in this chunk, else 0.
+    pub(crate) starts: FrVar,
+    /// 1 if this chunk is its op's last, else 0.
+    pub(crate) last: FrVar,
+    /// The chunk's position within its op.
+    pub(crate) position: FrVar,
+    /// The op's fields that every chunk of the op repeats ([`OpVars::identity_values`]).
+    pub(crate) identity: Vec<FrVar>,
     /// The root after this chunk.
     pub(crate) root: FrVar,
-    /// The chunk's pubdata bits.
-    pub(crate) pubdata: Bits,
+    /// The chunk's pubdata bits, each constrained boolean here.
+    pub(crate) pubdata: Vec<FrVar>,
     /// This chunk's fee per fee slot.
     pub(crate) fees: Vec<FrVar>,
 }
@@ -334,10 +343,15 @@ pub(crate) fn chunk(
     }
     value_be(&chunk_bits).enforce_equal(&selected)?;
 
+    let position = op.position_value();
+    let last = position.is_eq(&(op.chunk_count(shape) - FpVar::one()))?;
     Ok(ChunkOut {
-        op,
+        starts: first.into(),
+        last: last.into(),
+        position,
+        identity: op.identity_values(),
         root: root_b,
-        pubdata: chunk_bits,
+        pubdata: chunk_bits.into_iter().map(FrVar::from).collect(),
         fees,
     })
 }

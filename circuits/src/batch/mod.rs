@@ -19,11 +19,12 @@ pub mod assignment;
 mod bits;
 mod chunk;
 mod op;
+pub mod witness;
 
 pub use assignment::{AssignmentError, BatchAssignment};
 
 use crate::gadgets::merkle::{sibling_witnesses, write_leaf};
-use crate::gadgets::sha256::sha256_msb_first;
+use crate::gadgets::sha256::sha256_of_bit_values;
 use crate::gadgets::FrVar;
 use account::AccountVar;
 use ark_bn254::Fr;
@@ -36,6 +37,7 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::select::CondSelectGadget;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use bits::{pad_to, reversed, value_be, witness_bits, witness_byte_bits, Bits};
+use chunk::ChunkOut;
 
 /// The circuit of one batch (or of the blank batch of its shape, for setup).
 #[derive(Debug, Clone)]
@@ -75,80 +77,113 @@ impl BatchCircuit {
 
     /// Every constraint but the public input's; returns the computed commitment.
     fn synthesize(&self, cs: &ConstraintSystemRef<Fr>) -> Result<FrVar, SynthesisError> {
-        let cs = cs.clone();
+        let header = self.header(cs)?;
+        let mut root = header.old_root.clone();
+        let mut chunks = Vec::with_capacity(self.assignment.chunks.len());
+        for j in 0..self.assignment.chunks.len() {
+            let out = self.chunk(cs, j, &root, &header)?;
+            root = out.root.clone();
+            chunks.push(out);
+        }
+        self.finish(cs, header, chunks)
+    }
+
+    /// The variables every chunk reads, allocated before the chunks.
+    fn header(&self, cs: &ConstraintSystemRef<Fr>) -> Result<Header, SynthesisError> {
         let a = &self.assignment;
-        let shape = a.shape;
-
-        let chain_id = witness_bits(&cs, u128::from(a.domain.chain_id), 64)?;
-        let rollup = witness_byte_bits(&cs, &a.domain.rollup.0)?;
-        let mut domain_bits = chain_id.clone();
-        domain_bits.extend(rollup.iter().cloned());
+        let chain_id = witness_bits(cs, u128::from(a.domain.chain_id), 64)?;
+        let rollup = witness_byte_bits(cs, &a.domain.rollup.0)?;
+        let mut domain_bits = chain_id;
+        domain_bits.extend(rollup);
         let domain = value_be(&domain_bits);
-        let number = witness_bits(&cs, u128::from(a.number), 64)?;
+        let number = witness_bits(cs, u128::from(a.number), 64)?;
         let old_root = FpVar::new_witness(cs.clone(), || Ok(a.old_root))?;
-
-        let fee_tokens: Vec<FrVar> = a
+        let fee_tokens = a
             .fees
             .iter()
             .map(|f| FpVar::new_witness(cs.clone(), || Ok(Fr::from(f.token.0))))
             .collect::<Result<_, _>>()?;
+        Ok(Header {
+            domain_bits,
+            domain,
+            number,
+            old_root,
+            fee_tokens,
+        })
+    }
 
-        let chunk_bytes = shape.chunk_bytes();
-        let mut root = old_root.clone();
-        let mut chunk_pubdata: Bits = Vec::with_capacity(8 * chunk_bytes * shape.chunks);
-        let mut accrued = vec![FpVar::zero(); fee_tokens.len()];
-        let mut previous: Option<(Vec<FrVar>, FrVar, Boolean<Fr>)> = None;
-        for (j, chunk_assignment) in a.chunks.iter().enumerate() {
-            let bytes = &a.pubdata[j * chunk_bytes..(j + 1) * chunk_bytes];
-            let out = chunk::chunk(
-                &cs,
-                &shape,
-                chunk_assignment,
-                bytes,
-                &root,
-                &domain,
-                &fee_tokens,
-            )?;
-            let starts = out.op.position[0].clone();
-            let identity = out.op.identity_values();
-            let position = out.op.position_value();
-            let last = position.is_eq(&(out.op.chunk_count(&shape) - FpVar::one()))?;
-            match &previous {
-                None => starts.enforce_equal(&Boolean::TRUE)?,
-                Some((prev_identity, prev_position, prev_last)) => {
-                    // A new op only after the previous op's last chunk.
-                    let continues = !starts.clone();
-                    (FpVar::from(starts.clone()) * (FpVar::one() - FpVar::from(prev_last.clone())))
-                        .enforce_equal(&FpVar::zero())?;
-                    for (now, before) in identity.iter().zip(prev_identity) {
-                        now.conditional_enforce_equal(before, &continues)?;
+    /// Chunk `j`'s constraints, from the root `root` before it.
+    fn chunk(
+        &self,
+        cs: &ConstraintSystemRef<Fr>,
+        j: usize,
+        root: &FrVar,
+        header: &Header,
+    ) -> Result<ChunkOut, SynthesisError> {
+        let a = &self.assignment;
+        let chunk_bytes = a.shape.chunk_bytes();
+        chunk::chunk(
+            cs,
+            &a.shape,
+            &a.chunks[j],
+            &a.pubdata[j * chunk_bytes..(j + 1) * chunk_bytes],
+            root,
+            &header.domain,
+            &header.fee_tokens,
+        )
+    }
+
+    /// Op framing across the chunks, fee settlement and the commitment. Allocates only after
+    /// the chunks, so that chunks synthesized elsewhere can be adopted before it runs.
+    fn finish(
+        &self,
+        cs: &ConstraintSystemRef<Fr>,
+        header: Header,
+        chunks: Vec<ChunkOut>,
+    ) -> Result<FrVar, SynthesisError> {
+        let a = &self.assignment;
+        let shape = a.shape;
+        let (one, zero) = (FrVar::one(), FrVar::zero());
+        let mut root = header.old_root.clone();
+        let mut chunk_pubdata = Vec::with_capacity(8 * shape.chunk_bytes() * shape.chunks);
+        let mut accrued = vec![FpVar::zero(); header.fee_tokens.len()];
+        let mut previous: Option<&ChunkOut> = None;
+        for out in &chunks {
+            match previous {
+                None => out.starts.enforce_equal(&one)?,
+                Some(prev) => {
+                    // A new op only after the previous op's last chunk; a chunk that does not
+                    // start an op repeats the previous chunk's op one position further.
+                    let continues = &one - &out.starts;
+                    out.starts.mul_equals(&(&one - &prev.last), &zero)?;
+                    for (now, before) in out.identity.iter().zip(&prev.identity) {
+                        (now - before).mul_equals(&continues, &zero)?;
                     }
-                    position
-                        .conditional_enforce_equal(&(prev_position + FpVar::one()), &continues)?;
+                    (&out.position - &prev.position - &one).mul_equals(&continues, &zero)?;
                 }
             }
-            if j + 1 == a.chunks.len() {
-                last.enforce_equal(&Boolean::TRUE)?;
-            }
-            previous = Some((identity, position, last));
+            previous = Some(out);
             for (total, fee) in accrued.iter_mut().zip(&out.fees) {
                 *total += fee;
             }
-            root = out.root;
-            chunk_pubdata.extend(out.pubdata);
+            root = out.root.clone();
+            chunk_pubdata.extend(out.pubdata.iter().cloned());
+        }
+        if let Some(last) = previous {
+            last.last.enforce_equal(&one)?;
         }
 
         // Fee settlement.
         let index_bits = 8 * shape.index_bytes();
         let mut fee_section: Bits = Vec::with_capacity(index_bits * a.fees.len());
         let mut used_tokens: Vec<(Boolean<Fr>, FrVar)> = Vec::new();
-        for ((slot, token), total) in a.fees.iter().zip(&fee_tokens).zip(&accrued) {
-            let index = witness_bits(&cs, u128::from(slot.recipient.0), usize::from(shape.depth))?;
+        for ((slot, token), total) in a.fees.iter().zip(&header.fee_tokens).zip(&accrued) {
+            let index = witness_bits(cs, u128::from(slot.recipient.0), usize::from(shape.depth))?;
             let used = !value_be(&index).is_zero()?;
             let idle = assignment::idle_write(shape.depth);
             let write = slot.write.as_ref().unwrap_or(&idle);
-            let before = AccountVar::witness(&cs, write.before.as_ref())?;
-            let siblings = sibling_witnesses(&cs, &write.path)?;
+            let before = AccountVar::witness(cs, write.before.as_ref())?;
+            let siblings = sibling_witnesses(cs, &write.path)?;
             // Unused slots accrue nothing; used ones pay an existing account of their token.
             total.conditional_enforce_equal(&FpVar::zero(), &!used.clone())?;
             (FpVar::from(used.clone()) * (FpVar::one() - FpVar::from(before.exists.clone())))
@@ -179,15 +214,26 @@ impl BatchCircuit {
         let new_root = root;
 
         // The commitment.
-        let mut preimage = domain_bits;
-        preimage.extend(root_bits(&old_root)?);
-        preimage.extend(root_bits(&new_root)?);
-        preimage.extend(number);
+        let as_values = |bits: Bits| bits.into_iter().map(FrVar::from);
+        let mut preimage: Vec<FrVar> = as_values(header.domain_bits).collect();
+        preimage.extend(as_values(root_bits(&header.old_root)?));
+        preimage.extend(as_values(root_bits(&new_root)?));
+        preimage.extend(as_values(header.number));
         preimage.extend(chunk_pubdata);
-        preimage.extend(fee_section);
-        let digest = sha256_msb_first(&preimage)?;
+        preimage.extend(as_values(fee_section));
+        let digest = sha256_of_bit_values(cs, preimage)?;
         Ok(value_be(&digest[3..]))
     }
+}
+
+/// What the batch allocates before its chunks.
+struct Header {
+    domain_bits: Bits,
+    /// `chain_id ‖ rollup` as one field element (224 bits).
+    domain: FrVar,
+    number: Bits,
+    old_root: FrVar,
+    fee_tokens: Vec<FrVar>,
 }
 
 /// Constraints of a shape's circuit (synthesized in setup mode, no witness values).

@@ -46,11 +46,20 @@ const K: [u32; 64] = [
 /// SHA-256 of `bits` (a whole number of bytes, each byte's bits most significant first); returns
 /// the 256 digest bits in the same order.
 pub fn sha256_msb_first(bits: &[Boolean<Fr>]) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
-    if !bits.len().is_multiple_of(8) {
+    let cs = bits.cs();
+    let message: Vec<FrVar> = bits.iter().map(|b| FrVar::from(b.clone())).collect();
+    sha256_of_bit_values(&cs, message)
+}
+
+/// [`sha256_msb_first`] over bits held as field values. The caller guarantees that every entry
+/// is constrained to 0 or 1 elsewhere: the gadget relies on it and does not check it again.
+pub fn sha256_of_bit_values(
+    cs: &ConstraintSystemRef<Fr>,
+    mut message: Vec<FrVar>,
+) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    if !message.len().is_multiple_of(8) {
         return Err(SynthesisError::Unsatisfiable);
     }
-    let cs = bits.cs();
-    let mut message: Vec<FrVar> = bits.iter().map(|b| FrVar::from(b.clone())).collect();
     // Padding: a one bit, zeros up to 448 mod 512, the length in bits as 64-bit big-endian.
     let length = message.len() as u64;
     message.push(FrVar::one());
@@ -65,7 +74,7 @@ pub fn sha256_msb_first(bits: &[Boolean<Fr>]) -> Result<Vec<Boolean<Fr>>, Synthe
     for (n, block) in message.chunks(512).enumerate() {
         let words: Vec<Word> = block.chunks(32).map(word_from_msb_first).collect();
         let last = n + 1 == blocks;
-        let (next, bits) = compress(&cs, &state, &words, last)?;
+        let (next, bits) = compress(cs, &state, &words, last)?;
         state = next;
         digest_bits = bits;
     }

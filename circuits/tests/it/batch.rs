@@ -60,7 +60,9 @@ fn transfers_withdrawals_and_exits_satisfy_the_circuit() {
             "{name}: {:?}",
             applied.rejected
         );
-        let (ok, which, _) = check(assignment(&w, &applied));
+        let a = assignment(&w, &applied);
+        assert_parallel_witness_matches(&a);
+        let (ok, which, _) = check(a);
         assert!(ok, "{name}: unsatisfied {which:?}");
     }
 }

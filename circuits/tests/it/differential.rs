@@ -69,6 +69,7 @@ fn batches_the_native_transition_makes_satisfy_the_circuit() {
             applied.commitment(),
             "case {case}"
         );
+        assert_parallel_witness_matches(&a);
         let (ok, which, _) = check(a);
         assert!(
             ok,

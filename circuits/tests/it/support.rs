@@ -92,6 +92,27 @@ pub(crate) fn check(assignment: BatchAssignment) -> (bool, Option<String>, usize
     (ok, which, cs.num_constraints())
 }
 
+/// Checks that witness generation in parallel over the chunks gives exactly the assignment
+/// sequential synthesis gives.
+pub(crate) fn assert_parallel_witness_matches(assignment: &BatchAssignment) {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    let circuit = BatchCircuit {
+        assignment: assignment.clone(),
+    };
+    circuit.clone().generate_constraints(cs.clone()).unwrap();
+    let parallel = circuit.full_assignment().unwrap();
+    assert_eq!(parallel.instance, cs.instance_assignment().unwrap());
+    let sequential = cs.witness_assignment().unwrap();
+    assert_eq!(parallel.witness.len(), sequential.len());
+    let first_difference = parallel
+        .witness
+        .iter()
+        .zip(&sequential)
+        .position(|(p, s)| p != s);
+    assert_eq!(first_difference, None, "witness variables differ");
+}
+
 pub(crate) fn assignment(world: &World, applied: &AppliedBatch) -> BatchAssignment {
     BatchAssignment::from_witness(world.shape, domain(), &applied.witness).unwrap()
 }

@@ -173,14 +173,14 @@ fn every_op_type_is_proven_and_verified() {
         );
     }
     for batch_phases in phases.into_inner().unwrap() {
-        assert_eq!(batch_phases, ["synthesize", "prove", "verify", "done"]);
+        assert_eq!(batch_phases, ["witness", "prove", "verify", "done"]);
     }
 }
 
 #[test]
 fn a_witness_that_does_not_satisfy_the_circuit_is_refused() {
     let (_, keys) = keys();
-    let prover = BatchProver::new(keys.clone(), domain());
+    let prover = BatchProver::new(keys.clone(), domain()).unwrap();
     let config = StfConfig {
         domain: domain(),
         shape: SHAPE,
@@ -209,7 +209,8 @@ fn a_witness_that_does_not_satisfy_the_circuit_is_refused() {
             chain_id: 1,
             ..domain()
         },
-    );
+    )
+    .unwrap();
     assert!(matches!(
         other.prove(&applied.witness, &|_| {}),
         Err(ProverError::Unsatisfied(_))

@@ -2,6 +2,8 @@
 //! can also be set from the environment (`ZKSETTLE_BATCH_CHUNKS`).
 
 mod keygen;
+mod l1;
+mod prove;
 mod prover;
 mod simulate;
 
@@ -24,6 +26,9 @@ enum Command {
     /// Proving keys.
     #[command(subcommand)]
     Prover(prover::ProverCommand),
+    /// The base chain: contract deployment.
+    #[command(subcommand)]
+    L1(l1::L1Command),
 }
 
 impl Cli {
@@ -32,6 +37,7 @@ impl Cli {
             Command::Keygen(args) => keygen::run(&args),
             Command::Simulate(args) => simulate::run(&args),
             Command::Prover(command) => prover::run(&command),
+            Command::L1(command) => l1::run(&command),
         }
     }
 }

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use zksettle_core::BatchShape;
-use zksettle_prover::{KeyStore, Progress, INSECURE_SETUP_NOTICE};
+use zksettle_prover::{BatchKeys, KeyStore, Progress, INSECURE_SETUP_NOTICE};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProverCommand {
@@ -16,6 +16,15 @@ pub(crate) enum ProverCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct SetupArgs {
+    #[command(flatten)]
+    shape: ShapeArgs,
+    #[command(flatten)]
+    keys: KeyArgs,
+}
+
+/// A circuit shape: the tree depth and the batch layout.
+#[derive(Debug, Args)]
+pub(crate) struct ShapeArgs {
     /// Account tree depth in index bits (even, 2–32).
     #[arg(long = "tree.depth", default_value_t = 24, env = "ZKSETTLE_TREE_DEPTH")]
     depth: u8,
@@ -33,20 +42,52 @@ pub(crate) struct SetupArgs {
         env = "ZKSETTLE_BATCH_FEE_SLOTS"
     )]
     fee_slots: usize,
+}
+
+impl ShapeArgs {
+    pub(crate) fn shape(&self) -> BatchShape {
+        BatchShape {
+            depth: self.depth,
+            chunks: self.chunks,
+            fee_slots: self.fee_slots,
+        }
+    }
+}
+
+/// Where development keys are cached and the seed they come from.
+#[derive(Debug, Args)]
+pub(crate) struct KeyArgs {
     /// Directory of cached key files.
     #[arg(
         long = "prover.keys-dir",
         default_value = "zksettle-keys",
         env = "ZKSETTLE_PROVER_KEYS_DIR"
     )]
-    keys_dir: PathBuf,
+    pub(crate) keys_dir: PathBuf,
     /// Seed of the development setup (public: anyone who knows it can forge proofs).
     #[arg(
         long = "prover.dev-seed",
         default_value = "zksettle devnet",
         env = "ZKSETTLE_PROVER_DEV_SEED"
     )]
-    seed: String,
+    pub(crate) dev_seed: String,
+}
+
+impl KeyArgs {
+    /// Loads the shape's keys from the cache, or makes them, behind a progress bar; warns that
+    /// they are insecure.
+    pub(crate) fn load_or_setup(&self, shape: BatchShape) -> eyre::Result<BatchKeys> {
+        eprintln!("WARNING: {INSECURE_SETUP_NOTICE}");
+        let bar = progress_bar(&format!(
+            "keys d{} b{} f{}",
+            shape.depth, shape.chunks, shape.fee_slots
+        ))?;
+        let keys = KeyStore::new(&self.keys_dir)
+            .load_or_setup_with_progress(shape, self.dev_seed.as_bytes(), &|p| show(&bar, p))
+            .wrap_err_with(|| format!("keys for {shape:?} in {}", self.keys_dir.display()))?;
+        bar.finish_and_clear();
+        Ok(keys)
+    }
 }
 
 pub(crate) fn run(command: &ProverCommand) -> eyre::Result<()> {
@@ -75,23 +116,10 @@ pub(crate) fn show(bar: &ProgressBar, p: Progress) {
 }
 
 fn setup(args: &SetupArgs) -> eyre::Result<()> {
-    let shape = BatchShape {
-        depth: args.depth,
-        chunks: args.chunks,
-        fee_slots: args.fee_slots,
-    };
-    eprintln!("WARNING: {INSECURE_SETUP_NOTICE}");
-    let store = KeyStore::new(&args.keys_dir);
-    let path = store.path(shape, args.seed.as_bytes());
-    let bar = progress_bar(&format!(
-        "keys d{} b{} f{}",
-        shape.depth, shape.chunks, shape.fee_slots
-    ))?;
+    let shape = args.shape.shape();
+    let path = KeyStore::new(&args.keys.keys_dir).path(shape, args.keys.dev_seed.as_bytes());
     let started = Instant::now();
-    let keys = store
-        .load_or_setup_with_progress(shape, args.seed.as_bytes(), &|p| show(&bar, p))
-        .wrap_err_with(|| format!("keys for {shape:?} in {}", args.keys_dir.display()))?;
-    bar.finish_and_clear();
+    let keys = args.keys.load_or_setup(shape)?;
     let out = serde_json::json!({
         "insecure": keys.insecure,
         "notice": INSECURE_SETUP_NOTICE,

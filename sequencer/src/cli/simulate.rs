@@ -1,6 +1,8 @@
 //! `zksettle simulate`: the batch state transition under signed random traffic, on RocksDB,
 //! followed by a rebuild of the whole state from pubdata alone.
 
+use super::prove::prove_batches;
+use super::prover::KeyArgs;
 use clap::Args;
 use eyre::{bail, ensure, WrapErr};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -51,6 +53,11 @@ pub(crate) struct SimulateArgs {
     /// RocksDB directory for the tree (must not hold a tree yet); a temporary one if omitted.
     #[arg(long = "db.path", env = "ZKSETTLE_DB_PATH")]
     db: Option<PathBuf>,
+    /// Also prove every batch (Groth16, insecure development keys) and verify the proofs.
+    #[arg(long = "prove", env = "ZKSETTLE_PROVE")]
+    prove: bool,
+    #[command(flatten)]
+    keys: KeyArgs,
 }
 
 const OPERATOR: u32 = 0;
@@ -101,9 +108,17 @@ fn reason(e: &OpError) -> String {
 
 pub(crate) fn run(args: &SimulateArgs) -> eyre::Result<()> {
     ensure!(args.accounts >= 1, "--sim.accounts must be at least 1");
+    let deposit_chunks = BatchShape {
+        depth: args.depth,
+        chunks: args.chunks,
+        fee_slots: 2,
+    }
+    .op_chunks(zksettle_core::op::OP_DEPOSIT)
+    .unwrap_or(usize::MAX);
     ensure!(
-        args.chunks >= 7,
-        "--batch.chunks must be at least 7 (one deposit)"
+        args.chunks >= deposit_chunks,
+        "--batch.chunks must be at least {deposit_chunks} (one deposit at depth {})",
+        args.depth
     );
     let temp;
     let db_path = match &args.db {
@@ -183,7 +198,8 @@ pub(crate) fn run(args: &SimulateArgs) -> eyre::Result<()> {
 
     let mut stats = Stats::default();
     let mut posted: Vec<(u64, Vec<u8>, Fr)> = Vec::new();
-    let genesis_batches = pending.len().div_ceil(args.chunks / 7) as u64;
+    let mut to_prove = Vec::new();
+    let genesis_batches = pending.len().div_ceil(args.chunks / deposit_chunks) as u64;
     let progress = ProgressBar::new(genesis_batches + args.batches);
     progress.set_style(
         ProgressStyle::with_template("  {spinner} batch {pos}/{len} [{bar:30}] {msg}")?
@@ -198,7 +214,8 @@ pub(crate) fn run(args: &SimulateArgs) -> eyre::Result<()> {
         } else {
             pending.drain(..).collect()
         };
-        let fee_recipients = if number == 1 {
+        // Deposits pay no fee; the fee accounts exist once the opening deposits are in.
+        let fee_recipients = if traffic_batches == 0 {
             vec![]
         } else {
             FEE_ACCOUNTS.to_vec()
@@ -232,6 +249,9 @@ pub(crate) fn run(args: &SimulateArgs) -> eyre::Result<()> {
             }
         }
         stats.pubdata_bytes += applied.pubdata().len() as u64;
+        if args.prove {
+            to_prove.push((applied.witness.clone(), applied.commitment()));
+        }
         posted.push((number, applied.pubdata().to_vec(), applied.new_root()));
         progress.set_message(format!(
             "{} ops, root {}…",
@@ -282,6 +302,17 @@ pub(crate) fn run(args: &SimulateArgs) -> eyre::Result<()> {
     );
     println!("  final root: {}", fr_to_decimal(&final_root));
     println!("replay: ok (state rebuilt from pubdata alone matches the sequencer's root)");
+
+    if args.prove {
+        let keys = args.keys.load_or_setup(config.shape)?;
+        let vk_hash = hex::encode(keys.vk_hash);
+        let proven = prove_batches(keys, config.domain, &to_prove)?;
+        println!(
+            "proofs: ok ({} batches proven and verified, {:.2} s per batch, {} at a time; \
+             INSECURE development keys, vk hash 0x{vk_hash})",
+            proven.batches, proven.seconds_per_batch, proven.workers
+        );
+    }
     Ok(())
 }
 

@@ -127,3 +127,122 @@ fn prover_setup_caches_insecure_keys_and_reports_their_hash() {
     assert!(!odd.status.success());
     assert!(String::from_utf8_lossy(&odd.stderr).contains("depth"));
 }
+
+#[test]
+fn simulate_proves_every_batch_it_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zksettle()
+        .args([
+            "simulate",
+            "--prove",
+            "--tree.depth",
+            "8",
+            "--batch.chunks",
+            "16",
+            "--sim.accounts",
+            "2",
+            "--sim.batches",
+            "1",
+        ])
+        .arg("--prover.keys-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("INSECURE"), "{stderr}");
+    // Every batch the run made (at depth 8 a deposit takes 10 of the 16 chunks, so each opening
+    // deposit has a batch of its own) is proven and checked against its commitment.
+    let batches: usize = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("batches: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(batches >= 5, "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "proofs: ok ({batches} batches proven and verified"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn l1_deploy_puts_the_contracts_on_a_node_and_prints_them() {
+    let anvil = zksettle_l1::anvil::Anvil::start(31337).unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let out = zksettle()
+        .args([
+            "l1",
+            "deploy",
+            "--tree.depth",
+            "4",
+            "--batch.chunks",
+            "10",
+            "--batch.fee-slots",
+            "1",
+            "--l1.rpc-url",
+            anvil.url(),
+        ])
+        .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
+        .arg("--prover.keys-dir")
+        .arg(keys.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("INSECURE"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["chain_id"], 31337);
+    assert_eq!(report["insecure_keys"], true);
+    let rollup: alloy::primitives::Address = report["rollup"].as_str().unwrap().parse().unwrap();
+    // The contract on the node holds the genesis root and the keys' hash.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let chain = zksettle_l1::RpcChain::connect(
+            anvil.url(),
+            zksettle_l1::anvil::DEV_KEYS[1].parse().unwrap(),
+            zksettle_l1::RpcConfig::default(),
+        )
+        .await
+        .unwrap();
+        let client = zksettle_l1::RollupClient::new(chain, rollup);
+        assert_eq!(
+            format!("0x{}", hex::encode(client.vk_hash().await.unwrap())),
+            report["vk_hash"].as_str().unwrap()
+        );
+        assert_eq!(
+            zksettle_core::field::fr_to_decimal(&client.state_root().await.unwrap()),
+            report["genesis_root"].as_str().unwrap()
+        );
+        assert_eq!(client.batch_number().await.unwrap(), 0);
+    });
+
+    // A wrong key is a clear error, not a panic.
+    let bad = zksettle()
+        .args(["l1", "deploy", "--tree.depth", "4", "--batch.chunks", "10"])
+        .args(["--batch.fee-slots", "1"])
+        .args(["--l1.rpc-url", anvil.url(), "--l1.private-key", "not-a-key"])
+        .arg("--prover.keys-dir")
+        .arg(keys.path())
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("private-key"));
+
+    // A shape whose batches cannot hold a deposit is refused by the contract, with its reason.
+    let small = zksettle()
+        .args(["l1", "deploy", "--tree.depth", "4", "--batch.chunks", "2"])
+        .args(["--batch.fee-slots", "1", "--l1.rpc-url", anvil.url()])
+        .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
+        .arg("--prover.keys-dir")
+        .arg(keys.path())
+        .output()
+        .unwrap();
+    assert!(!small.status.success());
+    assert!(String::from_utf8_lossy(&small.stderr).contains("BadShape"));
+}

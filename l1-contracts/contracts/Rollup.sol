@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.30;
+
+import {Pubdata} from "./Pubdata.sol";
+import {TokenTransfer} from "./TokenTransfer.sol";
+
+interface IVerifier {
+    function vkHash() external view returns (bytes32);
+    function verifyProof(uint256[8] calldata proof, uint256 input) external view returns (bool);
+}
+
+interface IPoseidon4 {
+    function hash(uint256[4] calldata inputs) external pure returns (uint256);
+}
+
+interface IPoseidon6 {
+    function hash(uint256[6] calldata inputs) external pure returns (uint256);
+}
+
+/// @title zksettle rollup: the L1 side of `docs/protocol.md`.
+/// @notice Holds the L2 state root, the registered tokens, the priority queue of deposits and
+/// forced exits, and the funds. A batch moves the root forward only with a Groth16 proof of its
+/// commitment (protocol §10), which this contract recomputes from calldata; the batch must
+/// consume the next priority operations in queue order. Withdrawals and forced exits credit
+/// pending balances that their owners pull with `withdraw`.
+/// @dev Exodus: once a priority operation is past its expiry unprocessed, anyone can stop the
+/// rollup; from then on every account exits once against the last verified root with a Merkle
+/// proof checked here with Poseidon, and unprocessed deposits are refunded.
+contract Rollup {
+    /// Field modulus r (Baby Jubjub's base field, BN254's scalar field).
+    uint256 internal constant R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant BJJ_A = 168700;
+    uint256 internal constant BJJ_D = 168696;
+    uint256 internal constant COMMITMENT_MASK = (1 << 253) - 1;
+    uint64 internal constant MIN_PRIORITY_WINDOW = 60;
+    uint64 internal constant MAX_PRIORITY_WINDOW = 365 days;
+
+    struct Leaf {
+        uint32 index;
+        uint32 token;
+        uint32 nonce;
+        uint128 balance;
+        uint256 keyX;
+        uint256 keyY;
+        address l1Address;
+    }
+
+    IVerifier public immutable verifier;
+    IPoseidon4 public immutable poseidon4;
+    IPoseidon6 public immutable poseidon6;
+    /// SHA-256 of the verifying key, read from the verifier at deployment.
+    bytes32 public immutable vkHash;
+    /// Tree depth in index bits.
+    uint8 public immutable depth;
+    /// Batch capacity in chunks.
+    uint256 public immutable chunks;
+    /// Fee slots per batch.
+    uint256 public immutable feeSlots;
+    /// Seconds a priority operation may wait before exodus can be triggered.
+    uint64 public immutable priorityWindow;
+
+    /// Root after the last verified batch.
+    bytes32 public stateRoot;
+    /// Number of the last verified batch (0: genesis).
+    uint64 public batchNumber;
+    /// Whether the rollup has stopped for exits.
+    bool public exodus;
+
+    /// Token id → token address (0: ether).
+    address[] public tokens;
+    mapping(address => uint32) internal tokenIdPlusOne;
+
+    /// Priority operations: serial → (hash's top 192 bits ‖ expiry, 64 bits); 0 once consumed.
+    mapping(uint64 => uint256) internal priorityOps;
+    /// First unprocessed serial.
+    uint64 public priorityHead;
+    /// Next serial to assign.
+    uint64 public priorityTail;
+
+    /// L1 address → token id → amount withdrawable.
+    mapping(address => mapping(uint32 => uint256)) public pendingBalance;
+    /// Leaf indices that exited in exodus.
+    mapping(uint32 => bool) public exited;
+
+    bool transient locked;
+
+    event TokenRegistered(uint32 indexed tokenId, address indexed token);
+    event DepositQueued(
+        uint64 indexed serial,
+        uint32 indexed token,
+        uint128 amount,
+        bytes32 packedKey,
+        address indexed l1Address,
+        uint64 expiry
+    );
+    event ForcedExitQueued(
+        uint64 indexed serial, uint32 index, uint32 indexed token, address indexed requester, uint64 expiry
+    );
+    event BatchVerified(
+        uint64 indexed number, bytes32 oldRoot, bytes32 newRoot, uint256 commitment, uint64 priorityHead
+    );
+    event PendingCredited(address indexed owner, uint32 indexed token, uint256 amount);
+    event Withdrawn(address indexed owner, uint32 indexed token, uint256 amount);
+    event ExodusActivated(uint64 expiredSerial);
+    event Exited(uint32 indexed index, uint32 indexed token, address indexed l1Address, uint128 balance);
+    event DepositRefunded(uint64 indexed serial, address indexed l1Address, uint32 token, uint128 amount);
+
+    error VerifyingKeyMismatch(bytes32 expected, bytes32 actual);
+    error BadShape();
+    error Reentrancy();
+    error InExodus();
+    error NotInExodus();
+    error UnknownToken(address token);
+    error TokenAlreadyRegistered(address token);
+    error NotAContract(address token);
+    error ZeroAmount();
+    error AmountTooLarge();
+    error MissingL1Address();
+    error KeyNotOnCurve();
+    error InvalidAccountIndex(uint32 index);
+    error UnknownTokenId(uint32 tokenId);
+    error WrongBatchNumber(uint64 expected, uint64 got);
+    error WrongPubdataLength(uint256 expected, uint256 got);
+    error InvalidProof();
+    error PriorityOpMismatch(uint64 serial);
+    error PriorityQueueExhausted();
+    error NotExpired();
+    error AlreadyExited(uint32 index);
+    error WrongProofLength(uint256 expected, uint256 got);
+    error NotInState();
+    error NotRefundable(uint64 serial);
+    error NothingToWithdraw();
+
+    modifier nonReentrant() {
+        if (locked) revert Reentrancy();
+        locked = true;
+        _;
+        locked = false;
+    }
+
+    modifier active() {
+        if (exodus) revert InExodus();
+        _;
+    }
+
+    constructor(
+        IVerifier verifier_,
+        bytes32 expectedVkHash,
+        IPoseidon4 poseidon4_,
+        IPoseidon6 poseidon6_,
+        bytes32 genesisRoot,
+        uint8 depth_,
+        uint256 chunks_,
+        uint256 feeSlots_,
+        uint64 priorityWindow_
+    ) {
+        bytes32 actual = verifier_.vkHash();
+        if (actual != expectedVkHash) revert VerifyingKeyMismatch(expectedVkHash, actual);
+        if (depth_ < 2 || depth_ > 32 || depth_ % 2 != 0 || uint256(genesisRoot) >= R) revert BadShape();
+        // Every op must fit a batch, or a queued deposit could never be processed.
+        uint256 w = (uint256(depth_) + 7) / 8;
+        if (chunks_ * (2 * w + 6) < Pubdata.chunksOf(Pubdata.depositBytes(w), 2 * w + 6)) revert BadShape();
+        if (priorityWindow_ < MIN_PRIORITY_WINDOW || priorityWindow_ > MAX_PRIORITY_WINDOW) revert BadShape();
+        verifier = verifier_;
+        vkHash = actual;
+        poseidon4 = poseidon4_;
+        poseidon6 = poseidon6_;
+        depth = depth_;
+        chunks = chunks_;
+        feeSlots = feeSlots_;
+        priorityWindow = priorityWindow_;
+        stateRoot = genesisRoot;
+        tokens.push(address(0));
+        emit TokenRegistered(0, address(0));
+    }
+
+    // ---------------------------------------------------------------- tokens
+
+    /// @notice Registers an ERC-20 token; returns its id. Anyone may register a token once.
+    function registerToken(address token) external active returns (uint32 id) {
+        if (token.code.length == 0) revert NotAContract(token);
+        if (tokenIdPlusOne[token] != 0) revert TokenAlreadyRegistered(token);
+        id = uint32(tokens.length);
+        tokens.push(token);
+        tokenIdPlusOne[token] = id + 1;
+        emit TokenRegistered(id, token);
+    }
+
+    /// @notice The id of a registered ERC-20 token.
+    function tokenId(address token) public view returns (uint32) {
+        uint32 idPlusOne = tokenIdPlusOne[token];
+        if (idPlusOne == 0) revert UnknownToken(token);
+        return idPlusOne - 1;
+    }
+
+    function tokenCount() external view returns (uint256) {
+        return tokens.length;
+    }
+
+    // ------------------------------------------------------- priority queue
+
+    /// @notice Deposits ether to the L2 account of key (keyX, keyY) held by `l1Address`.
+    function depositEth(uint256 keyX, uint256 keyY, address l1Address) external payable active nonReentrant {
+        _queueDeposit(0, msg.value, keyX, keyY, l1Address);
+    }
+
+    /// @notice Deposits `amount` of a registered ERC-20 (after `approve`); what arrives is what
+    /// is credited, so fee-on-transfer tokens credit less than `amount`.
+    function depositErc20(address token, uint256 amount, uint256 keyX, uint256 keyY, address l1Address)
+        external
+        active
+        nonReentrant
+    {
+        uint32 id = tokenId(token);
+        uint256 before = TokenTransfer.balanceOf(token, address(this));
+        TokenTransfer.transferFrom(token, msg.sender, address(this), amount);
+        uint256 received = TokenTransfer.balanceOf(token, address(this)) - before;
+        _queueDeposit(id, received, keyX, keyY, l1Address);
+    }
+
+    /// @notice Asks the rollup to pay the whole balance of account `index` in `token` to the
+    /// caller, which must be that account's L1 address (else the op pays nothing).
+    function requestForcedExit(uint32 index, uint32 token) external active {
+        if (index == 0 || (depth < 32 && uint256(index) >= (uint256(1) << depth))) {
+            revert InvalidAccountIndex(index);
+        }
+        if (token >= tokens.length) revert UnknownTokenId(token);
+        uint64 expiry = uint64(block.timestamp) + priorityWindow;
+        uint64 serial = _push(Pubdata.forcedExitHash(index, token, msg.sender), expiry);
+        emit ForcedExitQueued(serial, index, token, msg.sender, expiry);
+    }
+
+    function _queueDeposit(uint32 token, uint256 amount, uint256 keyX, uint256 keyY, address l1Address) internal {
+        if (amount == 0) revert ZeroAmount();
+        if (amount >= 1 << 128) revert AmountTooLarge();
+        if (l1Address == address(0)) revert MissingL1Address();
+        bytes32 packedKey = packKey(keyX, keyY);
+        uint64 expiry = uint64(block.timestamp) + priorityWindow;
+        uint64 serial = _push(Pubdata.depositHash(token, uint128(amount), packedKey, l1Address), expiry);
+        emit DepositQueued(serial, token, uint128(amount), packedKey, l1Address, expiry);
+    }
+
+    function _push(bytes32 hash, uint64 expiry) internal returns (uint64 serial) {
+        serial = priorityTail;
+        priorityOps[serial] = Pubdata.queueEntry(hash, expiry);
+        priorityTail = serial + 1;
+    }
+
+    /// @notice circomlib's `packPoint` of a Baby Jubjub point given in circomlib coordinates:
+    /// y little-endian with bit 255 set when x > (r-1)/2. Reverts unless the point is on the
+    /// curve `a·x² + y² = 1 + d·x²·y²` with canonical coordinates.
+    function packKey(uint256 x, uint256 y) public pure returns (bytes32) {
+        if (x >= R || y >= R) revert KeyNotOnCurve();
+        uint256 xx = mulmod(x, x, R);
+        uint256 yy = mulmod(y, y, R);
+        uint256 lhs = addmod(mulmod(BJJ_A, xx, R), yy, R);
+        uint256 rhs = addmod(1, mulmod(BJJ_D, mulmod(xx, yy, R), R), R);
+        if (lhs != rhs) revert KeyNotOnCurve();
+        uint256 packed = Pubdata.reverseBytes(y);
+        if (x > (R - 1) / 2) packed |= 0x80;
+        return bytes32(packed);
+    }
+
+    // -------------------------------------------------------------- batches
+
+    /// @notice Verifies batch `number` (the next one) moving the root to `newRoot`.
+    /// @param pubdata exactly `chunks·C + feeSlots·w` bytes (protocol §9).
+    /// @param proof Groth16 proof: A, B (EIP-197 order), C.
+    function submitBatch(uint64 number, bytes32 newRoot, bytes calldata pubdata, uint256[8] calldata proof)
+        external
+        active
+        nonReentrant
+    {
+        if (number != batchNumber + 1) revert WrongBatchNumber(batchNumber + 1, number);
+        if (uint256(newRoot) >= R) revert NotInState();
+        uint256 w = (uint256(depth) + 7) / 8;
+        uint256 chunkBytes = 2 * w + 6;
+        uint256 expectedLength = chunks * chunkBytes + feeSlots * w;
+        if (pubdata.length != expectedLength) revert WrongPubdataLength(expectedLength, pubdata.length);
+        bytes32 oldRoot = stateRoot;
+        uint256 commitment = uint256(
+            sha256(abi.encodePacked(uint64(block.chainid), address(this), oldRoot, newRoot, number, pubdata))
+        ) & COMMITMENT_MASK;
+        if (!verifier.verifyProof(proof, commitment)) revert InvalidProof();
+        stateRoot = newRoot;
+        batchNumber = number;
+        uint64 head = _settle(pubdata, w, chunkBytes);
+        emit BatchVerified(number, oldRoot, newRoot, commitment, head);
+    }
+
+    /// Walks the chunk area: checks each deposit and forced exit against the queue, in order,
+    /// and credits withdrawals and forced-exit payouts. The proof vouches for the bytes.
+    function _settle(bytes calldata pubdata, uint256 w, uint256 chunkBytes) internal returns (uint64 head) {
+        head = priorityHead;
+        uint256 end = chunks * chunkBytes;
+        uint256 offset = 0;
+        while (offset < end) {
+            uint256 code = uint8(pubdata[offset]);
+            if (code == Pubdata.OP_NOOP || code == Pubdata.OP_TRANSFER) {
+                offset += chunkBytes;
+            } else if (code == Pubdata.OP_TRANSFER_TO_NEW) {
+                offset += Pubdata.chunksOf(Pubdata.transferToNewBytes(w), chunkBytes);
+            } else if (code == Pubdata.OP_DEPOSIT) {
+                (bytes32 hash,) = Pubdata.depositRecord(pubdata, offset, w);
+                _consume(head, hash);
+                head++;
+                offset += Pubdata.chunksOf(Pubdata.depositBytes(w), chunkBytes);
+            } else if (code == Pubdata.OP_WITHDRAW) {
+                (uint32 token, uint128 amount, address to) = Pubdata.withdrawRecord(pubdata, offset, w);
+                _credit(to, token, amount);
+                offset += Pubdata.chunksOf(Pubdata.withdrawBytes(w), chunkBytes);
+            } else {
+                // The circuit admits no other code, so this is a forced exit.
+                (bytes32 hash, uint32 token, uint128 amount, address requester) =
+                    Pubdata.forcedExitRecord(pubdata, offset, w);
+                _consume(head, hash);
+                head++;
+                if (amount != 0) _credit(requester, token, amount);
+                offset += Pubdata.chunksOf(Pubdata.forcedExitBytes(w), chunkBytes);
+            }
+        }
+        priorityHead = head;
+    }
+
+    function _consume(uint64 serial, bytes32 hash) internal {
+        if (serial >= priorityTail) revert PriorityQueueExhausted();
+        if (!Pubdata.entryMatches(priorityOps[serial], hash)) revert PriorityOpMismatch(serial);
+        delete priorityOps[serial];
+    }
+
+    function _credit(address owner, uint32 token, uint256 amount) internal {
+        pendingBalance[owner][token] += amount;
+        emit PendingCredited(owner, token, amount);
+    }
+
+    /// @notice Pays the caller's pending balance of `token` (pull payment).
+    function withdraw(uint32 token) external {
+        withdrawFor(msg.sender, token);
+    }
+
+    /// @notice Pays `owner`'s pending balance of `token` to `owner`; anyone may trigger it (for
+    /// owners that cannot call, such as contracts credited by an L2 withdrawal).
+    function withdrawFor(address owner, uint32 token) public nonReentrant {
+        uint256 amount = pendingBalance[owner][token];
+        if (amount == 0) revert NothingToWithdraw();
+        pendingBalance[owner][token] = 0;
+        emit Withdrawn(owner, token, amount);
+        TokenTransfer.send(tokens[token], owner, amount);
+    }
+
+    /// @notice The expiry of the oldest unprocessed priority operation (0: none).
+    function oldestPriorityExpiry() public view returns (uint64) {
+        if (priorityHead == priorityTail) return 0;
+        return Pubdata.entryExpiry(priorityOps[priorityHead]);
+    }
+
+    // --------------------------------------------------------------- exodus
+
+    /// @notice Stops the rollup if the oldest priority operation is past its expiry.
+    function activateExodus() external active {
+        uint64 expiry = oldestPriorityExpiry();
+        if (expiry == 0 || block.timestamp <= expiry) revert NotExpired();
+        exodus = true;
+        emit ExodusActivated(priorityHead);
+    }
+
+    /// @notice In exodus, pays account `leaf` its balance to its L1 address, once, given the
+    /// three siblings of each of the `depth/2` levels of its path to the last verified root.
+    function exit(Leaf calldata leaf, uint256[3][] calldata siblings) external nonReentrant {
+        if (!exodus) revert NotInExodus();
+        if (exited[leaf.index]) revert AlreadyExited(leaf.index);
+        if (leaf.l1Address == address(0)) revert MissingL1Address();
+        if (siblings.length != depth / 2) revert WrongProofLength(depth / 2, siblings.length);
+        if (leaf.index == 0 || (depth < 32 && uint256(leaf.index) >= (uint256(1) << depth))) {
+            revert InvalidAccountIndex(leaf.index);
+        }
+        uint256 node = poseidon6.hash(
+            [
+                uint256(leaf.token),
+                uint256(leaf.nonce),
+                uint256(leaf.balance),
+                leaf.keyX,
+                leaf.keyY,
+                uint256(uint160(leaf.l1Address))
+            ]
+        );
+        uint256 position = leaf.index;
+        for (uint256 level = 0; level < siblings.length; level++) {
+            uint256 digit = position & 3;
+            uint256[4] memory children;
+            uint256 s = 0;
+            for (uint256 k = 0; k < 4; k++) {
+                if (k == digit) {
+                    children[k] = node;
+                } else {
+                    children[k] = siblings[level][s];
+                    s++;
+                }
+            }
+            node = poseidon4.hash(children);
+            position >>= 2;
+        }
+        if (bytes32(node) != stateRoot) revert NotInState();
+        exited[leaf.index] = true;
+        emit Exited(leaf.index, leaf.token, leaf.l1Address, leaf.balance);
+        if (leaf.balance != 0) _credit(leaf.l1Address, leaf.token, leaf.balance);
+    }
+
+    /// @notice In exodus, refunds an unprocessed deposit to its L1 address.
+    function refundDeposit(uint64 serial, uint32 token, uint128 amount, bytes32 packedKey, address l1Address)
+        external
+        nonReentrant
+    {
+        if (!exodus) revert NotInExodus();
+        if (serial < priorityHead || serial >= priorityTail) revert NotRefundable(serial);
+        bytes32 hash = Pubdata.depositHash(token, amount, packedKey, l1Address);
+        if (!Pubdata.entryMatches(priorityOps[serial], hash)) revert NotRefundable(serial);
+        delete priorityOps[serial];
+        emit DepositRefunded(serial, l1Address, token, amount);
+        _credit(l1Address, token, amount);
+    }
+}

@@ -1,0 +1,144 @@
+//! The seam between zksettle and a base chain: send a transaction, make a call, read logs.
+//! [`crate::EmbeddedChain`] runs the EVM in-process (revm); [`crate::RpcChain`] talks to any
+//! Ethereum JSON-RPC node. Everything typed (the rollup's calls and events) is built on this
+//! trait once, in [`crate::rollup`].
+
+use alloy::primitives::{Address, Bytes, Log, B256, U256};
+use std::future::Future;
+
+/// A transaction to send from the chain handle's account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxRequest {
+    /// Callee; `None` deploys `input` as init code.
+    pub to: Option<Address>,
+    /// Calldata or init code.
+    pub input: Bytes,
+    /// Wei sent along.
+    pub value: U256,
+}
+
+impl TxRequest {
+    /// A call of `to` with `input`.
+    pub fn call(to: Address, input: impl Into<Bytes>) -> Self {
+        TxRequest {
+            to: Some(to),
+            input: input.into(),
+            value: U256::ZERO,
+        }
+    }
+
+    /// A deployment of `init_code`.
+    pub fn deploy(init_code: impl Into<Bytes>) -> Self {
+        TxRequest {
+            to: None,
+            input: init_code.into(),
+            value: U256::ZERO,
+        }
+    }
+
+    /// The same request sending `value` wei.
+    pub fn with_value(mut self, value: U256) -> Self {
+        self.value = value;
+        self
+    }
+}
+
+/// A mined transaction that succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Block it was mined in.
+    pub block_number: u64,
+    /// Gas used, intrinsic cost included.
+    pub gas_used: u64,
+    /// Logs emitted.
+    pub logs: Vec<Log>,
+    /// The deployed contract, for a deployment.
+    pub contract_address: Option<Address>,
+}
+
+/// A log with where it was emitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainLog {
+    /// The log.
+    pub log: Log,
+    /// Block number.
+    pub block_number: u64,
+    /// Transaction hash.
+    pub tx_hash: B256,
+}
+
+/// Why a chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The transaction or call reverted; `data` is the revert data (a custom error, usually).
+    #[error("reverted{}", revert_reason(.data))]
+    Reverted {
+        /// Revert data.
+        data: Bytes,
+    },
+    /// The EVM halted (out of gas, invalid opcode, …).
+    #[error("halted: {0}")]
+    Halted(String),
+    /// The node or EVM refused the transaction before running it.
+    #[error("transaction refused: {0}")]
+    Refused(String),
+    /// The node could not be reached or answered nonsense.
+    #[error("node: {0}")]
+    Transport(String),
+    /// The transaction was not mined after every retry.
+    #[error("transaction dropped after {attempts} attempts")]
+    Dropped {
+        /// Sends tried.
+        attempts: u32,
+    },
+    /// This chain cannot do that (e.g. move time on a public network).
+    #[error("unsupported on this chain: {0}")]
+    Unsupported(&'static str),
+}
+
+fn revert_reason(data: &Bytes) -> String {
+    if data.is_empty() {
+        String::new()
+    } else {
+        format!(" with 0x{}", hex::encode(data))
+    }
+}
+
+/// A base chain as zksettle uses it, from one sending account.
+pub trait Chain: Send + Sync {
+    /// The chain id (`block.chainid`).
+    fn chain_id(&self) -> u64;
+
+    /// The account this handle sends from.
+    fn sender(&self) -> Address;
+
+    /// Sends `tx` and waits until it is mined (and, for nodes, confirmed); a reverted
+    /// transaction is [`ChainError::Reverted`] with its revert data.
+    fn send(&self, tx: TxRequest) -> impl Future<Output = Result<Receipt, ChainError>> + Send;
+
+    /// Runs a call against the latest state without a transaction.
+    fn call(
+        &self,
+        to: Address,
+        input: Bytes,
+    ) -> impl Future<Output = Result<Bytes, ChainError>> + Send;
+
+    /// Logs emitted by `address` in blocks `from..=to`.
+    fn logs(
+        &self,
+        address: Address,
+        from: u64,
+        to: u64,
+    ) -> impl Future<Output = Result<Vec<ChainLog>, ChainError>> + Send;
+
+    /// The latest block number.
+    fn block_number(&self) -> impl Future<Output = Result<u64, ChainError>> + Send;
+
+    /// Ether balance of `address`.
+    fn balance(&self, address: Address) -> impl Future<Output = Result<U256, ChainError>> + Send;
+
+    /// Moves the chain's clock `seconds` forward (development chains only).
+    fn increase_time(&self, seconds: u64) -> impl Future<Output = Result<(), ChainError>> + Send;
+}

@@ -1,0 +1,60 @@
+//! # zksettle-l1
+//!
+//! zksettle on its base chain. The Solidity contracts live in `contracts/` and are compiled by
+//! a pinned solc-js (`package.json`, `scripts/compile.mjs`) into `artifacts/`, which are
+//! committed: building this crate never needs Node, and a test fails if the artifacts differ
+//! from a fresh compile.
+//!
+//! - `Rollup`: state root, tokens, the priority queue (deposits, forced exits) with expiries,
+//!   batch submission (commitment recomputed with the SHA-256 precompile, priority ops consumed
+//!   in order, Groth16 proof checked), pull withdrawals, exodus with Merkle-proof exits.
+//! - `Verifier`: Groth16 over BN254 for one public input, its key fixed at deployment.
+//! - `PoseidonT5`, `PoseidonT7`: circomlib's Poseidon for the exits' Merkle proofs, generated
+//!   from the same constants as the core's ([`generate`]).
+//!
+//! ## Map
+//! - [`anvil`]: a local anvil node (the pinned npm build) for tests and development.
+//! - [`chain`]: the [`Chain`] trait (send, call, logs) and its errors.
+//! - [`embedded`]: [`EmbeddedChain`], revm in-process: the devnet's base chain.
+//! - [`rpc`]: [`RpcChain`], any JSON-RPC node through alloy.
+//! - [`rollup`]: [`deploy`] and [`RollupClient`], every contract call typed.
+//! - [`bindings`]: `sol!` bindings over the committed artifacts.
+//! - [`generate`]: Solidity and constructor words generated from zksettle's parameters.
+//! - [`convert`]: field elements, addresses and proofs as EVM words.
+
+pub mod anvil;
+pub mod chain;
+pub mod convert;
+pub mod embedded;
+pub mod generate;
+pub mod rollup;
+pub mod rpc;
+
+pub use chain::{Chain, ChainError, ChainLog, Receipt, TxRequest};
+pub use embedded::EmbeddedChain;
+pub use rollup::{
+    deploy, DeployConfig, Deployment, L1Error, PriorityOp, RollupClient, VerifiedBatch,
+};
+pub use rpc::{RpcChain, RpcConfig};
+
+/// `sol!` bindings generated from the committed artifacts (ABI and bytecode).
+#[allow(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    clippy::all
+)]
+pub mod bindings {
+    alloy::sol!(
+        #[sol(all_derives)]
+        Rollup,
+        "artifacts/Rollup.json"
+    );
+    alloy::sol!(Verifier, "artifacts/Verifier.json");
+    alloy::sol!(PoseidonT5, "artifacts/PoseidonT5.json");
+    alloy::sol!(PoseidonT7, "artifacts/PoseidonT7.json");
+    alloy::sol!(TestToken, "artifacts/TestToken.json");
+    alloy::sol!(NoReturnToken, "artifacts/NoReturnToken.json");
+    alloy::sol!(Reenterer, "artifacts/Reenterer.json");
+    alloy::sol!(GasProbe, "artifacts/GasProbe.json");
+}

@@ -1,0 +1,246 @@
+//! Any Ethereum JSON-RPC node (anvil, geth, a testnet) through alloy: a local signer, nonces
+//! and gas filled by alloy's recommended fillers, a configurable number of confirmations, and
+//! a dropped transaction sent again (same nonce, higher fee) until it is mined.
+
+use crate::chain::{Chain, ChainError, ChainLog, Receipt, TxRequest};
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{Filter, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::{RpcError, TransportErrorKind};
+use std::time::Duration;
+
+/// How transactions are sent and awaited.
+#[derive(Debug, Clone)]
+pub struct RpcConfig {
+    /// Blocks on top of the transaction's before it counts as mined.
+    pub confirmations: u64,
+    /// How long to wait for a receipt before treating the transaction as dropped.
+    pub receipt_timeout: Duration,
+    /// Sends of one transaction before giving up.
+    pub max_attempts: u32,
+    /// Fee increase per resend, in percent (nodes demand at least 10% to replace).
+    pub fee_bump_percent: u128,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        RpcConfig {
+            confirmations: 1,
+            receipt_timeout: Duration::from_secs(120),
+            max_attempts: 5,
+            fee_bump_percent: 25,
+        }
+    }
+}
+
+/// A handle on a JSON-RPC node, sending from one local key.
+#[derive(Debug, Clone)]
+pub struct RpcChain {
+    provider: DynProvider,
+    sender: Address,
+    chain_id: u64,
+    config: RpcConfig,
+}
+
+fn transport(e: RpcError<TransportErrorKind>) -> ChainError {
+    // A node's error response to eth_call/eth_estimateGas carries the revert data.
+    if let Some(payload) = e.as_error_resp() {
+        if let Some(data) = payload.as_revert_data() {
+            return ChainError::Reverted { data };
+        }
+    }
+    ChainError::Transport(e.to_string())
+}
+
+impl RpcChain {
+    /// Connects to `url` and signs with `signer`.
+    pub async fn connect(
+        url: &str,
+        signer: PrivateKeySigner,
+        config: RpcConfig,
+    ) -> Result<Self, ChainError> {
+        let url = url
+            .parse()
+            .map_err(|e| ChainError::Transport(format!("bad node URL {url}: {e}")))?;
+        let sender = signer.address();
+        let provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(url)
+            .erased();
+        let chain_id = provider.get_chain_id().await.map_err(transport)?;
+        Ok(RpcChain {
+            provider,
+            sender,
+            chain_id,
+            config,
+        })
+    }
+
+    /// The provider, for what the [`Chain`] trait does not cover.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    async fn send_once(&self, request: TransactionRequest) -> Result<Option<Receipt>, ChainError> {
+        let pending = self
+            .provider
+            .send_transaction(request)
+            .await
+            .map_err(transport)?
+            .with_required_confirmations(self.config.confirmations)
+            .with_timeout(Some(self.config.receipt_timeout));
+        let tx_hash = *pending.tx_hash();
+        let receipt = match pending.get_receipt().await {
+            Ok(r) => r,
+            // Not mined in time: dropped, or stuck behind a low fee.
+            Err(alloy::providers::PendingTransactionError::TxWatcher(_)) => return Ok(None),
+            Err(e) => return Err(ChainError::Transport(e.to_string())),
+        };
+        if !receipt.status() {
+            return Err(self.revert_data(tx_hash).await);
+        }
+        Ok(Some(Receipt {
+            tx_hash,
+            block_number: receipt.block_number.unwrap_or_default(),
+            gas_used: receipt.gas_used,
+            logs: receipt.logs().iter().map(|l| l.inner.clone()).collect(),
+            contract_address: receipt.contract_address,
+        }))
+    }
+
+    /// A mined transaction that reverted: replays it as a call at its block for the revert data.
+    async fn revert_data(&self, tx_hash: alloy::primitives::B256) -> ChainError {
+        let Ok(Some(tx)) = self.provider.get_transaction_by_hash(tx_hash).await else {
+            return ChainError::Reverted { data: Bytes::new() };
+        };
+        let block = tx.block_number.map(|n| n.saturating_sub(1));
+        let mut request: TransactionRequest = tx.into_request();
+        request.nonce = None;
+        let call = self.provider.call(request);
+        let call = match block {
+            Some(n) => call.block(n.into()),
+            None => call,
+        };
+        match call.await {
+            Err(e) => transport(e),
+            Ok(_) => ChainError::Reverted { data: Bytes::new() },
+        }
+    }
+}
+
+impl Chain for RpcChain {
+    fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    fn sender(&self) -> Address {
+        self.sender
+    }
+
+    async fn send(&self, tx: TxRequest) -> Result<Receipt, ChainError> {
+        let mut request = TransactionRequest::default()
+            .with_from(self.sender)
+            .with_input(tx.input)
+            .with_value(tx.value);
+        request = match tx.to {
+            Some(to) => request.with_to(to),
+            None => request.into_create(),
+        };
+        // Fix the nonce and gas once, so that a resend replaces the same transaction.
+        let nonce = self
+            .provider
+            .get_transaction_count(self.sender)
+            .pending()
+            .await
+            .map_err(transport)?;
+        let gas = self
+            .provider
+            .estimate_gas(request.clone())
+            .await
+            .map_err(transport)?;
+        let fees = self
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(transport)?;
+        let (mut max_fee, mut priority_fee) = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas);
+        request = request
+            .with_nonce(nonce)
+            .with_gas_limit(gas + gas / 5)
+            .with_chain_id(self.chain_id);
+        for attempt in 1..=self.config.max_attempts {
+            let attempt_request = request
+                .clone()
+                .with_max_fee_per_gas(max_fee)
+                .with_max_priority_fee_per_gas(priority_fee);
+            if let Some(receipt) = self.send_once(attempt_request).await? {
+                return Ok(receipt);
+            }
+            tracing::warn!(
+                attempt,
+                nonce,
+                "transaction not mined in time; resending with a higher fee"
+            );
+            let bump = |fee: u128| fee + (fee * self.config.fee_bump_percent).div_ceil(100).max(1);
+            max_fee = bump(max_fee);
+            priority_fee = bump(priority_fee);
+        }
+        Err(ChainError::Dropped {
+            attempts: self.config.max_attempts,
+        })
+    }
+
+    async fn call(&self, to: Address, input: Bytes) -> Result<Bytes, ChainError> {
+        let request = TransactionRequest::default()
+            .with_from(self.sender)
+            .with_to(to)
+            .with_input(input);
+        self.provider
+            .call(request)
+            .block(alloy::eips::BlockId::latest())
+            .await
+            .map_err(transport)
+    }
+
+    async fn logs(
+        &self,
+        address: Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<ChainLog>, ChainError> {
+        let filter = Filter::new().address(address).from_block(from).to_block(to);
+        let logs = self.provider.get_logs(&filter).await.map_err(transport)?;
+        Ok(logs
+            .into_iter()
+            .map(|l| ChainLog {
+                block_number: l.block_number.unwrap_or_default(),
+                tx_hash: l.transaction_hash.unwrap_or_default(),
+                log: l.inner,
+            })
+            .collect())
+    }
+
+    async fn block_number(&self) -> Result<u64, ChainError> {
+        self.provider.get_block_number().await.map_err(transport)
+    }
+
+    async fn balance(&self, address: Address) -> Result<U256, ChainError> {
+        self.provider.get_balance(address).await.map_err(transport)
+    }
+
+    async fn increase_time(&self, seconds: u64) -> Result<(), ChainError> {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_increaseTime".into(), (seconds,))
+            .await
+            .map_err(|_| ChainError::Unsupported("evm_increaseTime"))?;
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_mine".into(), ())
+            .await
+            .map_err(|_| ChainError::Unsupported("evm_mine"))?;
+        Ok(())
+    }
+}
