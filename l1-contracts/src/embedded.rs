@@ -155,7 +155,7 @@ impl State {
     }
 }
 
-fn refused(e: EVMError<Infallible, InvalidTransaction>) -> ChainError {
+fn refused(e: &EVMError<Infallible, InvalidTransaction>) -> ChainError {
     ChainError::Refused(e.to_string())
 }
 
@@ -199,7 +199,7 @@ impl Chain for EmbeddedChain {
         let block = state.block + 1;
         let timestamp = (now() + state.clock_offset).max(state.timestamp + 1);
         let mut evm = state.evm(block, timestamp);
-        let result = evm.transact_commit(env).map_err(refused);
+        let result = evm.transact_commit(env).map_err(|e| refused(&e));
         state.put_back(evm);
         // A refused transaction mines no block; a reverted one does (and pays its gas).
         let result = result?;
@@ -225,7 +225,7 @@ impl Chain for EmbeddedChain {
         let env = Self::tx_env(&state, self.sender, &TxRequest::call(to, input))?;
         let (block, timestamp) = (state.block, state.timestamp);
         let mut evm = state.evm(block, timestamp);
-        let result = evm.transact(env).map_err(refused);
+        let result = evm.transact(env).map_err(|e| refused(&e));
         state.put_back(evm);
         outcome(result?.result).map(|(_, _, output, _)| output)
     }

@@ -44,7 +44,7 @@ pub struct RpcChain {
     config: RpcConfig,
 }
 
-fn transport(e: RpcError<TransportErrorKind>) -> ChainError {
+fn transport(e: &RpcError<TransportErrorKind>) -> ChainError {
     // A node's error response to eth_call/eth_estimateGas carries the revert data.
     if let Some(payload) = e.as_error_resp() {
         if let Some(data) = payload.as_revert_data() {
@@ -69,7 +69,7 @@ impl RpcChain {
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();
-        let chain_id = provider.get_chain_id().await.map_err(transport)?;
+        let chain_id = provider.get_chain_id().await.map_err(|e| transport(&e))?;
         Ok(RpcChain {
             provider,
             sender,
@@ -88,7 +88,7 @@ impl RpcChain {
             .provider
             .send_transaction(request)
             .await
-            .map_err(transport)?
+            .map_err(|e| transport(&e))?
             .with_required_confirmations(self.config.confirmations)
             .with_timeout(Some(self.config.receipt_timeout));
         let tx_hash = *pending.tx_hash();
@@ -124,7 +124,7 @@ impl RpcChain {
             None => call,
         };
         match call.await {
-            Err(e) => transport(e),
+            Err(e) => transport(&e),
             Ok(_) => ChainError::Reverted { data: Bytes::new() },
         }
     }
@@ -154,17 +154,17 @@ impl Chain for RpcChain {
             .get_transaction_count(self.sender)
             .pending()
             .await
-            .map_err(transport)?;
+            .map_err(|e| transport(&e))?;
         let gas = self
             .provider
             .estimate_gas(request.clone())
             .await
-            .map_err(transport)?;
+            .map_err(|e| transport(&e))?;
         let fees = self
             .provider
             .estimate_eip1559_fees()
             .await
-            .map_err(transport)?;
+            .map_err(|e| transport(&e))?;
         let (mut max_fee, mut priority_fee) = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas);
         request = request
             .with_nonce(nonce)
@@ -201,7 +201,7 @@ impl Chain for RpcChain {
             .call(request)
             .block(alloy::eips::BlockId::latest())
             .await
-            .map_err(transport)
+            .map_err(|e| transport(&e))
     }
 
     async fn logs(
@@ -211,7 +211,7 @@ impl Chain for RpcChain {
         to: u64,
     ) -> Result<Vec<ChainLog>, ChainError> {
         let filter = Filter::new().address(address).from_block(from).to_block(to);
-        let logs = self.provider.get_logs(&filter).await.map_err(transport)?;
+        let logs = self.provider.get_logs(&filter).await.map_err(|e| transport(&e))?;
         Ok(logs
             .into_iter()
             .map(|l| ChainLog {
@@ -223,11 +223,11 @@ impl Chain for RpcChain {
     }
 
     async fn block_number(&self) -> Result<u64, ChainError> {
-        self.provider.get_block_number().await.map_err(transport)
+        self.provider.get_block_number().await.map_err(|e| transport(&e))
     }
 
     async fn balance(&self, address: Address) -> Result<U256, ChainError> {
-        self.provider.get_balance(address).await.map_err(transport)
+        self.provider.get_balance(address).await.map_err(|e| transport(&e))
     }
 
     async fn increase_time(&self, seconds: u64) -> Result<(), ChainError> {

@@ -16,7 +16,8 @@ use zksettle_core::Domain;
 
 /// Working memory of one proof per R1CS constraint, on top of the shared proving key: the
 /// constraint matrices, the witness, the QAP evaluations and the MSM buffers. Measured by
-/// `prove-report` at `D = 24` (2,043 MiB peak for 750,203 constraints, key included); rounded up.
+/// `prove-report` at `D = 24` (1,379 MiB peak for 536,270 constraints, key and matrices
+/// included: about 2,700 bytes each); rounded up.
 pub const PEAK_BYTES_PER_CONSTRAINT: u64 = 3_000;
 
 /// Peak resident memory of one proof with `constraints` constraints.

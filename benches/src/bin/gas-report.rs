@@ -204,6 +204,9 @@ async fn measure(
     // An exit presents a path against the last verified root; the fixture's path is of the
     // genesis state, so exodus runs on a second deployment still at its genesis.
     let second = deploy(&chain.with_sender(operator), &config).await?;
+    // The fixture's genesis balances were never deposited on this chain: back them, as the
+    // deposits that made them would have.
+    chain.fund(second.rollup, U256::from(10u64.pow(18)));
     let second_rollup = RollupClient::new(chain.with_sender(user), second.rollup);
     second_rollup
         .deposit_eth(&key, L1Address([1; 20]), U256::from(5u64))

@@ -85,7 +85,7 @@ impl BatchCircuit {
             root = out.root.clone();
             chunks.push(out);
         }
-        self.finish(cs, header, chunks)
+        self.finish(cs, header, &chunks)
     }
 
     /// The variables every chunk reads, allocated before the chunks.
@@ -139,7 +139,7 @@ impl BatchCircuit {
         &self,
         cs: &ConstraintSystemRef<Fr>,
         header: Header,
-        chunks: Vec<ChunkOut>,
+        chunks: &[ChunkOut],
     ) -> Result<FrVar, SynthesisError> {
         let a = &self.assignment;
         let shape = a.shape;
@@ -148,7 +148,7 @@ impl BatchCircuit {
         let mut chunk_pubdata = Vec::with_capacity(8 * shape.chunk_bytes() * shape.chunks);
         let mut accrued = vec![FpVar::zero(); header.fee_tokens.len()];
         let mut previous: Option<&ChunkOut> = None;
-        for out in &chunks {
+        for out in chunks {
             match previous {
                 None => out.starts.enforce_equal(&one)?,
                 Some(prev) => {

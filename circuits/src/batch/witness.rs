@@ -106,7 +106,7 @@ impl BatchCircuit {
             root = out.root.clone();
             adopted.push(out);
         }
-        self.finish(&cs, header, adopted)?
+        self.finish(&cs, header, &adopted)?
             .enforce_equal(&commitment)?;
         Ok(FullAssignment {
             instance: cs.instance_assignment()?,
@@ -208,7 +208,7 @@ fn adopt(
                 .cloned()
                 .ok_or(SynthesisError::AssignmentMissing)?,
             Exported::Derived(value) => {
-                let placeholder = cs.new_lc(|| ark_relations::gr1cs::LinearCombination::zero())?;
+                let placeholder = cs.new_lc(ark_relations::gr1cs::LinearCombination::zero)?;
                 FpVar::Var(AllocatedFp::new(Some(value), placeholder, cs.clone()))
             }
         })
