@@ -188,3 +188,24 @@ pub fn sequential_witness(
     circuit.clone().generate_constraints(cs.clone())?;
     cs.witness_assignment()
 }
+
+/// Batch capacities from the command line, or `default` when none are given.
+pub fn capacities_from_args(default: &[usize]) -> Result<Vec<usize>, std::num::ParseIntError> {
+    let given: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    Ok(if given.is_empty() {
+        default.to_vec()
+    } else {
+        given
+    })
+}
+
+/// Where the reports cache their insecure development keys: `~/.cache/zksettle/keys`.
+pub fn key_cache_dir() -> std::path::PathBuf {
+    std::env::var_os("HOME").map_or_else(
+        || "keys".into(),
+        |h| std::path::PathBuf::from(h).join(".cache/zksettle/keys"),
+    )
+}

@@ -211,7 +211,11 @@ impl Chain for RpcChain {
         to: u64,
     ) -> Result<Vec<ChainLog>, ChainError> {
         let filter = Filter::new().address(address).from_block(from).to_block(to);
-        let logs = self.provider.get_logs(&filter).await.map_err(|e| transport(&e))?;
+        let logs = self
+            .provider
+            .get_logs(&filter)
+            .await
+            .map_err(|e| transport(&e))?;
         Ok(logs
             .into_iter()
             .map(|l| ChainLog {
@@ -223,11 +227,17 @@ impl Chain for RpcChain {
     }
 
     async fn block_number(&self) -> Result<u64, ChainError> {
-        self.provider.get_block_number().await.map_err(|e| transport(&e))
+        self.provider
+            .get_block_number()
+            .await
+            .map_err(|e| transport(&e))
     }
 
     async fn balance(&self, address: Address) -> Result<U256, ChainError> {
-        self.provider.get_balance(address).await.map_err(|e| transport(&e))
+        self.provider
+            .get_balance(address)
+            .await
+            .map_err(|e| transport(&e))
     }
 
     async fn increase_time(&self, seconds: u64) -> Result<(), ChainError> {

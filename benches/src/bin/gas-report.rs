@@ -1,6 +1,6 @@
 //! `cargo run --release -p zksettle-benches --bin gas-report -- [B ...]`: L1 gas of zksettle on
 //! the embedded EVM (Prague rules), from real proven batches of `B` transfers at depth 24
-//! (default B = 1 4 16): batch submission, proof verification, deposit, forced-exit request,
+//! (default B = 8 16 32; at depth 24 a batch must hold a 7-chunk deposit): batch submission, proof verification, deposit, forced-exit request,
 //! withdrawal and exodus exit. Gas per transfer at B = 512 comes from a least-squares line
 //! through the measured batch costs, printed beside the target it must meet.
 //!
@@ -28,19 +28,8 @@ struct BatchGas {
 }
 
 fn main() -> eyre::Result<()> {
-    let capacities: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
-    let capacities = if capacities.is_empty() {
-        vec![1, 4, 16]
-    } else {
-        capacities
-    };
-    let cache = std::env::var_os("HOME").map_or_else(
-        || "keys".into(),
-        |h| std::path::PathBuf::from(h).join(".cache/zksettle/keys"),
-    );
+    let capacities = zksettle_benches::capacities_from_args(&[8, 16, 32])?;
+    let cache = zksettle_benches::key_cache_dir();
     println!("{INSECURE_SETUP_NOTICE}");
     println!("zksettle gas report: embedded EVM (revm, Prague), depth {DEPTH}");
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;

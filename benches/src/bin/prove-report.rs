@@ -29,23 +29,12 @@ fn reset_peak_rss() {
 }
 
 fn main() -> eyre::Result<()> {
-    let capacities: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
-    let capacities = if capacities.is_empty() {
-        vec![1, 4, 16]
-    } else {
-        capacities
-    };
+    let capacities = zksettle_benches::capacities_from_args(&[1, 4, 16])?;
     let domain = Domain {
         chain_id: 31337,
         rollup: L1Address([0x5e; 20]),
     };
-    let cache = std::env::var_os("HOME").map_or_else(
-        || "keys".into(),
-        |h| std::path::PathBuf::from(h).join(".cache/zksettle/keys"),
-    );
+    let cache = zksettle_benches::key_cache_dir();
     println!("{INSECURE_SETUP_NOTICE}");
     println!(
         "zksettle prove report: depth {DEPTH}, {} threads",
