@@ -169,12 +169,7 @@ pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deploy
     ]
     .concat();
     let verifier = created(chain.send(TxRequest::deploy(init)).await?, "Verifier")?;
-    let found = Verifier::vkHashCall::abi_decode_returns(
-        &chain
-            .call(verifier, Verifier::vkHashCall {}.abi_encode().into())
-            .await?,
-    )
-    .map_err(|e| L1Error::Decode(e.to_string()))?;
+    let found = call_contract(chain, verifier, Verifier::vkHashCall {}).await?;
     if found.0 != config.vk_hash {
         return Err(L1Error::VerifyingKeyMismatch {
             expected: hex::encode(config.vk_hash),
@@ -212,47 +207,41 @@ pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deploy
     })
 }
 
+/// Calls `to` with `call` and decodes what it returns.
+async fn call_contract<C: Chain, T: SolCall>(
+    chain: &C,
+    to: Address,
+    call: T,
+) -> Result<T::Return, L1Error> {
+    let out = chain
+        .call(to, call.abi_encode().into())
+        .await
+        .map_err(L1Error::from_chain)?;
+    T::abi_decode_returns(&out).map_err(|e| L1Error::Decode(e.to_string()))
+}
+
 /// Exits hash with the deployed Poseidon contracts: they must agree with the core's Poseidon,
 /// or every exit would fail against a valid root.
 async fn check_poseidon<C: Chain>(chain: &C, four: Address, six: Address) -> Result<(), L1Error> {
     use zksettle_core::poseidon::poseidon;
     let inputs: Vec<Fr> = (1..=6u64).map(Fr::from).collect();
-    let words = |n: usize| {
-        inputs[..n]
-            .iter()
-            .map(crate::convert::u256_of_fr)
-            .collect::<Vec<_>>()
-    };
-    let got4 = PoseidonT5::hashCall::abi_decode_returns(
-        &chain
-            .call(
-                four,
-                PoseidonT5::hashCall {
-                    inputs: words(4)
-                        .try_into()
-                        .map_err(|_| L1Error::Decode("4 inputs".into()))?,
-                }
-                .abi_encode()
-                .into(),
-            )
-            .await?,
+    let word = |i: u64| U256::from(i);
+    let got4 = call_contract(
+        chain,
+        four,
+        PoseidonT5::hashCall {
+            inputs: [1u64, 2, 3, 4].map(word),
+        },
     )
-    .map_err(|e| L1Error::Decode(e.to_string()))?;
-    let got6 = PoseidonT7::hashCall::abi_decode_returns(
-        &chain
-            .call(
-                six,
-                PoseidonT7::hashCall {
-                    inputs: words(6)
-                        .try_into()
-                        .map_err(|_| L1Error::Decode("6 inputs".into()))?,
-                }
-                .abi_encode()
-                .into(),
-            )
-            .await?,
+    .await?;
+    let got6 = call_contract(
+        chain,
+        six,
+        PoseidonT7::hashCall {
+            inputs: [1u64, 2, 3, 4, 5, 6].map(word),
+        },
     )
-    .map_err(|e| L1Error::Decode(e.to_string()))?;
+    .await?;
     let expected = |n: usize| poseidon(&inputs[..n]).map(|h| crate::convert::u256_of_fr(&h));
     if Ok(got4) != expected(4) || Ok(got6) != expected(6) {
         return Err(L1Error::PoseidonMismatch);
@@ -291,12 +280,7 @@ impl<C: Chain> RollupClient<C> {
     }
 
     async fn read<T: SolCall>(&self, call: T) -> Result<T::Return, L1Error> {
-        let out = self
-            .chain
-            .call(self.address, call.abi_encode().into())
-            .await
-            .map_err(L1Error::from_chain)?;
-        T::abi_decode_returns(&out).map_err(|e| L1Error::Decode(e.to_string()))
+        call_contract(&self.chain, self.address, call).await
     }
 
     /// Registers an ERC-20 and returns its token id.
