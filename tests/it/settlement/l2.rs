@@ -152,6 +152,7 @@ pub(crate) fn forced_exit_op(op: &PriorityOp) -> Op {
     })
 }
 
+/// A transfer at the sending account's current nonce.
 pub(crate) fn transfer(
     l2: &L2,
     signer: u8,
@@ -159,10 +160,10 @@ pub(crate) fn transfer(
     to: u32,
     recipient: u8,
     amount: u128,
-    nonce: u32,
     to_l1: L1Address,
 ) -> Op {
     let from_account = l2.account(from);
+    let nonce = from_account.nonce;
     let t = Transfer {
         from: AccountIndex(from),
         token: from_account.token,

@@ -214,16 +214,7 @@ async fn settlement<C: Chain + Clone>(a: Actors<C>) {
         .unwrap();
 
     // 3. A transfer that opens an account; 4. a withdrawal and a transfer to an existing account.
-    let b3 = l2.batch(vec![transfer(
-        &l2,
-        1,
-        1,
-        3,
-        3,
-        300,
-        0,
-        L1Address([0xc3; 20]),
-    )]);
+    let b3 = l2.batch(vec![transfer(&l2, 1, 1, 3, 3, 300, L1Address([0xc3; 20]))]);
     operator
         .submit_batch(b3.number, &b3.new_root, &b3.pubdata, &b3.proof)
         .await
@@ -238,7 +229,7 @@ async fn settlement<C: Chain + Clone>(a: Actors<C>) {
         .unwrap();
     let b4 = l2.batch(vec![
         withdraw(&l2, 1, 1, 200, 1, l1_address(reenterer)),
-        transfer(&l2, 3, 3, 1, 1, 50, 0, L1Address::ZERO),
+        transfer(&l2, 3, 3, 1, 1, 50, L1Address::ZERO),
     ]);
     operator
         .submit_batch(b4.number, &b4.new_root, &b4.pubdata, &b4.proof)
