@@ -59,13 +59,22 @@ contract Rollup {
     uint256 public immutable feeSlots;
     /// Seconds a priority operation may wait before exodus can be triggered.
     uint64 public immutable priorityWindow;
+    /// Bits 0 and 2 of the op byte of each chunk one calldata word covers (see `_skipPlainChunks`).
+    uint256 internal immutable skipMask;
+    /// Bytes of those chunks.
+    uint256 internal immutable skipStride;
 
     /// Root after the last verified batch.
     bytes32 public stateRoot;
+    // The four counters below share one storage slot, so a batch reads and writes it once.
     /// Number of the last verified batch (0: genesis).
     uint64 public batchNumber;
     /// Whether the rollup has stopped for exits.
     bool public exodus;
+    /// First unprocessed priority serial.
+    uint64 public priorityHead;
+    /// Next priority serial to assign.
+    uint64 public priorityTail;
 
     /// Token id → token address (0: ether).
     address[] public tokens;
@@ -73,10 +82,6 @@ contract Rollup {
 
     /// Priority operations: serial → (hash's top 192 bits ‖ expiry, 64 bits); 0 once consumed.
     mapping(uint64 => uint256) internal priorityOps;
-    /// First unprocessed serial.
-    uint64 public priorityHead;
-    /// Next serial to assign.
-    uint64 public priorityTail;
 
     /// L1 address → token id → amount withdrawable.
     mapping(address => mapping(uint32 => uint256)) public pendingBalance;
@@ -170,6 +175,14 @@ contract Rollup {
         chunks = chunks_;
         feeSlots = feeSlots_;
         priorityWindow = priorityWindow_;
+        uint256 chunkBytes = 2 * w + 6;
+        uint256 group = 31 / chunkBytes + 1;
+        uint256 mask = 0;
+        for (uint256 j = 0; j < group; j++) {
+            mask |= uint256(5) << (8 * (31 - j * chunkBytes));
+        }
+        skipMask = mask;
+        skipStride = group * chunkBytes;
         stateRoot = genesisRoot;
         tokens.push(address(0));
         emit TokenRegistered(0, address(0));
@@ -292,10 +305,13 @@ contract Rollup {
     /// Walks the chunk area: checks each deposit and forced exit against the queue, in order,
     /// and credits withdrawals and forced-exit payouts. The proof vouches for the bytes.
     function _settle(bytes calldata pubdata, uint256 w, uint256 chunkBytes) internal returns (uint64 head) {
-        head = priorityHead;
+        uint64 start = priorityHead;
+        head = start;
         uint256 end = chunks * chunkBytes;
         uint256 offset = 0;
-        while (offset < end) {
+        while (true) {
+            offset = _skipPlainChunks(pubdata, offset, end);
+            if (offset >= end) break;
             uint256 code = uint8(pubdata[offset]);
             if (code == Pubdata.OP_NOOP || code == Pubdata.OP_TRANSFER) {
                 offset += chunkBytes;
@@ -320,7 +336,25 @@ contract Rollup {
                 offset += Pubdata.chunksOf(Pubdata.forcedExitBytes(w), chunkBytes);
             }
         }
-        priorityHead = head;
+        if (head != start) priorityHead = head;
+    }
+
+    /// Skips, a word at a time, the runs of chunks that need nothing on L1 (Noop, Transfer):
+    /// one calldata word holds the op bytes of `skipStride / chunkBytes` consecutive chunks,
+    /// and since the circuit makes every op byte one of 0..=5, the ops needing no work (0 and 2)
+    /// are exactly those whose bits 0 and 2 are clear. A group is skipped only when every op
+    /// byte in it passes and it ends inside the chunk area; the caller handles the rest one
+    /// chunk at a time. Returns the first offset not skipped.
+    function _skipPlainChunks(bytes calldata pubdata, uint256 offset, uint256 end) internal view returns (uint256) {
+        uint256 mask = skipMask;
+        uint256 stride = skipStride;
+        assembly ("memory-safe") {
+            let base := pubdata.offset
+            for {} iszero(gt(add(offset, stride), end)) { offset := add(offset, stride) } {
+                if and(calldataload(add(base, offset)), mask) { break }
+            }
+        }
+        return offset;
     }
 
     function _consume(uint64 serial, bytes32 hash) internal {
