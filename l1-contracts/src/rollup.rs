@@ -87,7 +87,8 @@ pub struct Deployment {
 }
 
 /// A priority operation as the contract queued it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PriorityOp {
     /// An L1 deposit.
     Deposit {
@@ -96,6 +97,7 @@ pub enum PriorityOp {
         /// Token.
         token: TokenId,
         /// Amount.
+        #[serde(with = "zksettle_core::serde_u128")]
         amount: u128,
         /// Key, circomlib-packed.
         packed_key: [u8; 32],

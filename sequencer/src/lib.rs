@@ -7,9 +7,18 @@
 //! ## Map
 //! - [`mempool`]: the transaction pool (pending and queued per sender, limits, replacement,
 //!   fee order).
+//! - [`routing`]: the account index each deposit and transfer lands in.
+//! - [`state`]: the sequencer's state machine (admission, sealing, restart).
+//! - [`store`], [`records`]: the RocksDB database and what it holds.
 //!
 //! The binary's subcommands live in `src/cli/` (private to the binary).
 
 pub mod mempool;
+pub mod records;
+pub mod routing;
+pub mod state;
+pub mod store;
 
 pub use mempool::{Mempool, MempoolConfig, PoolError};
+pub use state::{Sealed, SequencerConfig, SequencerState, StateError, SubmitError};
+pub use store::{DbError, NodeDb};

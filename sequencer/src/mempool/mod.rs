@@ -474,6 +474,15 @@ impl Mempool {
         dropped
     }
 
+    /// Removes transactions by hash (whose admission could not be made durable).
+    pub fn remove_hashes(&mut self, hashes: &[TxHash]) {
+        for hash in hashes {
+            if let Some((sender, nonce)) = self.by_hash.get(hash).copied() {
+                self.remove(sender, nonce);
+            }
+        }
+    }
+
     /// Drops queued transactions older than the lifetime.
     pub fn evict_expired(&mut self, now: Instant) -> Vec<Dropped> {
         let lifetime = Duration::from_secs(self.config.lifetime_seconds);

@@ -1,0 +1,281 @@
+//! Turning what arrives (L1 priority operations, signed transactions) into the core's [`Op`]s:
+//! the sequencer chooses the account index a deposit or transfer lands in.
+//!
+//! A key and token that already own an account get the lowest such index; otherwise the next
+//! never-used index opens one. Accounts opened earlier in the same batch count as existing, so
+//! two deposits to one new key share its new account.
+
+use std::collections::HashMap;
+use zksettle_core::account::{AccountIndex, L1Address, TokenId};
+use zksettle_core::babyjubjub::Point;
+use zksettle_core::tree::{AccountTree, TreeError, TreeStore};
+use zksettle_core::{Deposit, ForcedExit, Op, PublicKey, SignedTx, Tx};
+use zksettle_l1::PriorityOp;
+
+/// Why an op could not be routed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    /// Every index of the tree is taken.
+    #[error("the account tree is full")]
+    TreeFull,
+    /// A deposited key is not a curve point (the contract checks this; a mismatch means a
+    /// different contract).
+    #[error("deposit {serial} carries a key that is not a curve point")]
+    BadDepositKey {
+        /// Queue serial.
+        serial: u64,
+    },
+    /// Storage failed.
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+impl From<TreeError> for RouteError {
+    fn from(e: TreeError) -> Self {
+        RouteError::Storage(e.to_string())
+    }
+}
+
+/// Chooses account indices for one batch.
+pub struct Router<'a, S> {
+    tree: &'a AccountTree<S>,
+    opened: HashMap<([u8; 32], TokenId, L1Address), AccountIndex>,
+    next_free: u64,
+    last_opened: bool,
+}
+
+impl<S> std::fmt::Debug for Router<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("opened", &self.opened.len())
+            .field("next_free", &self.next_free)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, S: TreeStore> Router<'a, S> {
+    /// A router over the state before the batch.
+    pub fn new(tree: &'a AccountTree<S>) -> Result<Self, RouteError> {
+        let next_free = u64::from(tree.highest_index()?.0) + 1;
+        Ok(Router {
+            tree,
+            opened: HashMap::new(),
+            next_free,
+            last_opened: false,
+        })
+    }
+
+    /// The index for `key`'s account in `token`; `l1` matters only for keys that cannot sign
+    /// (the core adds to such an account only deposits from its own L1 address).
+    fn route(
+        &mut self,
+        key: &PublicKey,
+        token: TokenId,
+        l1: L1Address,
+    ) -> Result<AccountIndex, RouteError> {
+        self.last_opened = false;
+        let locked = !key.is_valid();
+        let scope = if locked { l1 } else { L1Address::default() };
+        let packed = key.pack();
+        if let Some(index) = self.opened.get(&(packed, token, scope)) {
+            return Ok(*index);
+        }
+        for index in self.tree.accounts_by_key(key, token)? {
+            if !locked {
+                return Ok(index);
+            }
+            if self
+                .tree
+                .account(index)?
+                .is_some_and(|a| a.l1_address == l1)
+            {
+                return Ok(index);
+            }
+        }
+        if self.next_free >= self.tree.capacity() {
+            return Err(RouteError::TreeFull);
+        }
+        let index = AccountIndex(self.next_free as u32);
+        self.next_free += 1;
+        self.last_opened = true;
+        self.opened.insert((packed, token, scope), index);
+        Ok(index)
+    }
+
+    /// The op of a queued priority operation.
+    pub fn priority(&mut self, op: &PriorityOp) -> Result<Op, RouteError> {
+        Ok(match op {
+            PriorityOp::Deposit {
+                serial,
+                token,
+                amount,
+                packed_key,
+                l1_address,
+                ..
+            } => {
+                let public_key = Point::unpack(packed_key)
+                    .map_err(|_| RouteError::BadDepositKey { serial: *serial })?;
+                // The core replaces a key that cannot sign by the identity; route as it stores.
+                let stored = if PublicKey(public_key).is_valid() {
+                    PublicKey(public_key)
+                } else {
+                    PublicKey(Point::IDENTITY)
+                };
+                let to = self.route(&stored, *token, *l1_address)?;
+                Op::Deposit(Deposit {
+                    to,
+                    token: *token,
+                    amount: *amount,
+                    public_key,
+                    l1_address: *l1_address,
+                })
+            }
+            PriorityOp::ForcedExit {
+                index,
+                token,
+                requester,
+                ..
+            } => Op::ForcedExit(ForcedExit {
+                index: *index,
+                token: *token,
+                requester: *requester,
+            }),
+        })
+    }
+
+    /// The op of a signed transaction.
+    pub fn transaction(&mut self, signed: &SignedTx) -> Result<Op, RouteError> {
+        Ok(match signed.tx {
+            Tx::Transfer(transfer) => Op::Transfer {
+                to: self.route(&transfer.to, transfer.token, transfer.to_l1_address)?,
+                transfer,
+                signature: signed.signature,
+            },
+            Tx::Withdraw(withdraw) => Op::Withdraw {
+                withdraw,
+                signature: signed.signature,
+            },
+        })
+    }
+
+    /// Whether the last op routed opens a new account (a transfer that does is a
+    /// transfer-to-new, which takes more chunks).
+    pub fn last_opened(&self) -> bool {
+        self.last_opened
+    }
+
+    /// Forgets an account this router opened for an op the batch then refused, so a later op
+    /// does not route to an index that stays empty.
+    pub fn forget(&mut self, op: &Op) {
+        let to = match op {
+            Op::Deposit(d) => d.to,
+            Op::Transfer { to, .. } => *to,
+            _ => return,
+        };
+        self.opened.retain(|_, index| *index != to);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zksettle_core::{Account, MemoryStore, PrivateKey};
+
+    fn key(n: u8) -> PublicKey {
+        PrivateKey::from_bytes([n; 32]).public_key()
+    }
+
+    fn deposit(serial: u64, owner: u8, token: u32) -> PriorityOp {
+        PriorityOp::Deposit {
+            serial,
+            token: TokenId(token),
+            amount: 5,
+            packed_key: key(owner).pack(),
+            l1_address: L1Address([owner; 20]),
+            expiry: 0,
+        }
+    }
+
+    fn target(op: &Op) -> AccountIndex {
+        match op {
+            Op::Deposit(d) => d.to,
+            Op::Transfer { to, .. } => *to,
+            _ => panic!("no target"),
+        }
+    }
+
+    #[test]
+    fn existing_accounts_are_reused_and_new_ones_share_an_index_within_a_batch() {
+        let mut tree = AccountTree::open(MemoryStore::new(), 4).unwrap();
+        tree.set_account(
+            AccountIndex(1),
+            Some(Account::new(TokenId(0), 9, key(1), L1Address([1; 20]))),
+        )
+        .unwrap();
+        let mut router = Router::new(&tree).unwrap();
+        assert_eq!(
+            target(&router.priority(&deposit(0, 1, 0)).unwrap()),
+            AccountIndex(1)
+        );
+        // Same key, another token: a new account.
+        assert_eq!(
+            target(&router.priority(&deposit(1, 1, 1)).unwrap()),
+            AccountIndex(2)
+        );
+        assert_eq!(
+            target(&router.priority(&deposit(2, 2, 0)).unwrap()),
+            AccountIndex(3)
+        );
+        assert_eq!(
+            target(&router.priority(&deposit(3, 2, 0)).unwrap()),
+            AccountIndex(3)
+        );
+        let transfer = Tx::Transfer(zksettle_core::Transfer {
+            from: AccountIndex(1),
+            token: TokenId(0),
+            amount: 1,
+            fee: 0,
+            nonce: 0,
+            to: key(2),
+            to_l1_address: L1Address::default(),
+        })
+        .sign(
+            &PrivateKey::from_bytes([1; 32]),
+            &zksettle_core::Domain {
+                chain_id: 1,
+                rollup: L1Address::default(),
+            },
+        );
+        assert_eq!(
+            target(&router.transaction(&transfer).unwrap()),
+            AccountIndex(3)
+        );
+    }
+
+    #[test]
+    fn a_full_tree_is_a_typed_error() {
+        // Depth 2: indices 1..=3 usable.
+        let tree = AccountTree::open(MemoryStore::new(), 2).unwrap();
+        let mut router = Router::new(&tree).unwrap();
+        for owner in 1..=3 {
+            router.priority(&deposit(0, owner, 0)).unwrap();
+        }
+        assert_eq!(
+            router.priority(&deposit(0, 4, 0)),
+            Err(RouteError::TreeFull)
+        );
+    }
+
+    #[test]
+    fn a_forgotten_account_index_is_not_reused_for_its_key() {
+        let tree = AccountTree::open(MemoryStore::new(), 4).unwrap();
+        let mut router = Router::new(&tree).unwrap();
+        let op = router.priority(&deposit(0, 1, 0)).unwrap();
+        router.forget(&op);
+        // The index stays consumed (the router cannot know no later op used it), the key routes anew.
+        assert_eq!(
+            target(&router.priority(&deposit(1, 1, 0)).unwrap()),
+            AccountIndex(2)
+        );
+    }
+}

@@ -1,0 +1,580 @@
+//! The sequencer's state machine: the account tree, the pool and the database, kept in step.
+//!
+//! - [`SequencerState::check`] runs the checks that need no lock (the sender exists, token,
+//!   packing, signature: a key never changes once its account exists).
+//! - [`SequencerState::admit`] puts checked transactions into the pool and makes them durable in
+//!   one synced write before any is acknowledged.
+//! - [`SequencerState::seal`] makes the next batch: due L1 priority operations first, in queue
+//!   order, then the pool's best transactions; applies it through the core state transition and
+//!   writes the tree changes, the batch, the transactions' fate and the priority cursor in one
+//!   atomic write.
+//! - [`SequencerState::open`] restores all of it after a restart, crash included: the tree and
+//!   batches are as of the last write, and the pool is rebuilt from the durable pool entries.
+
+#[cfg(test)]
+mod tests;
+
+use crate::mempool::{Added, Dropped, Mempool, MempoolConfig, PoolError, SenderState, TxHash};
+use crate::records::{BatchRecord, Genesis, TxRecord};
+use crate::routing::{RouteError, Router};
+use crate::store::{DbError, NodeDb, META_GENESIS, META_NEXT_PRIORITY};
+use rocksdb::WriteBatch;
+use std::collections::{HashMap, HashSet};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
+use zksettle_core::stf::{BatchError, OpError};
+use zksettle_core::tree::{AccountTree, RocksStore, TreeStore};
+use zksettle_core::{apply_batch, Account, AccountIndex, BatchInput, Op, SignedTx, StfConfig, Tx};
+
+/// Why a transaction was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    /// It breaks a protocol rule (unknown account, token, signature, packing, ...).
+    #[error(transparent)]
+    Invalid(#[from] OpError),
+    /// The pool refused it (nonce, balance, limits, replacement, duplicate).
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    /// The database failed; the transaction was not accepted.
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+/// Why the sequencer failed as a whole (not because of one transaction).
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The database belongs to another deployment.
+    #[error("database was created for {stored}, this node is configured for {configured}")]
+    WrongDeployment {
+        /// What the database holds.
+        stored: String,
+        /// What the node was given.
+        configured: String,
+    },
+    /// The state transition refused the whole batch.
+    #[error("batch {number}: {source}")]
+    Batch {
+        /// Batch number.
+        number: u64,
+        /// Why.
+        source: BatchError,
+    },
+    /// A priority op could not be routed.
+    #[error(transparent)]
+    Route(#[from] RouteError),
+    /// The tree failed.
+    #[error("tree: {0}")]
+    Tree(String),
+}
+
+impl From<zksettle_core::tree::TreeError> for StateError {
+    fn from(e: zksettle_core::tree::TreeError) -> Self {
+        StateError::Tree(e.to_string())
+    }
+}
+
+/// What the sequencer needs to run.
+#[derive(Debug, Clone)]
+pub struct SequencerConfig {
+    /// Deployment and shape.
+    pub genesis: Genesis,
+    /// The operator's fee accounts, at most one per token; fees in other tokens are refused.
+    pub fee_recipients: Vec<AccountIndex>,
+    /// Pool limits.
+    pub mempool: MempoolConfig,
+}
+
+impl SequencerConfig {
+    fn stf(&self) -> StfConfig {
+        StfConfig {
+            domain: self.genesis.domain,
+            shape: self.genesis.shape,
+        }
+    }
+}
+
+/// The outcome of sealing a batch.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    /// The stored batch.
+    pub batch: BatchRecord,
+    /// Transactions the batch refused, and pool transactions that became invalid.
+    pub dropped: Vec<Dropped>,
+}
+
+/// See the module docs.
+pub struct SequencerState {
+    db: NodeDb,
+    tree: AccountTree<RocksStore>,
+    pool: Mempool,
+    config: SequencerConfig,
+    /// Pool transactions' keys in the `pool` column family.
+    arrivals: HashMap<TxHash, u64>,
+    next_arrival: u64,
+    last_batch: u64,
+    next_priority: u64,
+}
+
+impl std::fmt::Debug for SequencerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SequencerState")
+            .field("last_batch", &self.last_batch)
+            .field("next_priority", &self.next_priority)
+            .field("pool", &self.pool.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn storage(e: impl std::fmt::Display) -> SubmitError {
+    SubmitError::Storage(e.to_string())
+}
+
+impl SequencerState {
+    /// Opens the state in `db`, creating the genesis state (an empty tree) on first use.
+    pub fn open(db: NodeDb, config: SequencerConfig) -> Result<Self, StateError> {
+        let configured = serde_json::to_string(&config.genesis).expect("genesis serializes");
+        match db.meta(META_GENESIS)? {
+            Some(stored) if stored != configured.as_bytes() => {
+                return Err(StateError::WrongDeployment {
+                    stored: String::from_utf8_lossy(&stored).into_owned(),
+                    configured,
+                })
+            }
+            Some(_) => {}
+            None => {
+                let mut batch = WriteBatch::default();
+                db.put_meta(&mut batch, META_GENESIS, configured.as_bytes());
+                db.write_durable(batch)?;
+            }
+        }
+        let tree = AccountTree::open(db.tree_store()?, config.genesis.shape.depth)?;
+        let mut state = SequencerState {
+            pool: Mempool::new(config.mempool),
+            last_batch: db.last_batch_number()?,
+            next_priority: db.meta_u64(META_NEXT_PRIORITY)?,
+            db,
+            tree,
+            config,
+            arrivals: HashMap::new(),
+            next_arrival: 0,
+        };
+        state.restore_pool()?;
+        Ok(state)
+    }
+
+    /// Re-admits the durable pool entries in arrival order; those that no longer fit the state
+    /// are recorded as rejected.
+    fn restore_pool(&mut self) -> Result<(), StateError> {
+        let entries = self.db.pool_entries()?;
+        self.next_arrival = entries.last().map_or(0, |(a, _)| a + 1);
+        let now = Instant::now();
+        let mut batch = WriteBatch::default();
+        for (arrival, hash) in entries {
+            let Some(mut record) = self.db.tx(&hash)? else {
+                self.db.delete_pool_entry(&mut batch, arrival);
+                continue;
+            };
+            let outcome = self
+                .sender_state(record.tx.tx.from())
+                .and_then(|st| Ok(self.pool.add(record.tx, st, now)?));
+            match outcome {
+                Ok(_) => {
+                    self.arrivals.insert(hash, arrival);
+                }
+                Err(e) => {
+                    record.rejected = Some(e.to_string());
+                    self.db.put_tx(&mut batch, &hash, &record);
+                    self.db.delete_pool_entry(&mut batch, arrival);
+                }
+            }
+        }
+        self.db.write_durable(batch)?;
+        Ok(())
+    }
+
+    /// The database.
+    pub fn db(&self) -> &NodeDb {
+        &self.db
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &Mempool {
+        &self.pool
+    }
+
+    /// The tree after the last sealed batch.
+    pub fn tree(&self) -> &AccountTree<RocksStore> {
+        &self.tree
+    }
+
+    /// The last sealed batch (0: none).
+    pub fn last_batch(&self) -> u64 {
+        self.last_batch
+    }
+
+    /// The next priority serial to include.
+    pub fn next_priority(&self) -> u64 {
+        self.next_priority
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SequencerConfig {
+        &self.config
+    }
+
+    fn sender_state(&self, index: AccountIndex) -> Result<SenderState, SubmitError> {
+        let account = self
+            .tree
+            .account(index)
+            .map_err(storage)?
+            .ok_or(OpError::UnknownAccount(index))?;
+        Ok(SenderState {
+            nonce: account.nonce,
+            balance: account.balance,
+        })
+    }
+
+    /// The next nonce `index` should sign with, counting its pooled transactions.
+    pub fn next_nonce(&self, index: AccountIndex) -> Result<u32, SubmitError> {
+        let st = self.sender_state(index)?;
+        Ok(self.pool.next_nonce(index, st))
+    }
+
+    /// Checks a transaction against everything that does not change once an account exists
+    /// (its key and token) and the deployment's fee tokens. Needs only read access to the
+    /// committed tree, so callers run it outside any lock and in parallel.
+    pub fn check<S: TreeStore>(
+        store: &S,
+        config: &SequencerConfig,
+        fee_tokens: &[zksettle_core::TokenId],
+        signed: &SignedTx,
+    ) -> Result<Account, SubmitError> {
+        let tx = signed.tx;
+        let from = tx.from();
+        let capacity = 1u64 << config.genesis.shape.depth;
+        if from.0 == 0 || u64::from(from.0) >= capacity {
+            return Err(OpError::InvalidAccountIndex(from).into());
+        }
+        let sender = store
+            .account(from)
+            .map_err(storage)?
+            .ok_or(OpError::UnknownAccount(from))?;
+        if sender.token != tx.token() {
+            return Err(OpError::TokenMismatch {
+                account: sender.token,
+                tx: tx.token(),
+            }
+            .into());
+        }
+        FEE_FORMAT.pack(tx.fee()).map_err(OpError::FeeNotPackable)?;
+        if tx.fee() != 0 && !fee_tokens.contains(&tx.token()) {
+            return Err(OpError::NoFeeRecipient(tx.token()).into());
+        }
+        match tx {
+            Tx::Transfer(t) => {
+                AMOUNT_FORMAT
+                    .pack(t.amount)
+                    .map_err(OpError::AmountNotPackable)?;
+                if !t.to.is_valid() {
+                    return Err(OpError::InvalidRecipientKey.into());
+                }
+            }
+            Tx::Withdraw(w) => {
+                if w.to_l1_address.is_zero() {
+                    return Err(OpError::MissingL1Address.into());
+                }
+            }
+        }
+        signed
+            .verify(&sender.public_key, &config.genesis.domain)
+            .map_err(OpError::BadSignature)?;
+        Ok(sender)
+    }
+
+    /// The tokens the fee recipients hold (fees in other tokens are refused).
+    pub fn fee_tokens(&self) -> Vec<zksettle_core::TokenId> {
+        self.fee_recipients()
+            .iter()
+            .filter_map(|i| self.tree.account(*i).ok().flatten().map(|a| a.token))
+            .collect()
+    }
+
+    fn fee_recipients(&self) -> Vec<AccountIndex> {
+        // A configured recipient that does not exist yet (its deposit is still queued) is
+        // skipped rather than failing every batch.
+        self.config
+            .fee_recipients
+            .iter()
+            .copied()
+            .filter(|i| matches!(self.tree.account(*i), Ok(Some(_))))
+            .collect()
+    }
+
+    /// Admits checked transactions: each goes into the pool or is refused, and the accepted
+    /// ones are durable when this returns. One synced write for the whole group.
+    pub fn admit(&mut self, txs: &[SignedTx]) -> Vec<Result<TxHash, SubmitError>> {
+        let now = Instant::now();
+        let mut batch = WriteBatch::default();
+        let mut results = Vec::with_capacity(txs.len());
+        let mut added = Vec::new();
+        for signed in txs {
+            let outcome = self
+                .sender_state(signed.tx.from())
+                .and_then(|st| Ok(self.pool.add(*signed, st, now)?));
+            match outcome {
+                Ok(how) => {
+                    let hash = signed.hash();
+                    let arrival = self.next_arrival;
+                    self.next_arrival += 1;
+                    if let Added::Replaced(old) = how {
+                        self.retire(&mut batch, &old, "replaced by a higher fee".into());
+                    }
+                    self.arrivals.insert(hash, arrival);
+                    self.db.put_pool_entry(&mut batch, arrival, &hash);
+                    self.db.put_tx(
+                        &mut batch,
+                        &hash,
+                        &TxRecord {
+                            tx: *signed,
+                            arrival,
+                            batch: None,
+                            rejected: None,
+                        },
+                    );
+                    added.push(hash);
+                    results.push(Ok(hash));
+                }
+                Err(e) => results.push(Err(e)),
+            }
+        }
+        if !added.is_empty() {
+            if let Err(e) = self.db.write_durable(batch) {
+                // Nothing was acknowledged; take them back out so the pool matches the disk.
+                let message = e.to_string();
+                self.pool.remove_hashes(&added);
+                for hash in &added {
+                    self.arrivals.remove(hash);
+                }
+                for r in &mut results {
+                    if r.is_ok() {
+                        *r = Err(SubmitError::Storage(message.clone()));
+                    }
+                }
+            }
+        }
+        results
+    }
+
+    /// Stages a pooled transaction's removal with the reason it left.
+    fn retire(&mut self, batch: &mut WriteBatch, hash: &TxHash, reason: String) {
+        if let Some(arrival) = self.arrivals.remove(hash) {
+            self.db.delete_pool_entry(batch, arrival);
+        }
+        if let Ok(Some(mut record)) = self.db.tx(hash) {
+            record.rejected = Some(reason);
+            self.db.put_tx(batch, hash, &record);
+        }
+    }
+
+    /// Whether a batch could be sealed with something in it.
+    pub fn has_work(&self) -> Result<bool, StateError> {
+        Ok(self.pool.pending_len() > 0 || self.db.priority_end()? > self.next_priority)
+    }
+
+    /// Seals the next batch (see the module docs); `None` if there is nothing to put in it.
+    pub fn seal(&mut self) -> Result<Option<Sealed>, StateError> {
+        let shape = self.config.genesis.shape;
+        let number = self.last_batch + 1;
+        let mut router = Router::new(&self.tree)?;
+        let mut ops = Vec::new();
+        let mut origins = Vec::new(); // per op: Some(tx hash) or None for a priority op
+        let mut chunks_left = shape.chunks;
+        let mut priority_end = self.next_priority;
+        for stored in self
+            .db
+            .priority_ops_from(self.next_priority, shape.chunks)?
+        {
+            let op = router.priority(&stored.op)?;
+            let needed = op_chunks(&shape, &op, router.last_opened());
+            if needed > chunks_left {
+                break;
+            }
+            chunks_left -= needed;
+            priority_end = stored.op.serial() + 1;
+            ops.push(op);
+            origins.push(None);
+        }
+        let priority_count = ops.len();
+        for pooled in self.pool.best(chunks_left) {
+            let Ok(op) = router.transaction(&pooled.tx) else {
+                break;
+            };
+            let needed = op_chunks(&shape, &op, router.last_opened());
+            if needed > chunks_left {
+                // A larger op (opening an account) may not fit where a plain transfer would.
+                router.forget(&op);
+                continue;
+            }
+            chunks_left -= needed;
+            ops.push(op);
+            origins.push(Some(pooled.hash));
+        }
+        if ops.is_empty() {
+            return Ok(None);
+        }
+        let input = BatchInput {
+            number,
+            ops,
+            fee_recipients: self.fee_recipients(),
+        };
+        let applied = apply_batch(&mut self.tree, &self.config.stf(), &input)
+            .map_err(|source| StateError::Batch { number, source })?;
+        if let Some(r) = applied
+            .rejected
+            .iter()
+            .find(|r| r.position < priority_count)
+        {
+            // The contract requires the queue consumed in order; a refused priority op would
+            // stall every later batch. Refuse to seal rather than post something L1 rejects.
+            self.tree.discard();
+            return Err(StateError::Batch {
+                number,
+                source: BatchError::Replay {
+                    position: r.position,
+                    error: r.error.clone(),
+                },
+            });
+        }
+        let mut write = WriteBatch::default();
+        self.tree.store().stage(&self.tree.changes(), &mut write);
+        let included: Vec<TxHash> = applied
+            .included
+            .iter()
+            .filter_map(|p| origins[*p])
+            .collect();
+        // Refusals that depend on the moment (no room left after the router's size guess was
+        // off, a nonce gap left by such an op, a balance that may grow) leave the transaction to
+        // the pool's own rules; every other refusal is final.
+        let refused: Vec<(TxHash, String)> = applied
+            .rejected
+            .iter()
+            .filter(|r| {
+                !matches!(
+                    r.error,
+                    OpError::ExceedsBatchCapacity { .. }
+                        | OpError::NonceTooHigh { .. }
+                        | OpError::InsufficientBalance { .. }
+                )
+            })
+            .filter_map(|r| origins[r.position].map(|h| (h, r.error.to_string())))
+            .collect();
+        let record = BatchRecord {
+            number,
+            ops: applied.included.iter().map(|p| input.ops[*p]).collect(),
+            tx_hashes: included.clone(),
+            priority: (self.next_priority, priority_end),
+            witness: applied.witness,
+            sealed_at: unix_now(),
+            l1_tx: None,
+        };
+        for hash in &included {
+            if let Some(arrival) = self.arrivals.remove(hash) {
+                self.db.delete_pool_entry(&mut write, arrival);
+            }
+            if let Some(mut tx) = self.db.tx(hash)? {
+                tx.batch = Some(number);
+                self.db.put_tx(&mut write, hash, &tx);
+            }
+        }
+        for (hash, reason) in &refused {
+            self.retire(&mut write, hash, reason.clone());
+        }
+        self.db.put_batch(&mut write, &record);
+        self.db
+            .put_meta_u64(&mut write, META_NEXT_PRIORITY, priority_end);
+        if let Err(e) = self.db.write_durable(write) {
+            self.tree.discard();
+            return Err(e.into());
+        }
+        self.tree.mark_committed();
+        self.last_batch = number;
+        self.next_priority = priority_end;
+
+        // The pool follows the new state; what it drops is recorded (not atomically with the
+        // batch: a crash here only means the restart re-checks those transactions).
+        let included_set: HashSet<TxHash> = included.iter().copied().collect();
+        let senders: HashSet<AccountIndex> = record
+            .ops
+            .iter()
+            .filter_map(op_sender)
+            .chain(
+                refused
+                    .iter()
+                    .filter_map(|(h, _)| self.pool.get(h).map(|(t, _)| t.tx.tx.from())),
+            )
+            .collect();
+        let tree = &self.tree;
+        let dropped = self.pool.reconcile(senders, &included_set, &refused, |i| {
+            tree.account(i).ok().flatten().map(|a| SenderState {
+                nonce: a.nonce,
+                balance: a.balance,
+            })
+        });
+        let mut write = WriteBatch::default();
+        for d in &dropped {
+            if refused.iter().any(|(h, _)| *h == d.hash) {
+                continue;
+            }
+            self.retire(&mut write, &d.hash, format!("{:?}", d.reason));
+        }
+        self.db.write_durable(write)?;
+        Ok(Some(Sealed {
+            batch: record,
+            dropped,
+        }))
+    }
+
+    /// Drops queued transactions past the pool's lifetime.
+    pub fn evict_expired(&mut self) -> Result<Vec<Dropped>, StateError> {
+        let dropped = self.pool.evict_expired(Instant::now());
+        let mut write = WriteBatch::default();
+        for d in &dropped {
+            self.retire(&mut write, &d.hash, "expired in the queue".into());
+        }
+        self.db.write_durable(write)?;
+        Ok(dropped)
+    }
+}
+
+/// Chunks `op` takes; a transfer that opens its recipient's account is a transfer-to-new.
+fn op_chunks(shape: &zksettle_core::BatchShape, op: &Op, opens: bool) -> usize {
+    use zksettle_core::op::{
+        OP_DEPOSIT, OP_FORCED_EXIT, OP_NOOP, OP_TRANSFER, OP_TRANSFER_TO_NEW, OP_WITHDRAW,
+    };
+    let code = match op {
+        Op::Noop => OP_NOOP,
+        Op::Deposit(_) => OP_DEPOSIT,
+        Op::Transfer { .. } if opens => OP_TRANSFER_TO_NEW,
+        Op::Transfer { .. } => OP_TRANSFER,
+        Op::Withdraw { .. } => OP_WITHDRAW,
+        Op::ForcedExit(_) => OP_FORCED_EXIT,
+    };
+    shape.op_chunks(code).unwrap_or(1)
+}
+
+fn op_sender(op: &Op) -> Option<AccountIndex> {
+    match op {
+        Op::Transfer { transfer, .. } => Some(transfer.from),
+        Op::Withdraw { withdraw, .. } => Some(withdraw.from),
+        _ => None,
+    }
+}
