@@ -10,12 +10,16 @@
 //! - [`routing`]: the account index each deposit and transfer lands in.
 //! - [`state`]: the sequencer's state machine (admission, sealing, restart).
 //! - [`store`], [`records`]: the RocksDB database and what it holds.
+//! - [`node`]: the running service: admission, batcher, prover workers, L1 sender and watcher.
+//! - [`rpc`]: the JSON-RPC API and its error codes.
 //!
 //! The binary's subcommands live in `src/cli/` (private to the binary).
 
 pub mod mempool;
+pub mod node;
 pub mod records;
 pub mod routing;
+pub mod rpc;
 pub mod state;
 pub mod store;
 

@@ -7,7 +7,7 @@ use zksettle_l1::PriorityOp;
 
 /// Where a transaction is in its life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum TxStatus {
     /// Accepted into the pool.
     Pending,
@@ -75,13 +75,11 @@ impl BatchRecord {
     }
 }
 
-/// A priority operation the watcher saw on L1, at a confirmed depth.
+/// A priority operation the watcher saw on L1 in a confirmed block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredPriorityOp {
     /// The operation.
     pub op: PriorityOp,
-    /// The L1 block it was queued in.
-    pub block_number: u64,
 }
 
 /// What a database was created for; a node refuses to open it for anything else.

@@ -42,6 +42,8 @@ pub struct Router<'a, S> {
     opened: HashMap<([u8; 32], TokenId, L1Address), AccountIndex>,
     next_free: u64,
     last_opened: bool,
+    /// What this batch's routed ops credit each account.
+    credits: HashMap<AccountIndex, u128>,
 }
 
 impl<S> std::fmt::Debug for Router<'_, S> {
@@ -62,43 +64,68 @@ impl<'a, S: TreeStore> Router<'a, S> {
             opened: HashMap::new(),
             next_free,
             last_opened: false,
+            credits: HashMap::new(),
         })
     }
 
-    /// The index for `key`'s account in `token`; `l1` matters only for keys that cannot sign
-    /// (the core adds to such an account only deposits from its own L1 address).
+    /// Whether `index` can take `credit` more on top of its balance and this batch's credits.
+    fn fits(&self, index: AccountIndex, credit: u128) -> Result<bool, RouteError> {
+        let balance = self.tree.account(index)?.map_or(0, |a| a.balance);
+        let credited = self.credits.get(&index).copied().unwrap_or(0);
+        Ok(balance
+            .checked_add(credited)
+            .and_then(|b| b.checked_add(credit))
+            .is_some())
+    }
+
+    /// The index for `key`'s account in `token` that can take `credit`; `l1` matters only for
+    /// keys that cannot sign (the core adds to such an account only deposits from its own L1
+    /// address). An account whose balance would pass 2^128 - 1 is passed over for a new one: the
+    /// core refuses such a credit, and a refused deposit would stall the priority queue.
     fn route(
         &mut self,
         key: &PublicKey,
         token: TokenId,
         l1: L1Address,
+        credit: u128,
     ) -> Result<AccountIndex, RouteError> {
         self.last_opened = false;
         let locked = !key.is_valid();
         let scope = if locked { l1 } else { L1Address::default() };
         let packed = key.pack();
-        if let Some(index) = self.opened.get(&(packed, token, scope)) {
-            return Ok(*index);
-        }
-        for index in self.tree.accounts_by_key(key, token)? {
-            if !locked {
-                return Ok(index);
-            }
-            if self
-                .tree
-                .account(index)?
-                .is_some_and(|a| a.l1_address == l1)
-            {
-                return Ok(index);
+        let mut found = None;
+        if let Some(index) = self.opened.get(&(packed, token, scope)).copied() {
+            if self.fits(index, credit)? {
+                found = Some(index);
             }
         }
-        if self.next_free >= self.tree.capacity() {
-            return Err(RouteError::TreeFull);
+        if found.is_none() {
+            for index in self.tree.accounts_by_key(key, token)? {
+                let owner_matches = !locked
+                    || self
+                        .tree
+                        .account(index)?
+                        .is_some_and(|a| a.l1_address == l1);
+                if owner_matches && self.fits(index, credit)? {
+                    found = Some(index);
+                    break;
+                }
+            }
         }
-        let index = AccountIndex(self.next_free as u32);
-        self.next_free += 1;
-        self.last_opened = true;
-        self.opened.insert((packed, token, scope), index);
+        let index = match found {
+            Some(index) => index,
+            None => {
+                if self.next_free >= self.tree.capacity() {
+                    return Err(RouteError::TreeFull);
+                }
+                let index = AccountIndex(self.next_free as u32);
+                self.next_free += 1;
+                self.last_opened = true;
+                self.opened.insert((packed, token, scope), index);
+                index
+            }
+        };
+        *self.credits.entry(index).or_default() += credit;
         Ok(index)
     }
 
@@ -121,7 +148,7 @@ impl<'a, S: TreeStore> Router<'a, S> {
                 } else {
                     PublicKey(Point::IDENTITY)
                 };
-                let to = self.route(&stored, *token, *l1_address)?;
+                let to = self.route(&stored, *token, *l1_address, *amount)?;
                 Op::Deposit(Deposit {
                     to,
                     token: *token,
@@ -147,7 +174,12 @@ impl<'a, S: TreeStore> Router<'a, S> {
     pub fn transaction(&mut self, signed: &SignedTx) -> Result<Op, RouteError> {
         Ok(match signed.tx {
             Tx::Transfer(transfer) => Op::Transfer {
-                to: self.route(&transfer.to, transfer.token, transfer.to_l1_address)?,
+                to: self.route(
+                    &transfer.to,
+                    transfer.token,
+                    transfer.to_l1_address,
+                    transfer.amount,
+                )?,
                 transfer,
                 signature: signed.signature,
             },
@@ -173,6 +205,7 @@ impl<'a, S: TreeStore> Router<'a, S> {
             _ => return,
         };
         self.opened.retain(|_, index| *index != to);
+        self.credits.remove(&to);
     }
 }
 
@@ -249,6 +282,27 @@ mod tests {
         assert_eq!(
             target(&router.transaction(&transfer).unwrap()),
             AccountIndex(3)
+        );
+    }
+
+    #[test]
+    fn a_deposit_that_would_overflow_an_account_opens_another() {
+        let tree = AccountTree::open(MemoryStore::new(), 4).unwrap();
+        let mut router = Router::new(&tree).unwrap();
+        let big = |serial| PriorityOp::Deposit {
+            serial,
+            token: TokenId(0),
+            amount: u128::MAX / 2 + 1,
+            packed_key: key(1).pack(),
+            l1_address: L1Address([1; 20]),
+            expiry: 0,
+        };
+        assert_eq!(target(&router.priority(&big(0)).unwrap()), AccountIndex(1));
+        assert_eq!(target(&router.priority(&big(1)).unwrap()), AccountIndex(2));
+        // Later ones go to the newest account of the key that takes them.
+        assert_eq!(
+            target(&router.priority(&deposit(2, 1, 0)).unwrap()),
+            AccountIndex(2)
         );
     }
 

@@ -5,4 +5,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod durable_state;
+mod node;
 mod settlement;

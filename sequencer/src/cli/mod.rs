@@ -1,11 +1,14 @@
 //! Subcommands and their flags. Flags are dotted by subsystem (`--batch.chunks`) and every flag
 //! can also be set from the environment (`ZKSETTLE_BATCH_CHUNKS`).
 
+mod devnet;
 mod keygen;
 mod l1;
+mod node;
 mod prove;
 mod prover;
 mod simulate;
+mod wallet;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +22,11 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run everything in one process: contracts on an embedded EVM, the node, the prover and a
+    /// funded development account.
+    Devnet(devnet::DevnetArgs),
+    /// Run the sequencer node against a JSON-RPC base chain.
+    Node(Box<node::NodeArgs>),
     /// Generate an EdDSA-Poseidon key pair (circomlibjs / zk-kit compatible).
     Keygen(keygen::KeygenArgs),
     /// Run the batch state transition over signed random traffic and verify the replay.
@@ -26,6 +34,9 @@ enum Command {
     /// Proving keys.
     #[command(subcommand)]
     Prover(prover::ProverCommand),
+    /// A user's wallet: keys, balances, transfers, withdrawals, deposits and forced exits.
+    #[command(subcommand)]
+    Wallet(wallet::WalletCommand),
     /// The base chain: contract deployment.
     #[command(subcommand)]
     L1(l1::L1Command),
@@ -34,10 +45,23 @@ enum Command {
 impl Cli {
     pub(crate) fn run(self) -> eyre::Result<()> {
         match self.command {
+            Command::Devnet(args) => devnet::run(&args),
+            Command::Node(args) => node::run(&args),
             Command::Keygen(args) => keygen::run(&args),
             Command::Simulate(args) => simulate::run(&args),
             Command::Prover(command) => prover::run(&command),
             Command::L1(command) => l1::run(&command),
+            Command::Wallet(command) => wallet::run(&command),
         }
     }
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default: info for zksettle, warnings elsewhere).
+pub(crate) fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,zksettle_sequencer=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -327,7 +327,8 @@ impl Mempool {
             let old_hash = old.hash;
             let in_pending = txs.pending.contains_key(&nonce);
             if in_pending {
-                let required = txs.pending_cost() - txs.pending[&nonce].cost() + entry.cost();
+                let required =
+                    (txs.pending_cost() - txs.pending[&nonce].cost()).saturating_add(entry.cost());
                 // Replacing inside the run must keep the whole run affordable.
                 if required > state.balance {
                     return Err(PoolError::InsufficientBalance {

@@ -11,20 +11,21 @@
 //! - [`SequencerState::open`] restores all of it after a restart, crash included: the tree and
 //!   batches are as of the last write, and the pool is rebuilt from the durable pool entries.
 
+mod seal;
 #[cfg(test)]
 mod tests;
 
 use crate::mempool::{Added, Dropped, Mempool, MempoolConfig, PoolError, SenderState, TxHash};
 use crate::records::{BatchRecord, Genesis, TxRecord};
-use crate::routing::{RouteError, Router};
+use crate::routing::RouteError;
 use crate::store::{DbError, NodeDb, META_GENESIS, META_NEXT_PRIORITY};
 use rocksdb::WriteBatch;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
 use zksettle_core::stf::{BatchError, OpError};
 use zksettle_core::tree::{AccountTree, RocksStore, TreeStore};
-use zksettle_core::{apply_batch, Account, AccountIndex, BatchInput, Op, SignedTx, StfConfig, Tx};
+use zksettle_core::{Account, AccountIndex, SignedTx, StfConfig, Tx};
 
 /// Why a transaction was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +39,9 @@ pub enum SubmitError {
     /// The database failed; the transaction was not accepted.
     #[error("storage: {0}")]
     Storage(String),
+    /// The node is stopping; the transaction was not accepted.
+    #[error("the node is shutting down")]
+    ShuttingDown,
 }
 
 /// Why the sequencer failed as a whole (not because of one transaction).
@@ -128,7 +132,7 @@ impl std::fmt::Debug for SequencerState {
     }
 }
 
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -324,257 +328,104 @@ impl SequencerState {
     pub fn admit(&mut self, txs: &[SignedTx]) -> Vec<Result<TxHash, SubmitError>> {
         let now = Instant::now();
         let mut batch = WriteBatch::default();
+        let mut staged = HashMap::new();
         let mut results = Vec::with_capacity(txs.len());
-        let mut added = Vec::new();
         for signed in txs {
             let outcome = self
                 .sender_state(signed.tx.from())
                 .and_then(|st| Ok(self.pool.add(*signed, st, now)?));
-            match outcome {
-                Ok(how) => {
-                    let hash = signed.hash();
-                    let arrival = self.next_arrival;
-                    self.next_arrival += 1;
-                    if let Added::Replaced(old) = how {
-                        self.retire(&mut batch, &old, "replaced by a higher fee".into());
-                    }
-                    self.arrivals.insert(hash, arrival);
-                    self.db.put_pool_entry(&mut batch, arrival, &hash);
-                    self.db.put_tx(
-                        &mut batch,
-                        &hash,
-                        &TxRecord {
-                            tx: *signed,
-                            arrival,
-                            batch: None,
-                            rejected: None,
-                        },
-                    );
-                    added.push(hash);
-                    results.push(Ok(hash));
+            let how = match outcome {
+                Ok(how) => how,
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
                 }
-                Err(e) => results.push(Err(e)),
+            };
+            let hash = signed.hash();
+            if let Added::Replaced(old) = how {
+                if let Err(e) = self.retire(
+                    &mut batch,
+                    &mut staged,
+                    &old,
+                    "replaced by a higher fee".into(),
+                ) {
+                    results.push(Err(storage(e)));
+                    continue;
+                }
             }
+            let arrival = self.next_arrival;
+            self.next_arrival += 1;
+            self.arrivals.insert(hash, arrival);
+            self.db.put_pool_entry(&mut batch, arrival, &hash);
+            let record = TxRecord {
+                tx: *signed,
+                arrival,
+                batch: None,
+                rejected: None,
+            };
+            self.db.put_tx(&mut batch, &hash, &record);
+            staged.insert(hash, record);
+            results.push(Ok(hash));
         }
-        if !added.is_empty() {
+        if results.iter().any(Result::is_ok) {
             if let Err(e) = self.db.write_durable(batch) {
-                // Nothing was acknowledged; take them back out so the pool matches the disk.
+                // Nothing was acknowledged. Rebuild the pool from what is on disk, so memory
+                // and disk agree again (replacements and promotions included).
                 let message = e.to_string();
-                self.pool.remove_hashes(&added);
-                for hash in &added {
-                    self.arrivals.remove(hash);
-                }
                 for r in &mut results {
                     if r.is_ok() {
                         *r = Err(SubmitError::Storage(message.clone()));
                     }
+                }
+                self.pool = Mempool::new(self.config.mempool);
+                self.arrivals.clear();
+                if let Err(e) = self.restore_pool() {
+                    tracing::error!(error = %e, "rebuilding the pool after a failed write");
                 }
             }
         }
         results
     }
 
-    /// Stages a pooled transaction's removal with the reason it left.
-    fn retire(&mut self, batch: &mut WriteBatch, hash: &TxHash, reason: String) {
+    /// Stages a pooled transaction's removal with the reason it left. `staged` holds the records
+    /// already put in `batch` (a transaction admitted and replaced in one group is not on disk
+    /// yet).
+    fn retire(
+        &mut self,
+        batch: &mut WriteBatch,
+        staged: &mut HashMap<TxHash, TxRecord>,
+        hash: &TxHash,
+        reason: String,
+    ) -> Result<(), StateError> {
         if let Some(arrival) = self.arrivals.remove(hash) {
             self.db.delete_pool_entry(batch, arrival);
         }
-        if let Ok(Some(mut record)) = self.db.tx(hash) {
+        let record = match staged.remove(hash) {
+            Some(r) => Some(r),
+            None => self.db.tx(hash)?,
+        };
+        if let Some(mut record) = record {
             record.rejected = Some(reason);
             self.db.put_tx(batch, hash, &record);
+            staged.insert(*hash, record);
         }
-    }
-
-    /// Whether a batch could be sealed with something in it.
-    pub fn has_work(&self) -> Result<bool, StateError> {
-        Ok(self.pool.pending_len() > 0 || self.db.priority_end()? > self.next_priority)
-    }
-
-    /// Seals the next batch (see the module docs); `None` if there is nothing to put in it.
-    pub fn seal(&mut self) -> Result<Option<Sealed>, StateError> {
-        let shape = self.config.genesis.shape;
-        let number = self.last_batch + 1;
-        let mut router = Router::new(&self.tree)?;
-        let mut ops = Vec::new();
-        let mut origins = Vec::new(); // per op: Some(tx hash) or None for a priority op
-        let mut chunks_left = shape.chunks;
-        let mut priority_end = self.next_priority;
-        for stored in self
-            .db
-            .priority_ops_from(self.next_priority, shape.chunks)?
-        {
-            let op = router.priority(&stored.op)?;
-            let needed = op_chunks(&shape, &op, router.last_opened());
-            if needed > chunks_left {
-                break;
-            }
-            chunks_left -= needed;
-            priority_end = stored.op.serial() + 1;
-            ops.push(op);
-            origins.push(None);
-        }
-        let priority_count = ops.len();
-        for pooled in self.pool.best(chunks_left) {
-            let Ok(op) = router.transaction(&pooled.tx) else {
-                break;
-            };
-            let needed = op_chunks(&shape, &op, router.last_opened());
-            if needed > chunks_left {
-                // A larger op (opening an account) may not fit where a plain transfer would.
-                router.forget(&op);
-                continue;
-            }
-            chunks_left -= needed;
-            ops.push(op);
-            origins.push(Some(pooled.hash));
-        }
-        if ops.is_empty() {
-            return Ok(None);
-        }
-        let input = BatchInput {
-            number,
-            ops,
-            fee_recipients: self.fee_recipients(),
-        };
-        let applied = apply_batch(&mut self.tree, &self.config.stf(), &input)
-            .map_err(|source| StateError::Batch { number, source })?;
-        if let Some(r) = applied
-            .rejected
-            .iter()
-            .find(|r| r.position < priority_count)
-        {
-            // The contract requires the queue consumed in order; a refused priority op would
-            // stall every later batch. Refuse to seal rather than post something L1 rejects.
-            self.tree.discard();
-            return Err(StateError::Batch {
-                number,
-                source: BatchError::Replay {
-                    position: r.position,
-                    error: r.error.clone(),
-                },
-            });
-        }
-        let mut write = WriteBatch::default();
-        self.tree.store().stage(&self.tree.changes(), &mut write);
-        let included: Vec<TxHash> = applied
-            .included
-            .iter()
-            .filter_map(|p| origins[*p])
-            .collect();
-        // Refusals that depend on the moment (no room left after the router's size guess was
-        // off, a nonce gap left by such an op, a balance that may grow) leave the transaction to
-        // the pool's own rules; every other refusal is final.
-        let refused: Vec<(TxHash, String)> = applied
-            .rejected
-            .iter()
-            .filter(|r| {
-                !matches!(
-                    r.error,
-                    OpError::ExceedsBatchCapacity { .. }
-                        | OpError::NonceTooHigh { .. }
-                        | OpError::InsufficientBalance { .. }
-                )
-            })
-            .filter_map(|r| origins[r.position].map(|h| (h, r.error.to_string())))
-            .collect();
-        let record = BatchRecord {
-            number,
-            ops: applied.included.iter().map(|p| input.ops[*p]).collect(),
-            tx_hashes: included.clone(),
-            priority: (self.next_priority, priority_end),
-            witness: applied.witness,
-            sealed_at: unix_now(),
-            l1_tx: None,
-        };
-        for hash in &included {
-            if let Some(arrival) = self.arrivals.remove(hash) {
-                self.db.delete_pool_entry(&mut write, arrival);
-            }
-            if let Some(mut tx) = self.db.tx(hash)? {
-                tx.batch = Some(number);
-                self.db.put_tx(&mut write, hash, &tx);
-            }
-        }
-        for (hash, reason) in &refused {
-            self.retire(&mut write, hash, reason.clone());
-        }
-        self.db.put_batch(&mut write, &record);
-        self.db
-            .put_meta_u64(&mut write, META_NEXT_PRIORITY, priority_end);
-        if let Err(e) = self.db.write_durable(write) {
-            self.tree.discard();
-            return Err(e.into());
-        }
-        self.tree.mark_committed();
-        self.last_batch = number;
-        self.next_priority = priority_end;
-
-        // The pool follows the new state; what it drops is recorded (not atomically with the
-        // batch: a crash here only means the restart re-checks those transactions).
-        let included_set: HashSet<TxHash> = included.iter().copied().collect();
-        let senders: HashSet<AccountIndex> = record
-            .ops
-            .iter()
-            .filter_map(op_sender)
-            .chain(
-                refused
-                    .iter()
-                    .filter_map(|(h, _)| self.pool.get(h).map(|(t, _)| t.tx.tx.from())),
-            )
-            .collect();
-        let tree = &self.tree;
-        let dropped = self.pool.reconcile(senders, &included_set, &refused, |i| {
-            tree.account(i).ok().flatten().map(|a| SenderState {
-                nonce: a.nonce,
-                balance: a.balance,
-            })
-        });
-        let mut write = WriteBatch::default();
-        for d in &dropped {
-            if refused.iter().any(|(h, _)| *h == d.hash) {
-                continue;
-            }
-            self.retire(&mut write, &d.hash, format!("{:?}", d.reason));
-        }
-        self.db.write_durable(write)?;
-        Ok(Some(Sealed {
-            batch: record,
-            dropped,
-        }))
+        Ok(())
     }
 
     /// Drops queued transactions past the pool's lifetime.
     pub fn evict_expired(&mut self) -> Result<Vec<Dropped>, StateError> {
         let dropped = self.pool.evict_expired(Instant::now());
         let mut write = WriteBatch::default();
+        let mut staged = HashMap::new();
         for d in &dropped {
-            self.retire(&mut write, &d.hash, "expired in the queue".into());
+            self.retire(
+                &mut write,
+                &mut staged,
+                &d.hash,
+                "expired in the queue".into(),
+            )?;
         }
         self.db.write_durable(write)?;
         Ok(dropped)
-    }
-}
-
-/// Chunks `op` takes; a transfer that opens its recipient's account is a transfer-to-new.
-fn op_chunks(shape: &zksettle_core::BatchShape, op: &Op, opens: bool) -> usize {
-    use zksettle_core::op::{
-        OP_DEPOSIT, OP_FORCED_EXIT, OP_NOOP, OP_TRANSFER, OP_TRANSFER_TO_NEW, OP_WITHDRAW,
-    };
-    let code = match op {
-        Op::Noop => OP_NOOP,
-        Op::Deposit(_) => OP_DEPOSIT,
-        Op::Transfer { .. } if opens => OP_TRANSFER_TO_NEW,
-        Op::Transfer { .. } => OP_TRANSFER,
-        Op::Withdraw { .. } => OP_WITHDRAW,
-        Op::ForcedExit(_) => OP_FORCED_EXIT,
-    };
-    shape.op_chunks(code).unwrap_or(1)
-}
-
-fn op_sender(op: &Op) -> Option<AccountIndex> {
-    match op {
-        Op::Transfer { transfer, .. } => Some(transfer.from),
-        Op::Withdraw { withdraw, .. } => Some(withdraw.from),
-        _ => None,
     }
 }

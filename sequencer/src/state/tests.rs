@@ -44,7 +44,6 @@ fn queue_deposit(db: &NodeDb, serial: u64, owner: u8, amount: u128) {
                 l1_address: L1Address([owner; 20]),
                 expiry: u64::MAX,
             },
-            block_number: 1,
         },
     );
     db.write_durable(batch).unwrap();

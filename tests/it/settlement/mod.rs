@@ -3,7 +3,7 @@
 //! transfers (to a new and to an existing account), withdrawals, a forced exit, the batches the
 //! contract must refuse, and exodus with its exits and refunds.
 
-mod l2;
+pub(crate) mod l2;
 
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;

@@ -1,0 +1,211 @@
+//! `zksettle devnet`: the whole system in one process on a fresh machine: the contracts on an
+//! embedded EVM, the node with its prover, and a funded development account.
+//!
+//! The embedded chain lives in memory, so every devnet starts from genesis in a fresh data
+//! directory. Keys come from the insecure development setup (cached on disk after the first
+//! run).
+
+use super::prover::KeyArgs;
+use alloy::primitives::{Address, U256};
+use clap::Args;
+use eyre::WrapErr;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use zksettle_core::{AccountIndex, AccountTree, BatchShape, Domain, MemoryStore, PrivateKey};
+use zksettle_l1::convert::l1_address;
+use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient};
+use zksettle_prover::BatchProver;
+use zksettle_sequencer::node::{self, NodeConfig};
+use zksettle_sequencer::records::Genesis;
+use zksettle_sequencer::{rpc, MempoolConfig, NodeDb, SequencerConfig};
+
+/// Chain id of the embedded base chain (anvil's, so wallets configured for anvil sign for it).
+const DEVNET_CHAIN_ID: u64 = 31337;
+/// Wei the development account deposits to its L2 account at start.
+const DEV_DEPOSIT_WEI: u128 = 100_000_000_000_000_000_000;
+
+#[derive(Debug, Args)]
+pub(crate) struct DevnetArgs {
+    /// Account tree depth (2^depth accounts).
+    #[arg(long = "tree.depth", default_value_t = 16, env = "ZKSETTLE_TREE_DEPTH")]
+    depth: u8,
+    /// Chunks per batch (B): a transfer takes one.
+    #[arg(
+        long = "batch.chunks",
+        default_value_t = 16,
+        env = "ZKSETTLE_BATCH_CHUNKS"
+    )]
+    chunks: usize,
+    /// Milliseconds a partly filled batch waits before it is sealed.
+    #[arg(
+        long = "batch.max-wait-ms",
+        default_value_t = 2000,
+        env = "ZKSETTLE_BATCH_MAX_WAIT_MS"
+    )]
+    max_wait_ms: u64,
+    /// JSON-RPC listen address (HTTP and WebSocket).
+    #[arg(
+        long = "rpc.addr",
+        default_value = "127.0.0.1:8545",
+        env = "ZKSETTLE_RPC_ADDR"
+    )]
+    rpc_addr: SocketAddr,
+    /// Prometheus `/metrics` listen address.
+    #[arg(
+        long = "metrics.addr",
+        default_value = "127.0.0.1:9100",
+        env = "ZKSETTLE_METRICS_ADDR"
+    )]
+    metrics_addr: SocketAddr,
+    /// Data directory (must be empty or absent); a temporary one if omitted.
+    #[arg(long = "datadir", env = "ZKSETTLE_DATADIR")]
+    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    keys: KeyArgs,
+}
+
+/// A development key derived from a public label: anyone can spend what it holds.
+pub(crate) fn dev_key(label: &str) -> PrivateKey {
+    PrivateKey::from_bytes(Sha256::digest(label.as_bytes()).into())
+}
+
+pub(crate) fn run(args: &DevnetArgs) -> eyre::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(devnet(args))
+}
+
+async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
+    super::init_tracing();
+    let shape = BatchShape {
+        depth: args.depth,
+        chunks: args.chunks,
+        fee_slots: 1,
+    };
+    shape.validate().wrap_err("devnet shape")?;
+    let keys = args.keys.load_or_setup(shape)?;
+
+    let operator = Address::repeat_byte(0x0a);
+    let developer = Address::repeat_byte(0xde);
+    let funding = U256::from(10u128.pow(24));
+    let chain = EmbeddedChain::new(
+        DEVNET_CHAIN_ID,
+        &[(operator, funding), (developer, funding)],
+    );
+    let genesis_root = AccountTree::open(MemoryStore::new(), shape.depth)?.root()?;
+    let deployment = deploy(
+        &chain,
+        &DeployConfig {
+            verifying_key: keys.verifying_key().clone(),
+            vk_hash: keys.vk_hash,
+            genesis_root,
+            shape,
+            priority_window_seconds: 24 * 3600,
+        },
+    )
+    .await
+    .wrap_err("deploying the contracts on the embedded chain")?;
+    let domain = Domain {
+        chain_id: DEVNET_CHAIN_ID,
+        rollup: l1_address(deployment.rollup),
+    };
+
+    let (_temp, data_dir) = match &args.data_dir {
+        Some(dir) => (None, dir.clone()),
+        None => {
+            let temp = tempfile::tempdir()?;
+            let path = temp.path().to_path_buf();
+            (Some(temp), path)
+        }
+    };
+    let db = NodeDb::open(&data_dir).wrap_err_with(|| format!("opening {}", data_dir.display()))?;
+    let config = NodeConfig {
+        data_dir: data_dir.clone(),
+        rpc: node::config::RpcConfig {
+            addr: args.rpc_addr,
+            ..Default::default()
+        },
+        metrics: node::config::MetricsConfig {
+            addr: Some(args.metrics_addr),
+        },
+        batch: node::config::BatchConfig {
+            max_wait_ms: args.max_wait_ms,
+        },
+        l1: node::config::L1FollowConfig {
+            confirmations: 0,
+            poll_interval_ms: 250,
+        },
+        prover: node::config::ProverConfig::default(),
+        mempool: MempoolConfig::default(),
+    };
+    let sequencer = SequencerConfig {
+        genesis: Genesis {
+            domain,
+            shape,
+            vk_hash: hex::encode(keys.vk_hash),
+            deploy_block: deployment.block,
+        },
+        // The operator's deposit below is the first priority operation: it opens index 1.
+        fee_recipients: vec![AccountIndex(1)],
+        mempool: config.mempool,
+    };
+    let prover = Arc::new(BatchProver::new(keys, domain)?);
+    super::node::install_metrics(config.metrics.addr)?;
+    let rollup = RollupClient::new(chain.clone(), deployment.rollup);
+    let handle = node::launch(config, sequencer, db, rollup, prover)?;
+    let (server, rpc_addr) = rpc::serve(handle.context.clone()).await?;
+
+    // Fund the operator's fee account and the developer's account through real L1 deposits.
+    let operator_key = dev_key("zksettle devnet operator");
+    let developer_key = dev_key("zksettle devnet developer");
+    let from_operator = RollupClient::new(chain.with_sender(operator), deployment.rollup);
+    from_operator
+        .deposit_eth(
+            &operator_key.public_key().0,
+            l1_address(operator),
+            U256::from(1),
+        )
+        .await?;
+    let from_developer = RollupClient::new(chain.with_sender(developer), deployment.rollup);
+    from_developer
+        .deposit_eth(
+            &developer_key.public_key().0,
+            l1_address(developer),
+            U256::from(DEV_DEPOSIT_WEI),
+        )
+        .await?;
+
+    let recipient = dev_key("zksettle devnet recipient");
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "zksettle".into());
+    println!(
+        "\nzksettle devnet is running (insecure development keys; state lives in memory)\n\
+         \n  JSON-RPC   http://{rpc_addr}  (WebSocket on the same port)\
+         \n  metrics    http://{metrics}/metrics\
+         \n  health     http://{rpc_addr}/health\
+         \n  L1         embedded EVM, chain id {DEVNET_CHAIN_ID}, rollup {rollup}\
+         \n  shape      depth {depth}, {chunks} chunks per batch\
+         \n\nA development account holds 100 ETH on L2 (account 2 once the first batch settles).\
+         \nIts key (public, for development only): {dev}\
+         \n\nTry, in another terminal:\
+         \n  {exe} wallet balance  --rpc-url http://{rpc_addr} --key {dev}\
+         \n  {exe} wallet transfer --rpc-url http://{rpc_addr} --key {dev} --to {to} --amount 1000000000000000 --wait\
+         \n\nCtrl-C stops the devnet.",
+        metrics = args.metrics_addr,
+        rollup = deployment.rollup,
+        depth = shape.depth,
+        chunks = shape.chunks,
+        dev = hex::encode(developer_key.to_bytes()),
+        to = hex::encode(recipient.public_key().pack()),
+    );
+    let _ = chain.block_number().await?;
+    tokio::signal::ctrl_c().await?;
+    println!("stopping");
+    server.stop()?;
+    handle.shutdown();
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Node configuration: a TOML file, every key optional with the defaults below; the CLI lays
+//! flags and environment variables over it.
+//!
+//! ```toml
+//! data_dir = "zksettle-data"
+//!
+//! [rpc]
+//! addr = "127.0.0.1:8545"      # JSON-RPC over HTTP and WebSocket
+//! max_request_bytes = 262144
+//! max_connections = 1024
+//!
+//! [metrics]
+//! addr = "127.0.0.1:9100"      # Prometheus /metrics; omit to disable
+//!
+//! [batch]
+//! max_wait_ms = 2000           # seal a partly filled batch after this long
+//!
+//! [l1]
+//! confirmations = 2            # blocks a priority operation must be under before it counts
+//! poll_interval_ms = 1000
+//!
+//! [prover]
+//! workers = 0                  # proofs in parallel; 0 sizes the pool for this machine
+//!
+//! [mempool]
+//! global_pending = 131072      # see `MempoolConfig`
+//! ```
+
+use crate::mempool::MempoolConfig;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The node's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Database directory.
+    pub data_dir: PathBuf,
+    /// JSON-RPC server.
+    pub rpc: RpcConfig,
+    /// Prometheus exporter.
+    pub metrics: MetricsConfig,
+    /// Batching.
+    pub batch: BatchConfig,
+    /// Base chain following.
+    pub l1: L1FollowConfig,
+    /// Proving.
+    pub prover: ProverConfig,
+    /// Pool limits.
+    pub mempool: MempoolConfig,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            data_dir: PathBuf::from("zksettle-data"),
+            rpc: RpcConfig::default(),
+            metrics: MetricsConfig::default(),
+            batch: BatchConfig::default(),
+            l1: L1FollowConfig::default(),
+            prover: ProverConfig::default(),
+            mempool: MempoolConfig::default(),
+        }
+    }
+}
+
+/// JSON-RPC server settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RpcConfig {
+    /// Listen address (HTTP and WebSocket on one port).
+    pub addr: SocketAddr,
+    /// Largest request body accepted.
+    pub max_request_bytes: u32,
+    /// Most connections open at once.
+    pub max_connections: u32,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        RpcConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8545)),
+            max_request_bytes: 256 * 1024,
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Prometheus exporter settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Listen address of `/metrics`; `None` disables the exporter.
+    pub addr: Option<SocketAddr>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            addr: Some(SocketAddr::from(([127, 0, 0, 1], 9100))),
+        }
+    }
+}
+
+/// Batching settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BatchConfig {
+    /// A batch with anything in it is sealed at the latest this long after the previous one.
+    pub max_wait_ms: u64,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig { max_wait_ms: 2000 }
+    }
+}
+
+/// How the node follows the base chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct L1FollowConfig {
+    /// Blocks on top of a priority operation's block before the node includes it; reorgs
+    /// shallower than this never reach the node.
+    pub confirmations: u64,
+    /// How often to poll the chain.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for L1FollowConfig {
+    fn default() -> Self {
+        L1FollowConfig {
+            confirmations: 2,
+            poll_interval_ms: 1000,
+        }
+    }
+}
+
+/// Proving settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProverConfig {
+    /// Proofs made in parallel; 0 sizes the pool for the machine's cores and memory.
+    pub workers: usize,
+}
+
+/// Why a configuration file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("{path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: toml::de::Error,
+    },
+}
+
+impl NodeConfig {
+    /// Reads a TOML file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.into(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_parses_and_unknown_keys_are_refused() {
+        let doc = include_str!("config.rs")
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| l.trim_start_matches("//!").trim_start())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parsed: NodeConfig = toml::from_str(&doc).unwrap();
+        assert_eq!(parsed, NodeConfig::default());
+        assert!(toml::from_str::<NodeConfig>("[rpc]\nadress = \"127.0.0.1:1\"").is_err());
+    }
+}

@@ -1,0 +1,407 @@
+//! The node's tasks: admission, batcher, prover dispatcher, L1 sender, L1 watcher. Each loops
+//! until aborted, logs and retries on failure, and takes its work from the database.
+
+use super::{Admission, NodeContext, NodeEvent};
+use crate::state::SequencerState;
+use crate::store::{META_L1_NEXT_BLOCK, META_PROVEN, META_SETTLED};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use rayon::prelude::*;
+use rocksdb::WriteBatch;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use zksettle_l1::Chain;
+use zksettle_prover::{BatchProof, BatchProver};
+
+/// Most transactions admitted in one group (one synced write).
+const ADMISSION_GROUP: usize = 4096;
+/// How often the batcher looks at the pool.
+const BATCHER_TICK: Duration = Duration::from_millis(50);
+/// Back-off after a failure.
+const RETRY: Duration = Duration::from_secs(2);
+/// Most blocks one log query spans (providers limit ranges).
+const LOG_RANGE: u64 = 10_000;
+
+pub(super) async fn admit<C: Chain + Clone + 'static>(
+    ctx: Arc<NodeContext<C>>,
+    mut admissions: mpsc::Receiver<Admission>,
+) {
+    let mut group = Vec::with_capacity(ADMISSION_GROUP);
+    while admissions.recv_many(&mut group, ADMISSION_GROUP).await > 0 {
+        let items = std::mem::take(&mut group);
+        let ctx = ctx.clone();
+        // Signature checks and the synced write are blocking work.
+        if let Err(e) = tokio::task::spawn_blocking(move || admit_group(&ctx, items)).await {
+            tracing::error!(error = %e, "admission group failed");
+        }
+    }
+}
+
+fn admit_group<C: Chain + Clone + 'static>(ctx: &NodeContext<C>, items: Vec<Admission>) {
+    let fee_tokens = ctx.state().fee_tokens();
+    let checks: Vec<_> = items
+        .par_iter()
+        .map(|a| SequencerState::check(&ctx.store, &ctx.sequencer, &fee_tokens, &a.tx))
+        .collect();
+    let mut replies = Vec::with_capacity(items.len());
+    let mut valid = Vec::new();
+    for (item, check) in items.into_iter().zip(checks) {
+        match check {
+            Ok(_) => {
+                valid.push(item.tx);
+                replies.push((item.reply, None));
+            }
+            Err(e) => replies.push((item.reply, Some(e))),
+        }
+    }
+    let mut admitted = ctx.state().admit(&valid).into_iter();
+    for (reply, refused) in replies {
+        let outcome = match refused {
+            Some(e) => Err(e),
+            None => admitted.next().expect("one result per valid transaction"),
+        };
+        match &outcome {
+            Ok(_) => metrics::counter!("zksettle_transactions_accepted_total").increment(1),
+            Err(e) => metrics::counter!(
+                "zksettle_transactions_rejected_total",
+                "reason" => crate::rpc::error_reason(e)
+            )
+            .increment(1),
+        }
+        // The submitter may have gone; the transaction stays accepted.
+        let _ = reply.send(outcome);
+    }
+    let state = ctx.state();
+    metrics::gauge!("zksettle_mempool_pending").set(state.pool().pending_len() as f64);
+    metrics::gauge!("zksettle_mempool_queued").set(state.pool().queued_len() as f64);
+}
+
+pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>) {
+    let max_wait = Duration::from_millis(ctx.config.batch.max_wait_ms);
+    let capacity = ctx.sequencer.genesis.shape.chunks;
+    let mut last_seal = Instant::now();
+    let mut last_eviction = Instant::now();
+    loop {
+        tokio::time::sleep(BATCHER_TICK).await;
+        let waited = last_seal.elapsed() >= max_wait;
+        let worker = ctx.clone();
+        // The state lock may be held for a while by a seal or an admission write: take it on a
+        // blocking thread, never on the runtime's.
+        let due = tokio::task::spawn_blocking(move || {
+            let state = worker.state();
+            let full = state.pool().pending_len() >= capacity;
+            match state.has_work() {
+                Ok(work) => work && (full || waited),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the priority queue");
+                    false
+                }
+            }
+        })
+        .await
+        .unwrap_or(false);
+        if last_eviction.elapsed() >= Duration::from_secs(60) {
+            last_eviction = Instant::now();
+            let worker = ctx.clone();
+            let evicted = tokio::task::spawn_blocking(move || worker.state().evict_expired()).await;
+            if let Ok(Ok(dropped)) = evicted {
+                for d in dropped {
+                    let _ = ctx
+                        .events
+                        .send(NodeEvent::Dropped(d.hash, format!("{:?}", d.reason)));
+                }
+            }
+        }
+        if !due {
+            continue;
+        }
+        let worker = ctx.clone();
+        let started = Instant::now();
+        let sealed = tokio::task::spawn_blocking(move || worker.state().seal()).await;
+        match sealed {
+            Ok(Ok(Some(sealed))) => {
+                last_seal = Instant::now();
+                let n = sealed.batch.number;
+                tracing::info!(
+                    batch = n,
+                    transactions = sealed.batch.tx_hashes.len(),
+                    priority_ops = sealed.batch.priority.1 - sealed.batch.priority.0,
+                    root = %zksettle_core::field::fr_to_decimal(&sealed.batch.new_root()),
+                    "sealed"
+                );
+                metrics::counter!("zksettle_batches_sealed_total").increment(1);
+                metrics::histogram!("zksettle_seal_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                for d in sealed.dropped {
+                    let _ = ctx
+                        .events
+                        .send(NodeEvent::Dropped(d.hash, format!("{:?}", d.reason)));
+                }
+                let _ = ctx.events.send(NodeEvent::Sealed(n));
+                ctx.sealed.notify_one();
+            }
+            Ok(Ok(None)) => last_seal = Instant::now(),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "sealing failed; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "sealing task failed; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
+/// The lowest sealed batch above `from` with no proof that is not being proven.
+fn next_unproven<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    from: u64,
+    busy: &BTreeSet<u64>,
+) -> Option<u64> {
+    let last = ctx.state().last_batch();
+    (from..=last).find(|n| !busy.contains(n) && matches!(ctx.db.proof(*n), Ok(None)))
+}
+
+pub(super) async fn prover<C: Chain + Clone + 'static>(
+    ctx: Arc<NodeContext<C>>,
+    prover: Arc<BatchProver>,
+) {
+    let workers = match ctx.config.prover.workers {
+        0 => {
+            let constraints = prover.constraints().constraints();
+            zksettle_prover::pool::parallel_proofs(
+                constraints,
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+                zksettle_prover::pool::available_memory_bytes(),
+            )
+        }
+        n => n,
+    }
+    .max(1);
+    let mut running: JoinSet<(u64, Result<Vec<u8>, String>)> = JoinSet::new();
+    let mut busy = BTreeSet::new();
+    loop {
+        let cursor = ctx.db.meta_u64(META_PROVEN).unwrap_or(0) + 1;
+        while running.len() < workers {
+            let (worker, claimed) = (ctx.clone(), busy.clone());
+            let next =
+                tokio::task::spawn_blocking(move || next_unproven(&worker, cursor, &claimed))
+                    .await
+                    .ok()
+                    .flatten();
+            let Some(n) = next else {
+                break;
+            };
+            busy.insert(n);
+            let (ctx, prover) = (ctx.clone(), prover.clone());
+            running.spawn_blocking(move || {
+                // A panic in the prover is a bug; report it as this batch's failure so the
+                // batch is tried again instead of being lost to the dispatcher.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    prove(&ctx, &prover, n)
+                }))
+                .unwrap_or_else(|_| Err(format!("the prover panicked on batch {n}")));
+                (n, outcome)
+            });
+        }
+        tokio::select! {
+            Some(done) = running.join_next() => match done {
+                Ok((n, Ok(bytes))) => {
+                    busy.remove(&n);
+                    if let Err(e) = store_proof(&ctx, n, &bytes) {
+                        tracing::error!(batch = n, error = %e, "storing the proof");
+                        continue;
+                    }
+                    tracing::info!(batch = n, "proven");
+                    metrics::counter!("zksettle_batches_proven_total").increment(1);
+                    let _ = ctx.events.send(NodeEvent::Proven(n));
+                    ctx.proven.notify_one();
+                }
+                Ok((n, Err(e))) => {
+                    busy.remove(&n);
+                    tracing::error!(batch = n, error = %e, "proving failed; retrying");
+                    tokio::time::sleep(RETRY).await;
+                }
+                Err(e) => tracing::error!(error = %e, "a prover worker stopped"),
+            },
+            _ = ctx.sealed.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+fn prove<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    prover: &BatchProver,
+    n: u64,
+) -> Result<Vec<u8>, String> {
+    let record = ctx
+        .db
+        .batch(n)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("batch {n} is not stored"))?;
+    let started = Instant::now();
+    let proof = prover
+        .prove(&record.witness, &|_| {})
+        .map_err(|e| e.to_string())?;
+    metrics::histogram!("zksettle_proving_seconds").record(started.elapsed().as_secs_f64());
+    let mut bytes = Vec::new();
+    proof
+        .serialize_compressed(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
+fn store_proof<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    n: u64,
+    bytes: &[u8],
+) -> Result<(), crate::store::DbError> {
+    let mut write = WriteBatch::default();
+    ctx.db.put_proof(&mut write, n, bytes);
+    // The cursor moves over every contiguous proven batch.
+    let mut cursor = ctx.db.meta_u64(META_PROVEN)?;
+    while cursor + 1 == n || ctx.db.proof(cursor + 1)?.is_some() {
+        cursor += 1;
+    }
+    ctx.db.put_meta_u64(&mut write, META_PROVEN, cursor);
+    ctx.db.write_durable(write)
+}
+
+pub(super) async fn l1_sender<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>) {
+    loop {
+        match send_next(&ctx).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tokio::select! {
+                    _ = ctx.proven.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "settling on L1 failed; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+}
+
+/// Settles the next batch if its proof is ready; `Ok(false)` when there is nothing to do.
+async fn send_next<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<bool, String> {
+    let next = ctx.db.meta_u64(META_SETTLED).map_err(|e| e.to_string())? + 1;
+    let Some(proof_bytes) = ctx.db.proof(next).map_err(|e| e.to_string())? else {
+        return Ok(false);
+    };
+    let mut record = ctx
+        .db
+        .batch(next)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("batch {next} has a proof but no record"))?;
+    // After a restart the contract may already hold this batch (sent before the crash).
+    let on_chain = ctx.rollup.batch_number().await.map_err(|e| e.to_string())?;
+    let l1_tx = if on_chain >= next {
+        let head = ctx
+            .rollup
+            .chain()
+            .block_number()
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut found = None;
+        let mut from = ctx.sequencer.genesis.deploy_block;
+        while found.is_none() && from <= head {
+            let to = (from + LOG_RANGE - 1).min(head);
+            found = ctx
+                .rollup
+                .verified_batches(from, to)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|b| b.number == next)
+                .map(|b| b.tx_hash.to_string());
+            from = to + 1;
+        }
+        found.unwrap_or_default()
+    } else {
+        let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice())
+            .map_err(|e| format!("stored proof of batch {next}: {e}"))?;
+        let receipt = ctx
+            .rollup
+            .submit_batch(
+                next,
+                &record.new_root(),
+                &record.witness.pubdata,
+                &proof.proof,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        metrics::counter!("zksettle_l1_gas_used_total").increment(receipt.gas_used);
+        receipt.tx_hash.to_string()
+    };
+    record.l1_tx = Some(l1_tx.clone());
+    let mut write = WriteBatch::default();
+    ctx.db.put_batch(&mut write, &record);
+    ctx.db.put_meta_u64(&mut write, META_SETTLED, next);
+    ctx.db.write_durable(write).map_err(|e| e.to_string())?;
+    tracing::info!(batch = next, l1_tx = %l1_tx, "settled");
+    metrics::counter!("zksettle_batches_settled_total").increment(1);
+    let _ = ctx.events.send(NodeEvent::Settled(next, l1_tx));
+    Ok(true)
+}
+
+pub(super) async fn l1_watcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>) {
+    let poll = Duration::from_millis(ctx.config.l1.poll_interval_ms);
+    loop {
+        if let Err(e) = watch_once(&ctx).await {
+            tracing::warn!(error = %e, "reading L1 priority operations; retrying");
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// Stores the priority operations of newly confirmed blocks.
+async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<(), String> {
+    let head = ctx
+        .rollup
+        .chain()
+        .block_number()
+        .await
+        .map_err(|e| e.to_string())?;
+    let from = ctx
+        .db
+        .meta_u64(META_L1_NEXT_BLOCK)
+        .map_err(|e| e.to_string())?
+        .max(ctx.sequencer.genesis.deploy_block);
+    let Some(confirmed) = head.checked_sub(ctx.config.l1.confirmations) else {
+        return Ok(());
+    };
+    let to = confirmed.min(from + LOG_RANGE - 1);
+    if to < from {
+        return Ok(());
+    }
+    let ops = ctx
+        .rollup
+        .priority_ops(from, to)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut end = ctx.db.priority_end().map_err(|e| e.to_string())?;
+    let mut write = WriteBatch::default();
+    for op in ops {
+        let serial = op.serial();
+        if serial < end {
+            continue; // stored by an earlier scan
+        }
+        if serial > end {
+            return Err(format!(
+                "priority serial {serial} follows {end}: a gap in the L1 events"
+            ));
+        }
+        ctx.db
+            .put_priority_op(&mut write, &crate::records::StoredPriorityOp { op });
+        end += 1;
+    }
+    ctx.db.put_meta_u64(&mut write, META_L1_NEXT_BLOCK, to + 1);
+    ctx.db.write_durable(write).map_err(|e| e.to_string())
+}

@@ -1,0 +1,461 @@
+//! The node end to end: deposits on L1, signed transfers over JSON-RPC from several wallets, a
+//! withdrawal and a forced exit, every batch sealed, proven by the real prover and settled by
+//! the real contracts; on the embedded EVM and on anvil. Then the node's answers to bad input.
+
+use crate::settlement::l2::{keys, user, SHAPE};
+use alloy::primitives::{Address, U256};
+use alloy::signers::local::PrivateKeySigner;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::rpc_params;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zksettle_core::{
+    AccountIndex, Domain, L1Address, PrivateKey, SignedTx, TokenId, Transfer, Tx, Withdraw,
+};
+use zksettle_l1::anvil::{Anvil, DEV_KEYS};
+use zksettle_l1::convert::l1_address;
+use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient, RpcChain, RpcConfig};
+use zksettle_prover::BatchProver;
+use zksettle_sequencer::node::{self, config, NodeConfig};
+use zksettle_sequencer::records::{Genesis, TxStatus};
+use zksettle_sequencer::rpc::{self, error as codes, AccountView, StatusView, TxView};
+use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
+
+/// Longest the test waits for the node to settle everything (a hang fails, it is not a timing
+/// assertion).
+const SETTLE_DEADLINE: Duration = Duration::from_secs(600);
+
+fn signer(i: usize) -> PrivateKeySigner {
+    DEV_KEYS[i].parse().unwrap()
+}
+
+struct Running<C: Chain + Clone + 'static> {
+    client: HttpClient,
+    url: String,
+    operator: C,
+    alice: C,
+    bob: C,
+    rollup: Address,
+    domain: Domain,
+    handle: node::NodeHandle<C>,
+    server: jsonrpsee::server::ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+async fn start<C: Chain + Clone + 'static>(operator: C, alice: C, bob: C) -> Running<C> {
+    // The node's logs, shown for failing tests (`RUST_LOG` filters).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("zksettle_sequencer=info")),
+        )
+        .with_test_writer()
+        .try_init();
+    let deployment = deploy(
+        &operator,
+        &DeployConfig {
+            verifying_key: keys().verifying_key().clone(),
+            vk_hash: keys().vk_hash,
+            genesis_root: crate::settlement::l2::L2::genesis_root(),
+            shape: SHAPE,
+            priority_window_seconds: 3600,
+        },
+    )
+    .await
+    .unwrap();
+    let domain = Domain {
+        chain_id: operator.chain_id(),
+        rollup: l1_address(deployment.rollup),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = NodeConfig {
+        data_dir: dir.path().into(),
+        rpc: config::RpcConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        },
+        metrics: config::MetricsConfig { addr: None },
+        batch: config::BatchConfig { max_wait_ms: 300 },
+        l1: config::L1FollowConfig {
+            confirmations: 0,
+            poll_interval_ms: 100,
+        },
+        prover: config::ProverConfig { workers: 1 },
+        mempool: MempoolConfig::default(),
+    };
+    let sequencer = SequencerConfig {
+        genesis: Genesis {
+            domain,
+            shape: SHAPE,
+            vk_hash: hex::encode(keys().vk_hash),
+            deploy_block: deployment.block,
+        },
+        fee_recipients: vec![AccountIndex(1)],
+        mempool: config.mempool,
+    };
+    let db = NodeDb::open(dir.path()).unwrap();
+    let prover = Arc::new(BatchProver::new(keys().clone(), domain).unwrap());
+    let rollup = RollupClient::new(operator.clone(), deployment.rollup);
+    let handle = node::launch(config, sequencer, db, rollup, prover).unwrap();
+    let (server, addr) = rpc::serve(handle.context.clone()).await.unwrap();
+    let url = format!("http://{addr}");
+    let client = HttpClientBuilder::default().build(&url).unwrap();
+    Running {
+        client,
+        url,
+        operator,
+        alice,
+        bob,
+        rollup: deployment.rollup,
+        domain,
+        handle,
+        server,
+        _dir: dir,
+    }
+}
+
+/// The account at `index`, `None` while it does not exist.
+async fn account(client: &HttpClient, index: u32) -> Option<AccountView> {
+    match client.request("zks_getAccount", rpc_params![index]).await {
+        Ok(view) => Some(view),
+        Err(jsonrpsee::core::ClientError::Call(e)) if e.code() == codes::NOT_FOUND => None,
+        Err(e) => panic!("zks_getAccount({index}): {e}"),
+    }
+}
+
+async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !done().await {
+        assert!(
+            start.elapsed() < SETTLE_DEADLINE,
+            "gave up waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn transfer(
+    from: u32,
+    signer: u8,
+    to: &PrivateKey,
+    amount: u128,
+    fee: u128,
+    nonce: u32,
+    domain: &Domain,
+) -> SignedTx {
+    Tx::Transfer(Transfer {
+        from: AccountIndex(from),
+        token: TokenId(0),
+        amount,
+        fee,
+        nonce,
+        to: to.public_key(),
+        to_l1_address: L1Address::default(),
+    })
+    .sign(&user(signer), domain)
+}
+
+async fn send(client: &HttpClient, tx: &SignedTx) -> String {
+    client
+        .request("zks_sendTransaction", rpc_params![tx])
+        .await
+        .unwrap()
+}
+
+async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
+    let alice_l1 = l1_address(n.alice.sender());
+    let bob_l1 = l1_address(n.bob.sender());
+    let as_operator = RollupClient::new(n.operator.clone(), n.rollup);
+    let as_alice = RollupClient::new(n.alice.clone(), n.rollup);
+    let as_bob = RollupClient::new(n.bob.clone(), n.rollup);
+    // Deposits open the operator's fee account (1), Alice's (2) and Bob's (3).
+    as_operator
+        .deposit_eth(
+            &user(10).public_key().0,
+            l1_address(n.operator.sender()),
+            U256::from(1),
+        )
+        .await
+        .unwrap();
+    as_alice
+        .deposit_eth(&user(1).public_key().0, alice_l1, U256::from(1_000_000u64))
+        .await
+        .unwrap();
+    as_bob
+        .deposit_eth(&user(2).public_key().0, bob_l1, U256::from(1_000_000u64))
+        .await
+        .unwrap();
+    wait_for("the deposits", async || {
+        account(&n.client, 3).await.is_some()
+    })
+    .await;
+
+    // Several wallets at once: Alice pays Bob five times, Bob opens Carol's account, Alice
+    // withdraws to L1.
+    let carol = user(3);
+    let mut hashes = Vec::new();
+    for nonce in 0..5 {
+        hashes.push(
+            send(
+                &n.client,
+                &transfer(2, 1, &user(2), 1_000, 1, nonce, &n.domain),
+            )
+            .await,
+        );
+    }
+    hashes.push(send(&n.client, &transfer(3, 2, &carol, 500, 0, 0, &n.domain)).await);
+    let withdrawal = Tx::Withdraw(Withdraw {
+        from: AccountIndex(2),
+        token: TokenId(0),
+        amount: 2_000,
+        fee: 0,
+        nonce: 5,
+        to_l1_address: alice_l1,
+    })
+    .sign(&user(1), &n.domain);
+    hashes.push(send(&n.client, &withdrawal).await);
+    for hash in &hashes {
+        let hash = hash.clone();
+        wait_for("a transaction to settle", async || {
+            let view: TxView = n
+                .client
+                .request("zks_getTransaction", rpc_params![&hash])
+                .await
+                .unwrap();
+            assert!(
+                !matches!(view.status, TxStatus::Rejected { .. }),
+                "{view:?}"
+            );
+            matches!(view.status, TxStatus::Settled { .. })
+        })
+        .await;
+    }
+    // Bob forces the exit of his account from L1.
+    as_bob
+        .request_forced_exit(AccountIndex(3), TokenId(0))
+        .await
+        .unwrap();
+    wait_for("everything to settle", async || {
+        let s: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+        s.priority_seen == 4 && s.priority_next == 4 && s.settled == s.sealed && s.pending == 0
+    })
+    .await;
+
+    let status: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+    let on_chain_root = as_operator.state_root().await.unwrap();
+    assert_eq!(
+        zksettle_core::field::fr_to_decimal(&on_chain_root),
+        status.root
+    );
+    assert_eq!(as_operator.batch_number().await.unwrap(), status.settled);
+    let client = &n.client;
+    let balance = |i| async move { account(client, i).await.unwrap().account.balance };
+    assert_eq!(balance(1).await, 1 + 5);
+    assert_eq!(balance(2).await, 1_000_000 - 5 * 1_001 - 2_000);
+    assert_eq!(balance(3).await, 0, "forced exit empties Bob's account");
+    assert_eq!(balance(4).await, 500);
+    assert_eq!(
+        as_operator
+            .pending_balance(n.alice.sender(), TokenId(0))
+            .await
+            .unwrap(),
+        U256::from(2_000)
+    );
+    assert_eq!(
+        as_operator
+            .pending_balance(n.bob.sender(), TokenId(0))
+            .await
+            .unwrap(),
+        U256::from(1_000_000 + 5 * 1_000 - 500)
+    );
+    n.server.stop().unwrap();
+    n.handle.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_settles_wallet_traffic_on_the_embedded_evm() {
+    let funded: Vec<(Address, U256)> = (0..3)
+        .map(|i| (signer(i).address(), U256::from(10u128.pow(22))))
+        .collect();
+    let chain = EmbeddedChain::new(31337, &funded);
+    let n = start(
+        chain.with_sender(funded[0].0),
+        chain.with_sender(funded[1].0),
+        chain.with_sender(funded[2].0),
+    )
+    .await;
+    end_to_end(n).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_settles_wallet_traffic_on_anvil() {
+    let anvil = Anvil::start(31337).unwrap();
+    let connect = |i| RpcChain::connect(anvil.url(), signer(i), RpcConfig::default());
+    let n = start(
+        connect(0).await.unwrap(),
+        connect(1).await.unwrap(),
+        connect(2).await.unwrap(),
+    )
+    .await;
+    end_to_end(n).await;
+}
+
+/// Posts raw bytes to the node's HTTP endpoint and returns the JSON-RPC error code.
+async fn raw_error_code(url: &str, body: Vec<u8>) -> Option<i64> {
+    let response = alloy::transports::http::reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value["error"]["code"].as_i64()
+}
+
+async fn error_code<T: serde::Serialize + Send + Sync>(
+    client: &HttpClient,
+    method: &str,
+    param: T,
+) -> i32 {
+    match client
+        .request::<serde_json::Value, _>(method, rpc_params![param])
+        .await
+    {
+        Err(jsonrpsee::core::ClientError::Call(e)) => e.code(),
+        other => panic!("expected a call error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
+    let funded: Vec<(Address, U256)> = (0..3)
+        .map(|i| (signer(i).address(), U256::from(10u128.pow(22))))
+        .collect();
+    let chain = EmbeddedChain::new(31337, &funded);
+    let n = start(
+        chain.with_sender(funded[0].0),
+        chain.with_sender(funded[1].0),
+        chain.with_sender(funded[2].0),
+    )
+    .await;
+    let as_alice = RollupClient::new(n.alice.clone(), n.rollup);
+    as_alice
+        .deposit_eth(
+            &user(1).public_key().0,
+            l1_address(n.alice.sender()),
+            U256::from(1_000_000u64),
+        )
+        .await
+        .unwrap();
+    wait_for("the deposit", async || {
+        account(&n.client, 1).await.is_some()
+    })
+    .await;
+
+    // Malformed JSON, a wrong type, a huge payload: JSON-RPC's own codes (or a refused body).
+    assert_eq!(
+        raw_error_code(&n.url, b"{not json".to_vec()).await,
+        Some(-32700)
+    );
+    assert_eq!(
+        error_code(&n.client, "zks_getAccount", "one").await,
+        jsonrpsee::types::error::INVALID_PARAMS_CODE
+    );
+    assert_eq!(
+        error_code(
+            &n.client,
+            "zks_sendTransaction",
+            serde_json::json!({"tx": 5})
+        )
+        .await,
+        jsonrpsee::types::error::INVALID_PARAMS_CODE
+    );
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"zks_sendTransaction","params":["{}"]}}"#,
+        "ab".repeat(1 << 20)
+    );
+    assert_eq!(
+        raw_error_code(&n.url, huge.into_bytes()).await,
+        Some(i64::from(jsonrpsee::types::error::OVERSIZED_REQUEST_CODE))
+    );
+
+    // Protocol refusals, each with its code.
+    let good = transfer(1, 1, &user(2), 1_000, 0, 0, &n.domain);
+    let wrong_signer = transfer(1, 2, &user(2), 1_000, 0, 0, &n.domain);
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransaction", wrong_signer).await,
+        codes::BAD_SIGNATURE
+    );
+    let hash = send(&n.client, &good).await;
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransaction", good).await,
+        codes::ALREADY_KNOWN
+    );
+    let far = transfer(1, 1, &user(2), 1_000, 0, 1_000, &n.domain);
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransaction", far).await,
+        codes::NONCE_TOO_HIGH
+    );
+    let broke = transfer(1, 1, &user(2), 2_000_000, 0, 1, &n.domain);
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransaction", broke).await,
+        codes::INSUFFICIENT_BALANCE
+    );
+    let nobody = transfer(7, 1, &user(2), 1, 0, 0, &n.domain);
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransaction", nobody).await,
+        codes::UNKNOWN_ACCOUNT
+    );
+    let unpackable = transfer(1, 1, &user(2), 123_456_789_123, 0, 1, &n.domain);
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransaction", unpackable).await,
+        codes::NOT_PACKABLE
+    );
+    // A token the account does not hold.
+    let other_token = Tx::Transfer(Transfer {
+        from: AccountIndex(1),
+        token: TokenId(1),
+        amount: 1,
+        fee: 0,
+        nonce: 1,
+        to: user(2).public_key(),
+        to_l1_address: L1Address::default(),
+    })
+    .sign(&user(1), &n.domain);
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransaction", other_token).await,
+        codes::UNKNOWN_TOKEN
+    );
+    assert_eq!(
+        error_code(
+            &n.client,
+            "zks_getTransaction",
+            format!("0x{}", "00".repeat(32))
+        )
+        .await,
+        codes::NOT_FOUND
+    );
+
+    // A flood of replays and garbage, then the node still serves and settles the good one.
+    for _ in 0..200 {
+        let _ = n
+            .client
+            .request::<String, _>("zks_sendTransaction", rpc_params![good])
+            .await;
+        let _ = raw_error_code(&n.url, b"[]".to_vec()).await;
+    }
+    wait_for("the transfer to settle", async || {
+        let view: TxView = n
+            .client
+            .request("zks_getTransaction", rpc_params![&hash])
+            .await
+            .unwrap();
+        matches!(view.status, TxStatus::Settled { .. })
+    })
+    .await;
+    n.server.stop().unwrap();
+    n.handle.shutdown();
+}
