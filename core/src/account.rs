@@ -98,7 +98,9 @@ pub struct Account {
     pub token: TokenId,
     /// Number of L2 transactions this account has signed and had applied.
     pub nonce: Nonce,
-    /// Balance in the token's smallest unit.
+    /// Balance in the token's smallest unit (a decimal string in JSON: JavaScript numbers lose
+    /// precision past 2^53).
+    #[serde(with = "crate::serde_u128")]
     pub balance: Balance,
     /// The owner's EdDSA-Poseidon key; fixed at creation.
     pub public_key: PublicKey,
