@@ -116,6 +116,20 @@ async fn start<C: Chain + Clone + 'static>(operator: C, alice: C, bob: C) -> Run
 }
 
 /// The account at `index`, `None` while it does not exist.
+/// A node on a fresh embedded chain whose operator, Alice and Bob are funded.
+async fn start_embedded() -> Running<EmbeddedChain> {
+    let funded: Vec<(Address, U256)> = (0..3)
+        .map(|i| (signer(i).address(), U256::from(10u128.pow(22))))
+        .collect();
+    let chain = EmbeddedChain::new(31337, &funded);
+    start(
+        chain.with_sender(funded[0].0),
+        chain.with_sender(funded[1].0),
+        chain.with_sender(funded[2].0),
+    )
+    .await
+}
+
 async fn account(client: &HttpClient, index: u32) -> Option<AccountView> {
     match client.request("zks_getAccount", rpc_params![index]).await {
         Ok(view) => Some(view),
@@ -275,16 +289,7 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_node_settles_wallet_traffic_on_the_embedded_evm() {
-    let funded: Vec<(Address, U256)> = (0..3)
-        .map(|i| (signer(i).address(), U256::from(10u128.pow(22))))
-        .collect();
-    let chain = EmbeddedChain::new(31337, &funded);
-    let n = start(
-        chain.with_sender(funded[0].0),
-        chain.with_sender(funded[1].0),
-        chain.with_sender(funded[2].0),
-    )
-    .await;
+    let n = start_embedded().await;
     end_to_end(n).await;
 }
 
@@ -331,16 +336,7 @@ async fn error_code<T: serde::Serialize + Send + Sync>(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
-    let funded: Vec<(Address, U256)> = (0..3)
-        .map(|i| (signer(i).address(), U256::from(10u128.pow(22))))
-        .collect();
-    let chain = EmbeddedChain::new(31337, &funded);
-    let n = start(
-        chain.with_sender(funded[0].0),
-        chain.with_sender(funded[1].0),
-        chain.with_sender(funded[2].0),
-    )
-    .await;
+    let n = start_embedded().await;
     let as_alice = RollupClient::new(n.alice.clone(), n.rollup);
     as_alice
         .deposit_eth(
