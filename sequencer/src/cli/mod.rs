@@ -31,6 +31,8 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     /// Run the batch state transition over signed random traffic and verify the replay.
     Simulate(simulate::SimulateArgs),
+    /// Make (or load) the insecure development keys of a shape; the same as `prover setup`.
+    Setup(prover::SetupArgs),
     /// Proving keys.
     #[command(subcommand)]
     Prover(prover::ProverCommand),
@@ -49,6 +51,7 @@ impl Cli {
             Command::Node(args) => node::run(&args),
             Command::Keygen(args) => keygen::run(&args),
             Command::Simulate(args) => simulate::run(&args),
+            Command::Setup(args) => prover::setup(&args),
             Command::Prover(command) => prover::run(&command),
             Command::L1(command) => l1::run(&command),
             Command::Wallet(command) => wallet::run(&command),

@@ -115,7 +115,7 @@ pub(crate) fn show(bar: &ProgressBar, p: Progress) {
     bar.set_message(p.phase);
 }
 
-fn setup(args: &SetupArgs) -> eyre::Result<()> {
+pub(crate) fn setup(args: &SetupArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
     let path = KeyStore::new(&args.keys.keys_dir).path(shape, args.keys.dev_seed.as_bytes());
     let started = Instant::now();
