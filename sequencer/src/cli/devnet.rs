@@ -13,9 +13,9 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use zksettle_core::{AccountIndex, AccountTree, BatchShape, Domain, MemoryStore, PrivateKey};
+use zksettle_core::{AccountIndex, BatchShape, Domain, PrivateKey};
 use zksettle_l1::convert::l1_address;
-use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient};
+use zksettle_l1::{Chain, EmbeddedChain, RollupClient};
 use zksettle_prover::BatchProver;
 use zksettle_sequencer::node::{self, NodeConfig};
 use zksettle_sequencer::records::Genesis;
@@ -95,19 +95,9 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         DEVNET_CHAIN_ID,
         &[(operator, funding), (developer, funding)],
     );
-    let genesis_root = AccountTree::open(MemoryStore::new(), shape.depth)?.root()?;
-    let deployment = deploy(
-        &chain,
-        &DeployConfig {
-            verifying_key: keys.verifying_key().clone(),
-            vk_hash: keys.vk_hash,
-            genesis_root,
-            shape,
-            priority_window_seconds: 24 * 3600,
-        },
-    )
-    .await
-    .wrap_err("deploying the contracts on the embedded chain")?;
+    let (deployment, _) = super::l1::deploy_with_empty_genesis(&chain, &keys, 24 * 3600)
+        .await
+        .wrap_err("on the embedded chain")?;
     let domain = Domain {
         chain_id: DEVNET_CHAIN_ID,
         rollup: l1_address(deployment.rollup),

@@ -80,23 +80,35 @@ pub(crate) fn run(command: &L1Command) -> eyre::Result<()> {
     }
 }
 
-async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
-    let shape = args.shape.shape();
-    let keys = args.keys.load_or_setup(shape)?;
+/// Deploys the contracts for `keys` with an empty genesis tree; returns them and the root.
+pub(crate) async fn deploy_with_empty_genesis<C: Chain>(
+    chain: &C,
+    keys: &zksettle_prover::BatchKeys,
+    priority_window_seconds: u64,
+) -> eyre::Result<(zksettle_l1::Deployment, zksettle_core::Fr)> {
+    let shape = keys.shape;
     let genesis_root = AccountTree::open(MemoryStore::new(), shape.depth)?.root()?;
-    let chain = args.rpc.connect().await?;
     let deployment = deploy(
-        &chain,
+        chain,
         &DeployConfig {
             verifying_key: keys.verifying_key().clone(),
             vk_hash: keys.vk_hash,
             genesis_root,
             shape,
-            priority_window_seconds: args.priority_window,
+            priority_window_seconds,
         },
     )
     .await
-    .wrap_err("deploying")?;
+    .wrap_err("deploying the contracts")?;
+    Ok((deployment, genesis_root))
+}
+
+async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
+    let shape = args.shape.shape();
+    let keys = args.keys.load_or_setup(shape)?;
+    let chain = args.rpc.connect().await?;
+    let (deployment, genesis_root) =
+        deploy_with_empty_genesis(&chain, &keys, args.priority_window).await?;
     let out = serde_json::json!({
         "chain_id": chain.chain_id(),
         "rollup": deployment.rollup,
