@@ -26,6 +26,13 @@ fn crypto(c: &mut Criterion) {
     group.bench_function("eddsa_poseidon_verify", |b| {
         b.iter(|| public.verify(black_box(message), &signature).unwrap())
     });
+    let packed = public.pack();
+    group.bench_function("point_unpack", |b| {
+        b.iter(|| zksettle_core::babyjubjub::Point::unpack(black_box(&packed)).unwrap())
+    });
+    group.bench_function("point_subgroup_check", |b| {
+        b.iter(|| black_box(public.0).is_in_prime_subgroup())
+    });
     group.finish();
 }
 

@@ -14,8 +14,11 @@
 //! authors' Grain-LFSR reference script for x^5, 254-bit prime field, R_F = 8); they are shipped as
 //! a compact binary table whose SHA-256 is pinned in the tests.
 
+mod sparse;
+
 use crate::field::Fr;
 use ark_ff::{AdditiveGroup, Field, PrimeField};
+use sparse::SparseParams;
 use std::sync::OnceLock;
 
 /// The most inputs one Poseidon call takes (circomlib's limit).
@@ -108,6 +111,14 @@ fn pow5(x: Fr) -> Fr {
     x2.square() * x
 }
 
+fn sparse_params(inputs: usize) -> &'static SparseParams {
+    static SPARSE: OnceLock<Vec<SparseParams>> = OnceLock::new();
+    &SPARSE.get_or_init(|| all_params().iter().map(SparseParams::new).collect())[inputs - 1]
+}
+
+/// The textbook permutation, as the module docs state it (circuits mirror this form; the native
+/// hash runs the equivalent sparse form).
+#[cfg(test)]
 fn permute(p: &PoseidonParams, state: &mut [Fr]) {
     let t = p.width;
     let mut next = [Fr::ZERO; MAX_INPUTS + 1];
@@ -132,7 +143,7 @@ pub fn poseidon(inputs: &[Fr]) -> Result<Fr, PoseidonError> {
     let p = params(inputs.len())?;
     let mut state = [Fr::ZERO; MAX_INPUTS + 1];
     state[1..=inputs.len()].copy_from_slice(inputs);
-    permute(p, &mut state[..p.width]);
+    sparse_params(inputs.len()).permute(&mut state[..p.width]);
     Ok(state[0])
 }
 
@@ -175,6 +186,22 @@ mod tests {
             poseidon(&[Fr::ZERO; 17]),
             Err(PoseidonError::InputCount(17))
         );
+    }
+
+    #[test]
+    fn sparse_form_equals_the_textbook_permutation_for_every_width() {
+        use ark_std::UniformRand;
+        let mut rng = ark_std::test_rng();
+        for inputs in 1..=MAX_INPUTS {
+            let p = params(inputs).unwrap();
+            for _ in 0..4 {
+                let mut state: Vec<Fr> = (0..p.width).map(|_| Fr::rand(&mut rng)).collect();
+                let mut expected = state.clone();
+                permute(p, &mut expected);
+                sparse_params(inputs).permute(&mut state);
+                assert_eq!(state, expected, "width {}", p.width);
+            }
+        }
     }
 
     #[test]
