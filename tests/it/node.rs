@@ -97,7 +97,7 @@ async fn start<C: Chain + Clone + 'static>(operator: C, alice: C, bob: C) -> Run
     let db = NodeDb::open(dir.path()).unwrap();
     let prover = Arc::new(BatchProver::new(keys().clone(), domain).unwrap());
     let rollup = RollupClient::new(operator.clone(), deployment.rollup);
-    let handle = node::launch(config, sequencer, db, rollup, prover).unwrap();
+    let handle = node::launch(config, sequencer, db, rollup, Some(prover)).unwrap();
     let (server, addr) = rpc::serve(handle.context.clone()).await.unwrap();
     let url = format!("http://{addr}");
     let client = HttpClientBuilder::default().build(&url).unwrap();

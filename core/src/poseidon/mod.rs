@@ -112,8 +112,9 @@ fn pow5(x: Fr) -> Fr {
 }
 
 fn sparse_params(inputs: usize) -> &'static SparseParams {
-    static SPARSE: OnceLock<Vec<SparseParams>> = OnceLock::new();
-    &SPARSE.get_or_init(|| all_params().iter().map(SparseParams::new).collect())[inputs - 1]
+    // Per width: deriving the sparse form of t = 17 alone costs tens of milliseconds.
+    static SPARSE: [OnceLock<SparseParams>; MAX_INPUTS] = [const { OnceLock::new() }; MAX_INPUTS];
+    SPARSE[inputs - 1].get_or_init(|| SparseParams::new(&all_params()[inputs - 1]))
 }
 
 /// The textbook permutation, as the module docs state it (circuits mirror this form; the native

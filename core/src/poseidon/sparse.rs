@@ -157,7 +157,10 @@ impl SparseParams {
 
     fn full_round(&self, k: usize, state: &mut [Fr]) {
         let t = self.width;
-        for (s, c) in state.iter_mut().zip(&self.full_constants[k * t..(k + 1) * t]) {
+        for (s, c) in state
+            .iter_mut()
+            .zip(&self.full_constants[k * t..(k + 1) * t])
+        {
             *s += c;
             *s = super::pow5(*s);
         }

@@ -21,7 +21,7 @@ pub use witness::{BatchWitness, FeeWitness, LeafUpdate, OpWitness, SignedWitness
 use crate::account::{Account, AccountIndex};
 use crate::amount::{AMOUNT_FORMAT, FEE_FORMAT};
 use crate::commitment::batch_commitment;
-use crate::eddsa::SignatureError;
+use crate::eddsa::{verify_batch_strict, BatchItem, SignatureError};
 use crate::field::Fr;
 use crate::op::{Op, PubdataOp};
 use crate::pubdata::{encode_batch, BatchShape};
@@ -200,16 +200,32 @@ fn presign_check<S: TreeStore>(
             Some((signed, sender))
         })
         .collect();
-    let check = |job: &Option<(SignedTx, Account)>| {
-        job.as_ref().map(|(s, a)| s.verify(&a.public_key, domain))
-    };
+    // Messages in parallel, then one batch verification (tree keys are subgroup points or
+    // the identity, which the batch refuses by itself).
+    let hash = |job: &Option<(SignedTx, Account)>| job.as_ref().map(|(s, _)| s.tx.message(domain));
     #[cfg(feature = "parallel")]
-    {
+    let messages: Vec<Option<Fr>> = {
         use rayon::prelude::*;
-        jobs.par_iter().map(check).collect()
-    }
+        jobs.par_iter().map(hash).collect()
+    };
     #[cfg(not(feature = "parallel"))]
-    jobs.iter().map(check).collect()
+    let messages: Vec<Option<Fr>> = jobs.iter().map(hash).collect();
+    let items: Vec<BatchItem<'_>> = jobs
+        .iter()
+        .zip(&messages)
+        .filter_map(|(job, message)| {
+            let (signed, sender) = job.as_ref()?;
+            Some(BatchItem {
+                key: &sender.public_key,
+                message: (*message)?,
+                signature: &signed.signature,
+            })
+        })
+        .collect();
+    let mut verdicts = verify_batch_strict(&items).into_iter();
+    jobs.iter()
+        .map(|job| job.as_ref().and_then(|_| verdicts.next()))
+        .collect()
 }
 
 fn signed_tx(op: &Op) -> Option<SignedTx> {

@@ -145,7 +145,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
     let prover = Arc::new(BatchProver::new(keys, domain)?);
     super::node::install_metrics(config.metrics.addr)?;
     let rollup = RollupClient::new(chain.clone(), deployment.rollup);
-    let handle = node::launch(config, sequencer, db, rollup, prover)?;
+    let handle = node::launch(config, sequencer, db, rollup, Some(prover))?;
     let (server, rpc_addr) = rpc::serve(handle.context.clone()).await?;
 
     // Fund the operator's fee account and the developer's account through real L1 deposits.

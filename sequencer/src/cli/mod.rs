@@ -1,6 +1,7 @@
 //! Subcommands and their flags. Flags are dotted by subsystem (`--batch.chunks`) and every flag
 //! can also be set from the environment (`ZKSETTLE_BATCH_CHUNKS`).
 
+mod bench;
 mod devnet;
 mod keygen;
 mod l1;
@@ -42,6 +43,9 @@ enum Command {
     /// The base chain: contract deployment.
     #[command(subcommand)]
     L1(l1::L1Command),
+    /// Measurements that print zksettle's figure beside the target it must beat.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 impl Cli {
@@ -55,6 +59,7 @@ impl Cli {
             Command::Prover(command) => prover::run(&command),
             Command::L1(command) => l1::run(&command),
             Command::Wallet(command) => wallet::run(&command),
+            Command::Bench(command) => bench::run(&command),
         }
     }
 }

@@ -134,7 +134,7 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
         .wrap_err_with(|| format!("opening {}", config.data_dir.display()))?;
     let prover = Arc::new(BatchProver::new(keys, domain)?);
     install_metrics(config.metrics.addr)?;
-    let handle = node::launch(config, sequencer, db, rollup, prover)?;
+    let handle = node::launch(config, sequencer, db, rollup, Some(prover))?;
     let (server, addr) = rpc::serve(handle.context.clone()).await?;
     tracing::info!(rpc = %addr, "node running");
     tokio::signal::ctrl_c().await?;

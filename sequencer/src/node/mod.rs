@@ -27,6 +27,7 @@ use crate::mempool::TxHash;
 use crate::records::Genesis;
 use crate::state::{SequencerConfig, SequencerState, StateError, SubmitError};
 use crate::store::NodeDb;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
@@ -61,6 +62,8 @@ pub struct NodeContext<C> {
     admission: mpsc::Sender<Admission>,
     sealed: Notify,
     proven: Notify,
+    /// Whether the batcher seals (see [`NodeContext::set_sealing`]).
+    sealing: AtomicBool,
 }
 
 impl<C> std::fmt::Debug for NodeContext<C> {
@@ -120,6 +123,17 @@ impl<C: Chain + Clone + 'static> NodeContext<C> {
         &self.rollup
     }
 
+    /// Stops or resumes sealing (as op-node's `admin_stopSequencer` does). While stopped the
+    /// node keeps accepting transactions and following L1; nothing already sealed is affected.
+    pub fn set_sealing(&self, enabled: bool) {
+        self.sealing.store(enabled, Ordering::SeqCst);
+    }
+
+    /// Whether the batcher seals.
+    pub fn is_sealing(&self) -> bool {
+        self.sealing.load(Ordering::SeqCst)
+    }
+
     /// A receiver of node events.
     pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
         self.events.subscribe()
@@ -163,12 +177,16 @@ impl<C> NodeHandle<C> {
 }
 
 /// Starts the node's tasks on the current tokio runtime.
+///
+/// With `prover` `None` the node proves nothing: sealed batches wait for a proof (a restart
+/// with a prover proves them). `zksettle bench load` runs a node so, to measure admission
+/// without proving competing for the cores.
 pub fn launch<C: Chain + Clone + 'static>(
     config: NodeConfig,
     sequencer: SequencerConfig,
     db: NodeDb,
     rollup: RollupClient<C>,
-    prover: Arc<BatchProver>,
+    prover: Option<Arc<BatchProver>>,
 ) -> Result<NodeHandle<C>, NodeError> {
     let state = SequencerState::open(db.clone(), sequencer.clone())?;
     let store = db.tree_store().map_err(StateError::from)?;
@@ -185,13 +203,16 @@ pub fn launch<C: Chain + Clone + 'static>(
         admission,
         sealed: Notify::new(),
         proven: Notify::new(),
+        sealing: AtomicBool::new(true),
     });
-    let tasks = vec![
+    let mut tasks = vec![
         tokio::spawn(pipeline::admit(context.clone(), admissions)),
         tokio::spawn(pipeline::batcher(context.clone())),
-        tokio::spawn(pipeline::prover(context.clone(), prover)),
         tokio::spawn(pipeline::l1_sender(context.clone())),
         tokio::spawn(pipeline::l1_watcher(context.clone())),
     ];
+    if let Some(prover) = prover {
+        tasks.push(tokio::spawn(pipeline::prover(context.clone(), prover)));
+    }
     Ok(NodeHandle { context, tasks })
 }

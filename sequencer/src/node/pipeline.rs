@@ -2,10 +2,9 @@
 //! until aborted, logs and retries on failure, and takes its work from the database.
 
 use super::{Admission, NodeContext, NodeEvent};
-use crate::state::SequencerState;
+use crate::state::{SequencerState, SubmitError};
 use crate::store::{META_L1_NEXT_BLOCK, META_PROVEN, META_SETTLED};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use rayon::prelude::*;
 use rocksdb::WriteBatch;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -24,40 +23,74 @@ const RETRY: Duration = Duration::from_secs(2);
 /// Most blocks one log query spans (providers limit ranges).
 const LOG_RANGE: u64 = 10_000;
 
+/// A group after its lock-free checks: valid transactions and every submitter's reply slot.
+struct CheckedGroup {
+    valid: Vec<zksettle_core::SignedTx>,
+    replies: Vec<(
+        tokio::sync::oneshot::Sender<Result<crate::mempool::TxHash, SubmitError>>,
+        Option<SubmitError>,
+    )>,
+}
+
+/// Admission in two stages, so the next group's checks (CPU: hashing, signatures) run while the
+/// current group is admitted and synced to disk (I/O), groups kept in arrival order.
 pub(super) async fn admit<C: Chain + Clone + 'static>(
     ctx: Arc<NodeContext<C>>,
     mut admissions: mpsc::Receiver<Admission>,
 ) {
+    let (checked, mut to_write) = mpsc::channel::<CheckedGroup>(1);
+    let writer_ctx = ctx.clone();
+    let writer = tokio::spawn(async move {
+        while let Some(group) = to_write.recv().await {
+            let ctx = writer_ctx.clone();
+            if let Err(e) = tokio::task::spawn_blocking(move || write_group(&ctx, group)).await {
+                tracing::error!(error = %e, "admission group failed");
+            }
+        }
+    });
     let mut group = Vec::with_capacity(ADMISSION_GROUP);
     while admissions.recv_many(&mut group, ADMISSION_GROUP).await > 0 {
         let items = std::mem::take(&mut group);
-        let ctx = ctx.clone();
-        // Signature checks and the synced write are blocking work.
-        if let Err(e) = tokio::task::spawn_blocking(move || admit_group(&ctx, items)).await {
-            tracing::error!(error = %e, "admission group failed");
+        let worker = ctx.clone();
+        match tokio::task::spawn_blocking(move || check_group(&worker, items)).await {
+            Ok(group) => {
+                if checked.send(group).await.is_err() {
+                    break;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "checking an admission group failed"),
         }
     }
+    drop(checked);
+    let _ = writer.await;
 }
 
-fn admit_group<C: Chain + Clone + 'static>(ctx: &NodeContext<C>, items: Vec<Admission>) {
+fn check_group<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    items: Vec<Admission>,
+) -> CheckedGroup {
     let fee_tokens = ctx.state().fee_tokens();
-    let checks: Vec<_> = items
-        .par_iter()
-        .map(|a| SequencerState::check(&ctx.store, &ctx.sequencer, &fee_tokens, &a.tx))
-        .collect();
-    let mut replies = Vec::with_capacity(items.len());
-    let mut valid = Vec::new();
+    let txs: Vec<&zksettle_core::SignedTx> = items.iter().map(|a| &a.tx).collect();
+    let checks = SequencerState::check_many(&ctx.store, &ctx.sequencer, &fee_tokens, &txs);
+    let mut group = CheckedGroup {
+        valid: Vec::with_capacity(items.len()),
+        replies: Vec::with_capacity(items.len()),
+    };
     for (item, check) in items.into_iter().zip(checks) {
         match check {
             Ok(_) => {
-                valid.push(item.tx);
-                replies.push((item.reply, None));
+                group.valid.push(item.tx);
+                group.replies.push((item.reply, None));
             }
-            Err(e) => replies.push((item.reply, Some(e))),
+            Err(e) => group.replies.push((item.reply, Some(e))),
         }
     }
-    let mut admitted = ctx.state().admit(&valid).into_iter();
-    for (reply, refused) in replies {
+    group
+}
+
+fn write_group<C: Chain + Clone + 'static>(ctx: &NodeContext<C>, group: CheckedGroup) {
+    let mut admitted = ctx.state().admit(&group.valid).into_iter();
+    for (reply, refused) in group.replies {
         let outcome = match refused {
             Some(e) => Err(e),
             None => admitted.next().expect("one result per valid transaction"),
@@ -114,7 +147,7 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
                 }
             }
         }
-        if !due {
+        if !due || !ctx.is_sealing() {
             continue;
         }
         let worker = ctx.clone();

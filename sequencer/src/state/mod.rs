@@ -1,7 +1,7 @@
 //! The sequencer's state machine: the account tree, the pool and the database, kept in step.
 //!
-//! - [`SequencerState::check`] runs the checks that need no lock (the sender exists, token,
-//!   packing, signature: a key never changes once its account exists).
+//! - [`SequencerState::check_many`] runs the checks that need no lock (the sender exists, token,
+//!   packing, signature: a key never changes once its account exists), signatures batched.
 //! - [`SequencerState::admit`] puts checked transactions into the pool and makes them durable in
 //!   one synced write before any is acknowledged.
 //! - [`SequencerState::seal`] makes the next batch: due L1 priority operations first, in queue
@@ -11,6 +11,7 @@
 //! - [`SequencerState::open`] restores all of it after a restart, crash included: the tree and
 //!   batches are as of the last write, and the pool is rebuilt from the durable pool entries.
 
+mod check;
 mod seal;
 #[cfg(test)]
 mod tests;
@@ -22,10 +23,9 @@ use crate::store::{DbError, NodeDb, META_GENESIS, META_NEXT_PRIORITY};
 use rocksdb::WriteBatch;
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
 use zksettle_core::stf::{BatchError, OpError};
-use zksettle_core::tree::{AccountTree, RocksStore, TreeStore};
-use zksettle_core::{Account, AccountIndex, SignedTx, StfConfig, Tx};
+use zksettle_core::tree::{AccountTree, RocksStore};
+use zksettle_core::{AccountIndex, SignedTx, StfConfig};
 
 /// Why a transaction was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -251,57 +251,6 @@ impl SequencerState {
     pub fn next_nonce(&self, index: AccountIndex) -> Result<u32, SubmitError> {
         let st = self.sender_state(index)?;
         Ok(self.pool.next_nonce(index, st))
-    }
-
-    /// Checks a transaction against everything that does not change once an account exists
-    /// (its key and token) and the deployment's fee tokens. Needs only read access to the
-    /// committed tree, so callers run it outside any lock and in parallel.
-    pub fn check<S: TreeStore>(
-        store: &S,
-        config: &SequencerConfig,
-        fee_tokens: &[zksettle_core::TokenId],
-        signed: &SignedTx,
-    ) -> Result<Account, SubmitError> {
-        let tx = signed.tx;
-        let from = tx.from();
-        let capacity = 1u64 << config.genesis.shape.depth;
-        if from.0 == 0 || u64::from(from.0) >= capacity {
-            return Err(OpError::InvalidAccountIndex(from).into());
-        }
-        let sender = store
-            .account(from)
-            .map_err(storage)?
-            .ok_or(OpError::UnknownAccount(from))?;
-        if sender.token != tx.token() {
-            return Err(OpError::TokenMismatch {
-                account: sender.token,
-                tx: tx.token(),
-            }
-            .into());
-        }
-        FEE_FORMAT.pack(tx.fee()).map_err(OpError::FeeNotPackable)?;
-        if tx.fee() != 0 && !fee_tokens.contains(&tx.token()) {
-            return Err(OpError::NoFeeRecipient(tx.token()).into());
-        }
-        match tx {
-            Tx::Transfer(t) => {
-                AMOUNT_FORMAT
-                    .pack(t.amount)
-                    .map_err(OpError::AmountNotPackable)?;
-                if !t.to.is_valid() {
-                    return Err(OpError::InvalidRecipientKey.into());
-                }
-            }
-            Tx::Withdraw(w) => {
-                if w.to_l1_address.is_zero() {
-                    return Err(OpError::MissingL1Address.into());
-                }
-            }
-        }
-        signed
-            .verify(&sender.public_key, &config.genesis.domain)
-            .map_err(OpError::BadSignature)?;
-        Ok(sender)
     }
 
     /// The tokens the fee recipients hold (fees in other tokens are refused).

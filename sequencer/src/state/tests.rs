@@ -1,6 +1,8 @@
 use super::*;
 use crate::records::StoredPriorityOp;
-use zksettle_core::{BatchShape, Domain, L1Address, PrivateKey, TokenId, Transfer, Withdraw};
+use zksettle_core::{
+    Account, BatchShape, Domain, L1Address, PrivateKey, TokenId, Transfer, Tx, Withdraw,
+};
 use zksettle_l1::PriorityOp;
 
 fn genesis() -> Genesis {

@@ -13,6 +13,10 @@
 //! membership nor that it was given a canonical key; we reject both, which no honest signer
 //! produces, so every circomlibjs signature we accept is one circomlibjs accepts.
 
+mod batch;
+
+pub use batch::{verify_batch, verify_batch_strict, BatchItem};
+
 use crate::babyjubjub::{Point, PointError, SubgroupScalar};
 use crate::field::Fr;
 use crate::poseidon::poseidon;

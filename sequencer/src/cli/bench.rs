@@ -1,0 +1,345 @@
+//! `zksettle bench load`: how many signed transfers a node accepts per second over loopback
+//! JSON-RPC, and how long a submitter waits (p50/p99), against the target of 10,000/s with p99
+//! under 50 ms.
+//!
+//! The node is the real one (JSON-RPC server, admission groups with batched signature checks,
+//! the durable RocksDB pool) on an embedded EVM. Its senders get their accounts through real
+//! L1 deposits that the node seals; then sealing is stopped and the node runs without a prover,
+//! so the measurement is admission alone, not proving competing for the same cores. The
+//! clients run in the same process, on their own runtime, sharing the machine.
+
+use super::l1::deploy_with_empty_genesis;
+use super::prover::KeyArgs;
+use alloy::primitives::{Address, U256};
+use clap::{Args, Subcommand};
+use eyre::{ensure, WrapErr};
+use indicatif::{ProgressBar, ProgressStyle};
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::HttpClientBuilder;
+use jsonrpsee::rpc_params;
+use rayon::prelude::*;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use zksettle_core::{AccountIndex, BatchShape, Domain, L1Address, PrivateKey, TokenId};
+use zksettle_core::{Transfer, Tx};
+use zksettle_l1::convert::l1_address;
+use zksettle_l1::{EmbeddedChain, RollupClient};
+use zksettle_sequencer::node::{self, NodeConfig};
+use zksettle_sequencer::records::Genesis;
+use zksettle_sequencer::{rpc, MempoolConfig, NodeDb, SequencerConfig};
+
+/// The figures the load bench must beat.
+const TARGET_TPS: f64 = 10_000.0;
+const TARGET_P99_MS: f64 = 50.0;
+const CHAIN_ID: u64 = 31337;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Signed transfers per second a node accepts over loopback, and submit latency p50/p99.
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    /// Sending accounts (each sends `transactions / senders` transfers in nonce order).
+    #[arg(long, default_value_t = 256)]
+    senders: usize,
+    /// Transfers sent in all.
+    #[arg(long, default_value_t = 50_000)]
+    transactions: usize,
+    /// Concurrent client connections (each has one request in flight).
+    #[arg(long, default_value_t = 128)]
+    connections: usize,
+    /// Account tree depth of the deployment.
+    #[arg(long = "tree.depth", default_value_t = 16)]
+    depth: u8,
+    /// Chunks per batch of the deployment (the devnet's, so its cached keys serve).
+    #[arg(long = "batch.chunks", default_value_t = 16)]
+    chunks: usize,
+    #[command(flatten)]
+    keys: KeyArgs,
+}
+
+pub(crate) fn run(command: &BenchCommand) -> eyre::Result<()> {
+    match command {
+        BenchCommand::Load(args) => load(args),
+    }
+}
+
+fn sender_key(i: usize) -> PrivateKey {
+    super::devnet::dev_key(&format!("zksettle bench sender {i}"))
+}
+
+fn bar(len: usize, label: &str) -> eyre::Result<ProgressBar> {
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(ProgressStyle::with_template(&format!(
+        "  {label} [{{bar:30}}] {{pos}}/{{len}} ({{elapsed}})"
+    ))?);
+    Ok(bar)
+}
+
+fn load(args: &LoadArgs) -> eyre::Result<()> {
+    super::init_tracing();
+    ensure!(
+        args.senders > 0 && args.connections > 0,
+        "need senders and connections"
+    );
+    ensure!(
+        args.senders < 1 << args.depth,
+        "{} senders do not fit a depth-{} tree",
+        args.senders,
+        args.depth
+    );
+    let per_sender = args.transactions.div_ceil(args.senders);
+    let shape = BatchShape {
+        depth: args.depth,
+        chunks: args.chunks,
+        fee_slots: 1,
+    };
+    shape.validate().wrap_err("bench shape")?;
+    let keys = args.keys.load_or_setup(shape)?;
+    let node_runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let node = node_runtime.block_on(start_node(args, shape, &keys, per_sender))?;
+    let domain = node.handle.context.genesis().domain;
+
+    let signing = bar(args.senders * per_sender, "signing")?;
+    let keys: Vec<PrivateKey> = (0..args.senders).map(sender_key).collect();
+    // Requests are serialised before the clock starts: the clients measure the node.
+    let requests: Vec<Vec<Box<RawValue>>> = (0..args.senders)
+        .into_par_iter()
+        .map(|i| {
+            let to = keys[(i + 1) % args.senders].public_key();
+            (0..per_sender as u32)
+                .map(|nonce| {
+                    let signed = Tx::Transfer(Transfer {
+                        from: AccountIndex(i as u32 + 1),
+                        token: TokenId(0),
+                        amount: 1,
+                        fee: 0,
+                        nonce,
+                        to,
+                        to_l1_address: L1Address::default(),
+                    })
+                    .sign(&keys[i], &domain);
+                    signing.inc(1);
+                    serde_json::value::to_raw_value(&signed).expect("a transaction serialises")
+                })
+                .collect()
+        })
+        .collect();
+    signing.finish_and_clear();
+
+    let clients = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let report = clients.block_on(drive(&node.url, args.connections, requests))?;
+    node_runtime.block_on(async {
+        let _ = node.server.stop();
+        node.handle.shutdown();
+    });
+    report.print(args.connections);
+    Ok(())
+}
+
+/// The node under load.
+struct Running {
+    handle: node::NodeHandle<EmbeddedChain>,
+    server: jsonrpsee::server::ServerHandle,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_node(
+    args: &LoadArgs,
+    shape: BatchShape,
+    keys: &zksettle_prover::BatchKeys,
+    per_sender: usize,
+) -> eyre::Result<Running> {
+    let depositor = Address::repeat_byte(0xbe);
+    let chain = EmbeddedChain::new(CHAIN_ID, &[(depositor, U256::from(10u128.pow(27)))]);
+    let (deployment, _) = deploy_with_empty_genesis(&chain, keys, 24 * 3600).await?;
+    let domain = Domain {
+        chain_id: CHAIN_ID,
+        rollup: l1_address(deployment.rollup),
+    };
+    let temp = tempfile::tempdir()?;
+    let dir = temp.path().to_path_buf();
+    let mempool = MempoolConfig {
+        global_pending: args.senders * per_sender + 1024,
+        account_pending: per_sender + 16,
+        ..MempoolConfig::default()
+    };
+    let config = NodeConfig {
+        data_dir: dir.clone(),
+        rpc: node::config::RpcConfig {
+            addr: "127.0.0.1:0".parse()?,
+            max_connections: (args.connections as u32).max(16) * 2,
+            ..Default::default()
+        },
+        metrics: node::config::MetricsConfig { addr: None },
+        batch: node::config::BatchConfig { max_wait_ms: 100 },
+        l1: node::config::L1FollowConfig {
+            confirmations: 0,
+            poll_interval_ms: 100,
+        },
+        prover: node::config::ProverConfig::default(),
+        mempool,
+    };
+    let sequencer = SequencerConfig {
+        genesis: Genesis {
+            domain,
+            shape,
+            vk_hash: hex::encode(keys.vk_hash),
+            deploy_block: deployment.block,
+        },
+        fee_recipients: vec![],
+        mempool,
+    };
+    let db = NodeDb::open(&dir)?;
+    let rollup = RollupClient::new(chain.with_sender(depositor), deployment.rollup);
+    let handle = node::launch(config, sequencer, db, rollup.clone(), None)?;
+    let (server, addr) = rpc::serve(handle.context.clone()).await?;
+
+    let funding = bar(args.senders, "funding senders on L1")?;
+    for i in 0..args.senders {
+        rollup
+            .deposit_eth(
+                &sender_key(i).public_key().0,
+                l1_address(depositor),
+                U256::from(10u128.pow(18)),
+            )
+            .await?;
+        funding.inc(1);
+    }
+    funding.finish_and_clear();
+    let last = AccountIndex(args.senders as u32);
+    let sealing = bar(args.senders, "sealing the deposits")?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while handle.context.account(last)?.is_none() {
+        ensure!(Instant::now() < deadline, "the deposits were not sealed");
+        let opened = (1..=args.senders as u32)
+            .take_while(|i| matches!(handle.context.account(AccountIndex(*i)), Ok(Some(_))))
+            .count();
+        sealing.set_position(opened as u64);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sealing.finish_and_clear();
+    handle.context.set_sealing(false);
+    Ok(Running {
+        handle,
+        server,
+        url: format!("http://{addr}"),
+        _dir: temp,
+    })
+}
+
+struct Report {
+    accepted: usize,
+    refused: BTreeMap<String, usize>,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+async fn drive(
+    url: &str,
+    connections: usize,
+    requests: Vec<Vec<Box<RawValue>>>,
+) -> eyre::Result<Report> {
+    // Connection `c` sends for senders c, c + connections, …, each in nonce order.
+    let mut lanes: Vec<Vec<Box<RawValue>>> = vec![Vec::new(); connections];
+    let mut per_sender: Vec<std::vec::IntoIter<Box<RawValue>>> =
+        requests.into_iter().map(Vec::into_iter).collect();
+    loop {
+        let mut any = false;
+        for (s, txs) in per_sender.iter_mut().enumerate() {
+            if let Some(tx) = txs.next() {
+                lanes[s % connections].push(tx);
+                any = true;
+            }
+        }
+        if !any {
+            break;
+        }
+    }
+    let total: usize = lanes.iter().map(Vec::len).sum();
+    let progress = bar(total, "sending")?;
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for lane in lanes {
+        let client = HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(60))
+            .build(url)?;
+        let progress = progress.clone();
+        tasks.spawn(async move {
+            let mut latencies = Vec::with_capacity(lane.len());
+            let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+            for tx in lane {
+                let sent = Instant::now();
+                let answer: Result<String, _> =
+                    client.request("zks_sendTransaction", rpc_params![tx]).await;
+                latencies.push(sent.elapsed());
+                if let Err(e) = answer {
+                    *refused.entry(e.to_string()).or_default() += 1;
+                }
+                progress.inc(1);
+            }
+            (latencies, refused)
+        });
+    }
+    let mut report = Report {
+        accepted: 0,
+        refused: BTreeMap::new(),
+        elapsed: Duration::ZERO,
+        latencies: Vec::with_capacity(total),
+    };
+    while let Some(done) = tasks.join_next().await {
+        let (latencies, refused) = done?;
+        report.latencies.extend(latencies);
+        for (reason, n) in refused {
+            *report.refused.entry(reason).or_default() += n;
+        }
+    }
+    report.elapsed = started.elapsed();
+    progress.finish_and_clear();
+    report.accepted = total - report.refused.values().sum::<usize>();
+    report.latencies.sort();
+    Ok(report)
+}
+
+impl Report {
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let rank =
+            ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len());
+        self.latencies[rank - 1].as_secs_f64() * 1e3
+    }
+
+    fn print(&self, connections: usize) {
+        let tps = self.accepted as f64 / self.elapsed.as_secs_f64();
+        let (p50, p99) = (self.percentile_ms(0.50), self.percentile_ms(0.99));
+        println!(
+            "load: {} transfers over {connections} connections in {:.2} s",
+            self.latencies.len(),
+            self.elapsed.as_secs_f64()
+        );
+        println!(
+            "accepted  {:>9} ({:.0} tx/s; target {TARGET_TPS:.0} tx/s: {:.2}x)",
+            self.accepted,
+            tps,
+            tps / TARGET_TPS
+        );
+        println!(
+            "latency   p50 {p50:.1} ms, p99 {p99:.1} ms (target p99 < {TARGET_P99_MS:.0} ms: {:.2}x), max {:.1} ms",
+            TARGET_P99_MS / p99.max(f64::MIN_POSITIVE),
+            self.percentile_ms(1.0)
+        );
+        for (reason, n) in &self.refused {
+            println!("refused   {n:>9}  {reason}");
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Admission checks that need no lock: they read only what never changes once an account
+//! exists (its key and token) and the deployment's fee tokens, so they run in parallel, outside
+//! the state lock. Signatures are checked together ([`zksettle_core::eddsa::verify_batch`]).
+
+use super::{storage, SequencerConfig, SequencerState, SubmitError};
+use rayon::prelude::*;
+use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
+use zksettle_core::babyjubjub::Point;
+use zksettle_core::eddsa::{verify_batch, BatchItem};
+use zksettle_core::stf::OpError;
+use zksettle_core::tree::TreeStore;
+use zksettle_core::{Account, Fr, PublicKey, SignedTx, TokenId, Tx};
+
+impl SequencerState {
+    /// Checks a transaction against everything but its signature (see the module docs).
+    pub fn check_unsigned<S: TreeStore>(
+        store: &S,
+        config: &SequencerConfig,
+        fee_tokens: &[TokenId],
+        signed: &SignedTx,
+    ) -> Result<Account, SubmitError> {
+        let tx = signed.tx;
+        let from = tx.from();
+        let capacity = 1u64 << config.genesis.shape.depth;
+        if from.0 == 0 || u64::from(from.0) >= capacity {
+            return Err(OpError::InvalidAccountIndex(from).into());
+        }
+        let sender = store
+            .account(from)
+            .map_err(storage)?
+            .ok_or(OpError::UnknownAccount(from))?;
+        if sender.token != tx.token() {
+            return Err(OpError::TokenMismatch {
+                account: sender.token,
+                tx: tx.token(),
+            }
+            .into());
+        }
+        FEE_FORMAT.pack(tx.fee()).map_err(OpError::FeeNotPackable)?;
+        if tx.fee() != 0 && !fee_tokens.contains(&tx.token()) {
+            return Err(OpError::NoFeeRecipient(tx.token()).into());
+        }
+        match tx {
+            Tx::Transfer(t) => {
+                AMOUNT_FORMAT
+                    .pack(t.amount)
+                    .map_err(OpError::AmountNotPackable)?;
+                if !recipient_key_is_valid(store, &t.to, tx.token())? {
+                    return Err(OpError::InvalidRecipientKey.into());
+                }
+            }
+            Tx::Withdraw(w) => {
+                if w.to_l1_address.is_zero() {
+                    return Err(OpError::MissingL1Address.into());
+                }
+            }
+        }
+        Ok(sender)
+    }
+
+    /// Every check of [`Self::check_many`] on one transaction.
+    pub fn check<S: TreeStore>(
+        store: &S,
+        config: &SequencerConfig,
+        fee_tokens: &[TokenId],
+        signed: &SignedTx,
+    ) -> Result<Account, SubmitError> {
+        let sender = Self::check_unsigned(store, config, fee_tokens, signed)?;
+        signed
+            .verify(&sender.public_key, &config.genesis.domain)
+            .map_err(OpError::BadSignature)?;
+        Ok(sender)
+    }
+
+    /// Checks many transactions: the unsigned checks and the signed messages in parallel, then
+    /// all signatures in one batch verification. Result `i` is for `txs[i]`.
+    pub fn check_many<S: TreeStore + Sync>(
+        store: &S,
+        config: &SequencerConfig,
+        fee_tokens: &[TokenId],
+        txs: &[&SignedTx],
+    ) -> Vec<Result<Account, SubmitError>> {
+        let domain = &config.genesis.domain;
+        let unsigned: Vec<Result<(Account, Fr), SubmitError>> = txs
+            .par_iter()
+            .map(|signed| {
+                let sender = Self::check_unsigned(store, config, fee_tokens, signed)?;
+                Ok((sender, signed.tx.message(domain)))
+            })
+            .collect();
+        let items: Vec<BatchItem<'_>> = unsigned
+            .iter()
+            .zip(txs)
+            .filter_map(|(checked, signed)| {
+                let (sender, message) = checked.as_ref().ok()?;
+                Some(BatchItem {
+                    key: &sender.public_key,
+                    message: *message,
+                    signature: &signed.signature,
+                })
+            })
+            .collect();
+        // Tree keys are subgroup points or the identity, which the batch refuses by itself.
+        let mut signatures = verify_batch(&items).into_iter();
+        unsigned
+            .into_iter()
+            .map(|checked| {
+                let (sender, _) = checked?;
+                signatures
+                    .next()
+                    .expect("one result per checked transaction")
+                    .map_err(|e| OpError::BadSignature(e).into())
+                    .map(|()| sender)
+            })
+            .collect()
+    }
+}
+
+/// A recipient key can receive: it is not the identity and lies in the prime-order subgroup.
+/// A key that already holds an account of `token` passed that check when its account opened
+/// (the identity aside, which locked deposits hold), which spares the ~90 µs subgroup check.
+fn recipient_key_is_valid<S: TreeStore>(
+    store: &S,
+    key: &PublicKey,
+    token: TokenId,
+) -> Result<bool, SubmitError> {
+    if key.0 == Point::IDENTITY || !key.0.is_on_curve() {
+        return Ok(false);
+    }
+    if !store
+        .accounts_by_key(&key.pack(), token)
+        .map_err(storage)?
+        .is_empty()
+    {
+        return Ok(true);
+    }
+    Ok(key.is_valid())
+}
