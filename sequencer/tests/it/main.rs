@@ -5,6 +5,8 @@
 
 use std::process::Command;
 
+mod crash;
+
 fn zksettle() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zksettle"))
 }
