@@ -23,13 +23,14 @@ const RETRY: Duration = Duration::from_secs(2);
 /// Most blocks one log query spans (providers limit ranges).
 const LOG_RANGE: u64 = 10_000;
 
-/// A group after its lock-free checks: valid transactions and every submitter's reply slot.
+/// Where a submitter's answer goes.
+type Reply = tokio::sync::oneshot::Sender<Result<crate::mempool::TxHash, SubmitError>>;
+
+/// A group after its lock-free checks: valid transactions, and each submitter's reply slot with
+/// its refusal if the checks refused it.
 struct CheckedGroup {
     valid: Vec<zksettle_core::SignedTx>,
-    replies: Vec<(
-        tokio::sync::oneshot::Sender<Result<crate::mempool::TxHash, SubmitError>>,
-        Option<SubmitError>,
-    )>,
+    replies: Vec<(Reply, Option<SubmitError>)>,
 }
 
 /// Admission in two stages, so the next group's checks (CPU: hashing, signatures) run while the
