@@ -17,9 +17,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
+use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zksettle_core::{AccountIndex, BatchShape, Domain, L1Address, PrivateKey, TokenId};
 use zksettle_core::{Transfer, Tx};
@@ -33,6 +35,18 @@ use zksettle_sequencer::{rpc, MempoolConfig, NodeDb, SequencerConfig};
 const TARGET_TPS: f64 = 10_000.0;
 const TARGET_P99_MS: f64 = 50.0;
 const CHAIN_ID: u64 = 31337;
+
+/// JSON-RPC transport of the load clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Transport {
+    /// HTTP/1.1, a keep-alive connection per submitter.
+    Http,
+    /// WebSocket, 16 submitters per connection.
+    Ws,
+}
+
+/// Submitters sharing one WebSocket connection.
+const SUBMITTERS_PER_WS: usize = 16;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum BenchCommand {
@@ -48,9 +62,13 @@ pub(crate) struct LoadArgs {
     /// Transfers sent in all.
     #[arg(long, default_value_t = 50_000)]
     transactions: usize,
-    /// Concurrent client connections (each has one request in flight).
+    /// Concurrent submitters, each with one request in flight (one HTTP connection each; over
+    /// WebSocket, 16 share a connection).
     #[arg(long, default_value_t = 128)]
     connections: usize,
+    /// How submitters reach the node.
+    #[arg(long, value_enum, default_value_t = Transport::Http)]
+    transport: Transport,
     /// Account tree depth of the deployment.
     #[arg(long = "tree.depth", default_value_t = 16)]
     depth: u8,
@@ -135,12 +153,12 @@ fn load(args: &LoadArgs) -> eyre::Result<()> {
     let clients = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = clients.block_on(drive(&node.url, args.connections, requests))?;
+    let report = clients.block_on(drive(&node.url, args, requests))?;
     node_runtime.block_on(async {
         let _ = node.server.stop();
         node.handle.shutdown();
     });
-    report.print(args.connections);
+    report.print(args);
     Ok(())
 }
 
@@ -236,6 +254,21 @@ async fn start_node(
     })
 }
 
+/// One submitter's client.
+enum Client {
+    Http(jsonrpsee::http_client::HttpClient),
+    Ws(Arc<WsClient>),
+}
+
+impl Client {
+    async fn send(&self, tx: Box<RawValue>) -> Result<String, jsonrpsee::core::ClientError> {
+        match self {
+            Client::Http(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
+            Client::Ws(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
+        }
+    }
+}
+
 struct Report {
     accepted: usize,
     refused: BTreeMap<String, usize>,
@@ -245,9 +278,10 @@ struct Report {
 
 async fn drive(
     url: &str,
-    connections: usize,
+    args: &LoadArgs,
     requests: Vec<Vec<Box<RawValue>>>,
 ) -> eyre::Result<Report> {
+    let connections = args.connections;
     // Connection `c` sends for senders c, c + connections, …, each in nonce order.
     let mut lanes: Vec<Vec<Box<RawValue>>> = vec![Vec::new(); connections];
     let mut per_sender: Vec<std::vec::IntoIter<Box<RawValue>>> =
@@ -268,18 +302,34 @@ async fn drive(
     let progress = bar(total, "sending")?;
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for lane in lanes {
-        let client = HttpClientBuilder::default()
-            .request_timeout(Duration::from_secs(60))
-            .build(url)?;
+    let mut ws: Option<Arc<WsClient>> = None;
+    for (n, lane) in lanes.into_iter().enumerate() {
+        let client = match args.transport {
+            Transport::Http => Client::Http(
+                HttpClientBuilder::default()
+                    .request_timeout(Duration::from_secs(60))
+                    .build(url)?,
+            ),
+            Transport::Ws => {
+                if n % SUBMITTERS_PER_WS == 0 {
+                    let ws_url = url.replacen("http://", "ws://", 1);
+                    ws = Some(Arc::new(
+                        WsClientBuilder::default()
+                            .request_timeout(Duration::from_secs(60))
+                            .build(&ws_url)
+                            .await?,
+                    ));
+                }
+                Client::Ws(ws.clone().expect("made for the first submitter"))
+            }
+        };
         let progress = progress.clone();
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(lane.len());
             let mut refused: BTreeMap<String, usize> = BTreeMap::new();
             for tx in lane {
                 let sent = Instant::now();
-                let answer: Result<String, _> =
-                    client.request("zks_sendTransaction", rpc_params![tx]).await;
+                let answer = client.send(tx).await;
                 latencies.push(sent.elapsed());
                 if let Err(e) = answer {
                     *refused.entry(e.to_string()).or_default() += 1;
@@ -319,12 +369,14 @@ impl Report {
         self.latencies[rank - 1].as_secs_f64() * 1e3
     }
 
-    fn print(&self, connections: usize) {
+    fn print(&self, args: &LoadArgs) {
+        let connections = args.connections;
         let tps = self.accepted as f64 / self.elapsed.as_secs_f64();
         let (p50, p99) = (self.percentile_ms(0.50), self.percentile_ms(0.99));
         println!(
-            "load: {} transfers over {connections} connections in {:.2} s",
+            "load: {} transfers from {connections} submitters over {:?} in {:.2} s",
             self.latencies.len(),
+            args.transport,
             self.elapsed.as_secs_f64()
         );
         println!(

@@ -280,7 +280,7 @@ fn bench_load_sends_signed_transfers_that_the_node_accepts() {
     );
     // Every transfer is valid and in nonce order: all of them are accepted, none refused.
     assert!(
-        stdout.contains("load: 300 transfers over 4 connections"),
+        stdout.contains("load: 300 transfers from 4 submitters over Http"),
         "{stdout}"
     );
     let accepted = stdout
