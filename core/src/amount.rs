@@ -85,6 +85,18 @@ impl FloatFormat {
         u128::from(mantissa) * 10u128.pow(exponent)
     }
 
+    /// The smallest representable value at or above `value`, `None` above the largest.
+    pub fn round_up(&self, value: u128) -> Option<u128> {
+        let limit = 1u128 << self.mantissa_bits;
+        (0..=self.max_exponent()).find_map(|exponent| {
+            let scale = 10u128.checked_pow(exponent)?;
+            let mantissa = value.div_ceil(scale);
+            (mantissa < limit)
+                .then(|| mantissa.checked_mul(scale))
+                .flatten()
+        })
+    }
+
     /// Whether `value` is exactly representable.
     pub fn is_packable(&self, value: u128) -> bool {
         self.pack(value).is_ok()
@@ -104,6 +116,29 @@ impl FloatFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_up_gives_the_next_representable_value() {
+        for (value, expected) in [
+            (0, Some(0)),
+            (2047, Some(2047)),
+            (2048, Some(2050)),
+            (2049, Some(2050)),
+            (20_470, Some(20_470)),
+            (20_471, Some(20_500)),
+            (u128::MAX, None),
+        ] {
+            assert_eq!(FEE_FORMAT.round_up(value), expected, "{value}");
+        }
+        for value in (0..200_000u128).step_by(7) {
+            let up = FEE_FORMAT.round_up(value).unwrap();
+            assert!(up >= value && FEE_FORMAT.is_packable(up), "{value} -> {up}");
+            assert!(
+                (value..up).all(|v| !FEE_FORMAT.is_packable(v)),
+                "{value} -> {up} skips a representable value"
+            );
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -5,9 +5,10 @@
 use crate::settlement::l2::{keys, user, SHAPE};
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
-use jsonrpsee::core::client::ClientT;
+use jsonrpsee::core::client::{ClientT, Subscription, SubscriptionClientT};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
+use jsonrpsee::ws_client::WsClientBuilder;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zksettle_core::{
@@ -19,7 +20,7 @@ use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient, RpcC
 use zksettle_prover::BatchProver;
 use zksettle_sequencer::node::{self, config, NodeConfig};
 use zksettle_sequencer::records::{Genesis, TxStatus};
-use zksettle_sequencer::rpc::{self, error as codes, AccountView, StatusView, TxView};
+use zksettle_sequencer::rpc::{self, error as codes, AccountView, BatchNote, StatusView, TxView};
 use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
 
 /// Longest the test waits for the node to settle everything (a hang fails, it is not a timing
@@ -44,6 +45,16 @@ struct Running<C: Chain + Clone + 'static> {
 }
 
 async fn start<C: Chain + Clone + 'static>(operator: C, alice: C, bob: C) -> Running<C> {
+    start_following(operator, alice, bob, 0).await
+}
+
+/// A node that includes deposits `confirmations` blocks deep.
+async fn start_following<C: Chain + Clone + 'static>(
+    operator: C,
+    alice: C,
+    bob: C,
+    confirmations: u64,
+) -> Running<C> {
     // The node's logs, shown for failing tests (`RUST_LOG` filters).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -78,7 +89,7 @@ async fn start<C: Chain + Clone + 'static>(operator: C, alice: C, bob: C) -> Run
         metrics: config::MetricsConfig { addr: None },
         batch: config::BatchConfig { max_wait_ms: 300 },
         l1: config::L1FollowConfig {
-            confirmations: 0,
+            confirmations,
             poll_interval_ms: 100,
         },
         prover: config::ProverConfig { workers: 1 },
@@ -170,6 +181,17 @@ fn transfer(
     .sign(&user(signer), domain)
 }
 
+/// 0 pending, 1 included, 2 proven, 3 settled (a rejection fails the test).
+fn lifecycle_stage(status: &TxStatus) -> u8 {
+    match status {
+        TxStatus::Pending => 0,
+        TxStatus::Included { .. } => 1,
+        TxStatus::Proven { .. } => 2,
+        TxStatus::Settled { .. } => 3,
+        TxStatus::Rejected { reason } => panic!("rejected: {reason}"),
+    }
+}
+
 async fn send(client: &HttpClient, tx: &SignedTx) -> String {
     client
         .request("zks_sendTransaction", rpc_params![tx])
@@ -205,6 +227,21 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
     })
     .await;
 
+    // A wallet following batches over WebSocket, from here on.
+    let ws = WsClientBuilder::default()
+        .build(n.url.replacen("http://", "ws://", 1))
+        .await
+        .unwrap();
+    let mut batch_notes: Subscription<BatchNote> = ws
+        .subscribe(
+            "zks_subscribeBatches",
+            rpc_params![],
+            "zks_unsubscribeBatches",
+        )
+        .await
+        .unwrap();
+    let sealed_before: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+
     // Several wallets at once: Alice pays Bob five times, Bob opens Carol's account, Alice
     // withdraws to L1.
     let carol = user(3);
@@ -229,6 +266,14 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
     })
     .sign(&user(1), &n.domain);
     hashes.push(send(&n.client, &withdrawal).await);
+    let mut withdrawal_notes: Subscription<TxView> = ws
+        .subscribe(
+            "zks_subscribeTransaction",
+            rpc_params![hashes.last().unwrap()],
+            "zks_unsubscribeTransaction",
+        )
+        .await
+        .unwrap();
     for hash in &hashes {
         let hash = hash.clone();
         wait_for("a transaction to settle", async || {
@@ -257,6 +302,29 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
     .await;
 
     let status: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+    // The withdrawal's notes walk its lifecycle forward and end when it settles.
+    let mut stages = Vec::new();
+    while let Some(note) = withdrawal_notes.next().await {
+        stages.push(lifecycle_stage(&note.unwrap().status));
+    }
+    assert!(stages.windows(2).all(|w| w[0] < w[1]), "{stages:?}");
+    assert_eq!(stages.last(), Some(&3), "{stages:?}");
+    // Every batch sealed after the subscription began was announced sealed, proven, then
+    // settled, in that order, up to the last one, which the contract holds.
+    let mut seen: std::collections::BTreeMap<u64, Vec<String>> = Default::default();
+    while seen.get(&status.settled).is_none_or(|e| e.len() < 3) {
+        let note = tokio::time::timeout(SETTLE_DEADLINE, batch_notes.next())
+            .await
+            .expect("a batch note")
+            .unwrap()
+            .unwrap();
+        assert_eq!(note.l1_tx.is_some(), note.event == "settled", "{note:?}");
+        seen.entry(note.batch).or_default().push(note.event);
+    }
+    assert!(status.settled > sealed_before.sealed);
+    for (batch, events) in seen.range(sealed_before.sealed + 1..) {
+        assert_eq!(events, &["sealed", "proven", "settled"], "batch {batch}");
+    }
     let on_chain_root = as_operator.state_root().await.unwrap();
     assert_eq!(
         zksettle_core::field::fr_to_decimal(&on_chain_root),
@@ -304,6 +372,57 @@ async fn the_node_settles_wallet_traffic_on_anvil() {
     )
     .await;
     end_to_end(n).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deposit_reorged_out_above_the_confirmation_depth_is_never_credited() {
+    let anvil = Anvil::start(31337).unwrap();
+    let connect = |i| RpcChain::connect(anvil.url(), signer(i), RpcConfig::default());
+    let n = start_following(
+        connect(0).await.unwrap(),
+        connect(1).await.unwrap(),
+        connect(2).await.unwrap(),
+        3,
+    )
+    .await;
+    let l1 = HttpClientBuilder::default().build(anvil.url()).unwrap();
+    let as_alice = RollupClient::new(n.alice.clone(), n.rollup);
+    let alice_l1 = l1_address(n.alice.sender());
+
+    // A deposit of 100 is mined, then its block is replaced (two blocks deep, under the
+    // node's three confirmations) by a chain where Alice deposited 250 instead.
+    let snapshot: String = l1.request("evm_snapshot", rpc_params![]).await.unwrap();
+    as_alice
+        .deposit_eth(&user(1).public_key().0, alice_l1, U256::from(100u64))
+        .await
+        .unwrap();
+    let _: serde_json::Value = l1.request("evm_mine", rpc_params![]).await.unwrap();
+    // The node polls every 100 ms: give it time to see the doomed block at its head.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let reverted: bool = l1
+        .request("evm_revert", rpc_params![snapshot])
+        .await
+        .unwrap();
+    assert!(reverted);
+    as_alice
+        .deposit_eth(&user(1).public_key().0, alice_l1, U256::from(250u64))
+        .await
+        .unwrap();
+    let _: serde_json::Value = l1.request("anvil_mine", rpc_params![4]).await.unwrap();
+
+    wait_for("the surviving deposit", async || {
+        account(&n.client, 1).await.is_some()
+    })
+    .await;
+    // Let the watcher pass several more polls: nothing else may arrive.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let alice = account(&n.client, 1).await.unwrap();
+    assert_eq!(alice.account.balance, 250);
+    let status: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+    assert_eq!(status.priority_seen, 1, "{status:?}");
+    assert!(account(&n.client, 2).await.is_none());
+    n.server.stop().unwrap();
+    n.handle.shutdown();
 }
 
 /// Posts raw bytes to the node's HTTP endpoint and returns the JSON-RPC error code.

@@ -7,6 +7,7 @@ use crate::records::TxStatus;
 use crate::store::META_PROVEN;
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
+use zksettle_core::amount::FEE_FORMAT;
 use zksettle_core::field::fr_to_decimal;
 use zksettle_core::{Account, AccountIndex, SignedTx, TokenId};
 use zksettle_l1::Chain;
@@ -241,11 +242,17 @@ pub(super) fn fee_estimate<C: Chain + Clone + 'static>(
     // With a full batch waiting, beat the cheapest transaction that would still make it.
     let best = state.pool().best(capacity);
     let fee = if accepted && best.len() >= capacity {
-        best.iter()
+        let beat = best
+            .iter()
             .map(|t| t.tx.tx.fee())
             .min()
             .unwrap_or(0)
-            .saturating_add(1)
+            .saturating_add(1);
+        // A fee must be packable to be signed at all: the next representable one, or the
+        // largest if nothing above `beat` is.
+        FEE_FORMAT
+            .round_up(beat)
+            .unwrap_or_else(|| FEE_FORMAT.unpack(u32::MAX >> (32 - FEE_FORMAT.bits())))
     } else {
         0
     };
