@@ -1,0 +1,243 @@
+//! snarkjs' JSON formats for Groth16 on BN254 (`bn128`): `verification_key.json`,
+//! `proof.json` and `public.json`, so that `snarkjs groth16 verify` accepts what zksettle
+//! exports and zksettle accepts what snarkjs verifies.
+//!
+//! Numbers are decimal strings. A G1 point is `[x, y, "1"]` (the identity `["0", "1", "0"]`),
+//! a G2 point `[[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]`. Imports refuse non-canonical numbers
+//! (≥ the modulus), points off their curve or outside the prime-order subgroup, and a key whose
+//! `nPublic` disagrees with its `IC`.
+
+use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
+use ark_ff::{BigInt, PrimeField};
+use ark_groth16::{Proof, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// Why a snarkjs JSON file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnarkjsError {
+    /// Not a Groth16 file.
+    #[error("protocol is {0:?}, expected \"groth16\"")]
+    Protocol(String),
+    /// Not BN254.
+    #[error("curve is {0:?}, expected \"bn128\"")]
+    Curve(String),
+    /// A number that is not a canonical decimal field element.
+    #[error("{what}: {value:?} is not a canonical decimal field element")]
+    Number {
+        /// Where.
+        what: &'static str,
+        /// The text.
+        value: String,
+    },
+    /// A point with a malformed projective coordinate.
+    #[error("{0}: the last coordinate must be 1 (or 0 for the identity)")]
+    Projective(&'static str),
+    /// A point off its curve or outside the prime-order subgroup.
+    #[error("{0} is not a point of the prime-order subgroup")]
+    Point(&'static str),
+    /// `nPublic` and `IC` disagree, or the input count does not match the key.
+    #[error("{what}: expected {expected} public inputs, got {got}")]
+    PublicCount {
+        /// Where.
+        what: &'static str,
+        /// What the key takes.
+        expected: usize,
+        /// What was given.
+        got: usize,
+    },
+}
+
+/// `verification_key.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnarkjsKey {
+    /// `"groth16"`.
+    pub protocol: String,
+    /// `"bn128"`.
+    pub curve: String,
+    /// Public inputs.
+    #[serde(rename = "nPublic")]
+    pub n_public: usize,
+    /// α in G1.
+    pub vk_alpha_1: [String; 3],
+    /// β in G2.
+    pub vk_beta_2: [[String; 2]; 3],
+    /// γ in G2.
+    pub vk_gamma_2: [[String; 2]; 3],
+    /// δ in G2.
+    pub vk_delta_2: [[String; 2]; 3],
+    /// The input commitments `IC₀ … IC_n`.
+    #[serde(rename = "IC")]
+    pub ic: Vec<[String; 3]>,
+}
+
+/// `proof.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnarkjsProof {
+    /// A in G1.
+    pub pi_a: [String; 3],
+    /// B in G2.
+    pub pi_b: [[String; 2]; 3],
+    /// C in G1.
+    pub pi_c: [String; 3],
+    /// `"groth16"`.
+    pub protocol: String,
+    /// `"bn128"`.
+    pub curve: String,
+}
+
+fn dec<F: PrimeField<BigInt = BigInt<4>>>(x: &F) -> String {
+    x.into_bigint().to_string()
+}
+
+fn parse<F: PrimeField<BigInt = BigInt<4>>>(
+    what: &'static str,
+    s: &str,
+) -> Result<F, SnarkjsError> {
+    let bad = || SnarkjsError::Number {
+        what,
+        value: s.to_owned(),
+    };
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let big = BigInt::<4>::from_str(s).map_err(|_| bad())?;
+    F::from_bigint(big).ok_or_else(bad)
+}
+
+fn g1_out(p: &G1Affine) -> [String; 3] {
+    match p.xy() {
+        Some((x, y)) => [dec(&x), dec(&y), "1".into()],
+        None => ["0".into(), "1".into(), "0".into()],
+    }
+}
+
+fn g2_out(p: &G2Affine) -> [[String; 2]; 3] {
+    match p.xy() {
+        Some((x, y)) => [
+            [dec(&x.c0), dec(&x.c1)],
+            [dec(&y.c0), dec(&y.c1)],
+            ["1".into(), "0".into()],
+        ],
+        None => [
+            ["0".into(), "0".into()],
+            ["1".into(), "0".into()],
+            ["0".into(), "0".into()],
+        ],
+    }
+}
+
+fn g1_in(what: &'static str, p: &[String; 3]) -> Result<G1Affine, SnarkjsError> {
+    let point = match p[2].as_str() {
+        "0" => G1Affine::identity(),
+        "1" => G1Affine::new_unchecked(parse(what, &p[0])?, parse(what, &p[1])?),
+        _ => return Err(SnarkjsError::Projective(what)),
+    };
+    if point.is_on_curve() && point.is_in_correct_subgroup_assuming_on_curve() {
+        Ok(point)
+    } else {
+        Err(SnarkjsError::Point(what))
+    }
+}
+
+fn g2_in(what: &'static str, p: &[[String; 2]; 3]) -> Result<G2Affine, SnarkjsError> {
+    let fq2 = |c: &[String; 2]| -> Result<Fq2, SnarkjsError> {
+        Ok(Fq2::new(
+            parse::<Fq>(what, &c[0])?,
+            parse::<Fq>(what, &c[1])?,
+        ))
+    };
+    let point = match (p[2][0].as_str(), p[2][1].as_str()) {
+        ("0", "0") => G2Affine::identity(),
+        ("1", "0") => G2Affine::new_unchecked(fq2(&p[0])?, fq2(&p[1])?),
+        _ => return Err(SnarkjsError::Projective(what)),
+    };
+    if point.is_on_curve() && point.is_in_correct_subgroup_assuming_on_curve() {
+        Ok(point)
+    } else {
+        Err(SnarkjsError::Point(what))
+    }
+}
+
+fn check_header(protocol: &str, curve: &str) -> Result<(), SnarkjsError> {
+    if protocol != "groth16" {
+        return Err(SnarkjsError::Protocol(protocol.to_owned()));
+    }
+    if curve != "bn128" {
+        return Err(SnarkjsError::Curve(curve.to_owned()));
+    }
+    Ok(())
+}
+
+impl SnarkjsKey {
+    /// The key in snarkjs' form.
+    pub fn export(vk: &VerifyingKey<Bn254>) -> Self {
+        SnarkjsKey {
+            protocol: "groth16".into(),
+            curve: "bn128".into(),
+            n_public: vk.gamma_abc_g1.len() - 1,
+            vk_alpha_1: g1_out(&vk.alpha_g1),
+            vk_beta_2: g2_out(&vk.beta_g2),
+            vk_gamma_2: g2_out(&vk.gamma_g2),
+            vk_delta_2: g2_out(&vk.delta_g2),
+            ic: vk.gamma_abc_g1.iter().map(g1_out).collect(),
+        }
+    }
+
+    /// The key, every point checked.
+    pub fn import(&self) -> Result<VerifyingKey<Bn254>, SnarkjsError> {
+        check_header(&self.protocol, &self.curve)?;
+        if self.ic.len() != self.n_public + 1 {
+            return Err(SnarkjsError::PublicCount {
+                what: "IC",
+                expected: self.n_public + 1,
+                got: self.ic.len(),
+            });
+        }
+        Ok(VerifyingKey {
+            alpha_g1: g1_in("vk_alpha_1", &self.vk_alpha_1)?,
+            beta_g2: g2_in("vk_beta_2", &self.vk_beta_2)?,
+            gamma_g2: g2_in("vk_gamma_2", &self.vk_gamma_2)?,
+            delta_g2: g2_in("vk_delta_2", &self.vk_delta_2)?,
+            gamma_abc_g1: self
+                .ic
+                .iter()
+                .map(|p| g1_in("IC", p))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+impl SnarkjsProof {
+    /// The proof in snarkjs' form.
+    pub fn export(proof: &Proof<Bn254>) -> Self {
+        SnarkjsProof {
+            pi_a: g1_out(&proof.a),
+            pi_b: g2_out(&proof.b),
+            pi_c: g1_out(&proof.c),
+            protocol: "groth16".into(),
+            curve: "bn128".into(),
+        }
+    }
+
+    /// The proof, every point checked.
+    pub fn import(&self) -> Result<Proof<Bn254>, SnarkjsError> {
+        check_header(&self.protocol, &self.curve)?;
+        Ok(Proof {
+            a: g1_in("pi_a", &self.pi_a)?,
+            b: g2_in("pi_b", &self.pi_b)?,
+            c: g1_in("pi_c", &self.pi_c)?,
+        })
+    }
+}
+
+/// `public.json`: the public inputs as decimal strings.
+pub fn export_public(public: &[Fr]) -> Vec<String> {
+    public.iter().map(dec).collect()
+}
+
+/// Parses `public.json`, refusing values ≥ the scalar field's modulus.
+pub fn import_public(public: &[String]) -> Result<Vec<Fr>, SnarkjsError> {
+    public.iter().map(|s| parse("public input", s)).collect()
+}
