@@ -12,7 +12,7 @@ use super::l1::deploy_with_empty_genesis;
 use super::prover::KeyArgs;
 use alloy::primitives::{Address, U256};
 use clap::{Args, Subcommand};
-use eyre::{ensure, WrapErr};
+use eyre::ensure;
 use indicatif::{ProgressBar, ProgressStyle};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
@@ -110,13 +110,9 @@ fn load(args: &LoadArgs) -> eyre::Result<()> {
         args.depth
     );
     let per_sender = args.transactions.div_ceil(args.senders);
-    let shape = BatchShape {
-        depth: args.depth,
-        chunks: args.chunks,
-        fee_slots: 1,
-    };
-    shape.validate().wrap_err("bench shape")?;
-    let keys = args.keys.load_or_setup(shape)?;
+    let (shape, keys) = args
+        .keys
+        .single_fee_slot(args.depth, args.chunks, "bench")?;
     let node_runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use zksettle_core::{AccountIndex, BatchShape, Domain, PrivateKey};
+use zksettle_core::{AccountIndex, Domain, PrivateKey};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, EmbeddedChain, RollupClient};
 use zksettle_prover::BatchProver;
@@ -80,13 +80,9 @@ pub(crate) fn run(args: &DevnetArgs) -> eyre::Result<()> {
 
 async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
     super::init_tracing();
-    let shape = BatchShape {
-        depth: args.depth,
-        chunks: args.chunks,
-        fee_slots: 1,
-    };
-    shape.validate().wrap_err("devnet shape")?;
-    let keys = args.keys.load_or_setup(shape)?;
+    let (shape, keys) = args
+        .keys
+        .single_fee_slot(args.depth, args.chunks, "devnet")?;
 
     let operator = Address::repeat_byte(0x0a);
     let developer = Address::repeat_byte(0xde);

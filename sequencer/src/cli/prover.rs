@@ -74,6 +74,23 @@ pub(crate) struct KeyArgs {
 }
 
 impl KeyArgs {
+    /// The shape of `depth` and `chunks` with one fee slot (the devnet's and the load bench's),
+    /// validated, and its development keys.
+    pub(crate) fn single_fee_slot(
+        &self,
+        depth: u8,
+        chunks: usize,
+        what: &str,
+    ) -> eyre::Result<(BatchShape, BatchKeys)> {
+        let shape = BatchShape {
+            depth,
+            chunks,
+            fee_slots: 1,
+        };
+        shape.validate().wrap_err_with(|| format!("{what} shape"))?;
+        Ok((shape, self.load_or_setup(shape)?))
+    }
+
     /// Loads the shape's keys from the cache, or makes them, behind a progress bar; warns that
     /// they are insecure.
     pub(crate) fn load_or_setup(&self, shape: BatchShape) -> eyre::Result<BatchKeys> {
