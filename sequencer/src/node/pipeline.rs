@@ -337,12 +337,7 @@ async fn send_next<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<b
     // After a restart the contract may already hold this batch (sent before the crash).
     let on_chain = ctx.rollup.batch_number().await.map_err(|e| e.to_string())?;
     let l1_tx = if on_chain >= next {
-        let head = ctx
-            .rollup
-            .chain()
-            .block_number()
-            .await
-            .map_err(|e| e.to_string())?;
+        let head = l1_head(ctx).await?;
         let mut found = None;
         let mut from = ctx.sequencer.genesis.deploy_block;
         while found.is_none() && from <= head {
@@ -395,14 +390,18 @@ pub(super) async fn l1_watcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<
     }
 }
 
-/// Stores the priority operations of newly confirmed blocks.
-async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<(), String> {
-    let head = ctx
-        .rollup
+/// The base chain's latest block number.
+async fn l1_head<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<u64, String> {
+    ctx.rollup
         .chain()
         .block_number()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// Stores the priority operations of newly confirmed blocks.
+async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<(), String> {
+    let head = l1_head(ctx).await?;
     let from = ctx
         .db
         .meta_u64(META_L1_NEXT_BLOCK)
