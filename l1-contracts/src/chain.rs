@@ -4,6 +4,7 @@
 //! trait once, in [`crate::rollup`].
 
 use alloy::primitives::{Address, Bytes, Log, B256, U256};
+
 use std::future::Future;
 
 /// A transaction to send from the chain handle's account.
@@ -56,6 +57,15 @@ pub struct Receipt {
     pub logs: Vec<Log>,
     /// The deployed contract, for a deployment.
     pub contract_address: Option<Address>,
+}
+
+/// What a mined transaction called, as [`Chain::transaction_input`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinedInput {
+    /// Callee; `None` for a deployment.
+    pub to: Option<Address>,
+    /// Calldata or init code.
+    pub input: Bytes,
 }
 
 /// A log with where it was emitted.
@@ -132,6 +142,13 @@ pub trait Chain: Send + Sync {
         from: u64,
         to: u64,
     ) -> impl Future<Output = Result<Vec<ChainLog>, ChainError>> + Send;
+
+    /// The callee and input of the mined transaction `tx_hash`, or `None` if the chain does not
+    /// know it. An auditor reads batch pubdata this way: it lives in calldata, not in state.
+    fn transaction_input(
+        &self,
+        tx_hash: B256,
+    ) -> impl Future<Output = Result<Option<MinedInput>, ChainError>> + Send;
 
     /// The latest block number.
     fn block_number(&self) -> impl Future<Output = Result<u64, ChainError>> + Send;

@@ -2,8 +2,8 @@
 //! in-memory state, one block per transaction. `zksettle devnet` runs on it, so the whole system
 //! works on a fresh machine with nothing else installed.
 
-use crate::chain::{Chain, ChainError, ChainLog, Receipt, TxRequest};
-use alloy::primitives::{keccak256, Address, Bytes, U256};
+use crate::chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest};
+use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
 use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction};
 use revm::context::{Context, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
@@ -12,6 +12,7 @@ use revm::primitives::hardfork::SpecId;
 use revm::primitives::TxKind;
 use revm::state::AccountInfo;
 use revm::{DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,6 +33,8 @@ struct State {
     /// Seconds added to the wall clock by [`Chain::increase_time`].
     clock_offset: u64,
     logs: Vec<ChainLog>,
+    /// What every mined transaction called, for [`Chain::transaction_input`].
+    inputs: HashMap<B256, MinedInput>,
 }
 
 /// A handle on an in-process chain, sending from one account. Clones share the chain.
@@ -72,6 +75,7 @@ impl EmbeddedChain {
                 timestamp,
                 clock_offset: 0,
                 logs: Vec::new(),
+                inputs: HashMap::new(),
             })),
             sender: accounts.first().map_or(Address::ZERO, |(a, _)| *a),
         }
@@ -205,6 +209,13 @@ impl Chain for EmbeddedChain {
         let result = result?;
         state.block = block;
         state.timestamp = timestamp;
+        state.inputs.insert(
+            tx_hash,
+            MinedInput {
+                to: tx.to,
+                input: tx.input,
+            },
+        );
         let (gas_used, logs, _, contract_address) = outcome(result)?;
         state.logs.extend(logs.iter().map(|log| ChainLog {
             log: log.clone(),
@@ -243,6 +254,10 @@ impl Chain for EmbeddedChain {
             .filter(|l| l.log.address == address && (from..=to).contains(&l.block_number))
             .cloned()
             .collect())
+    }
+
+    async fn transaction_input(&self, tx_hash: B256) -> Result<Option<MinedInput>, ChainError> {
+        Ok(self.lock().inputs.get(&tx_hash).cloned())
     }
 
     async fn block_number(&self) -> Result<u64, ChainError> {

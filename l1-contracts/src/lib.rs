@@ -30,10 +30,11 @@ pub mod generate;
 pub mod rollup;
 pub mod rpc;
 
-pub use chain::{Chain, ChainError, ChainLog, Receipt, TxRequest};
+pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest};
 pub use embedded::EmbeddedChain;
 pub use rollup::{
-    deploy, DeployConfig, Deployment, L1Error, PriorityOp, RollupClient, VerifiedBatch,
+    deploy, exit_call, BatchSubmission, DeployConfig, Deployment, L1Error, PriorityOp,
+    RollupClient, VerifiedBatch,
 };
 pub use rpc::{RpcChain, RpcConfig};
 

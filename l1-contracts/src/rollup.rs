@@ -147,6 +147,39 @@ pub struct VerifiedBatch {
     pub block_number: u64,
 }
 
+/// A `submitBatch` call as it was mined: what an auditor replays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSubmission {
+    /// Batch number.
+    pub number: u64,
+    /// Root claimed after the batch.
+    pub new_root: Fr,
+    /// The batch's pubdata.
+    pub pubdata: Vec<u8>,
+    /// The proof as the verifier took it: A, B (EIP-197 order), C, big-endian words.
+    pub proof: [[u8; 32]; 8],
+}
+
+/// The exodus `exit` call for `account` at `path` (what an account holder sends, from any
+/// wallet, once the rollup is in exodus).
+pub fn exit_call(account: &Account, path: &MerklePath) -> Rollup::exitCall {
+    let leaf = Rollup::Leaf {
+        index: path.index.0,
+        token: account.token.0,
+        nonce: account.nonce,
+        balance: account.balance,
+        keyX: crate::convert::u256_of_fr(&account.public_key.0.x),
+        keyY: crate::convert::u256_of_fr(&account.public_key.0.y),
+        l1Address: address(account.l1_address),
+    };
+    let siblings = path
+        .siblings
+        .iter()
+        .map(|level| level.map(|s| crate::convert::u256_of_fr(&s)))
+        .collect();
+    Rollup::exitCall { leaf, siblings }
+}
+
 /// Deploys the Poseidon contracts, the Verifier for `config.verifying_key` and the Rollup.
 pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deployment, L1Error> {
     let words = verifier_key_words(&config.verifying_key)?.map(|w| U256::from_be_bytes(w));
@@ -395,22 +428,7 @@ impl<C: Chain> RollupClient<C> {
 
     /// In exodus, pays `account` at `path` its balance against the last verified root.
     pub async fn exit(&self, account: &Account, path: &MerklePath) -> Result<Receipt, L1Error> {
-        let leaf = Rollup::Leaf {
-            index: path.index.0,
-            token: account.token.0,
-            nonce: account.nonce,
-            balance: account.balance,
-            keyX: crate::convert::u256_of_fr(&account.public_key.0.x),
-            keyY: crate::convert::u256_of_fr(&account.public_key.0.y),
-            l1Address: address(account.l1_address),
-        };
-        let siblings = path
-            .siblings
-            .iter()
-            .map(|level| level.map(|s| crate::convert::u256_of_fr(&s)))
-            .collect();
-        self.send(Rollup::exitCall { leaf, siblings }, U256::ZERO)
-            .await
+        self.send(exit_call(account, path), U256::ZERO).await
     }
 
     /// In exodus, refunds an unprocessed deposit to its L1 address.
@@ -457,6 +475,52 @@ impl<C: Chain> RollupClient<C> {
     /// The verifying-key hash the rollup checks proofs with.
     pub async fn vk_hash(&self) -> Result<[u8; 32], L1Error> {
         Ok(self.read(Rollup::vkHashCall {}).await?.0)
+    }
+
+    /// The batch shape the contract was deployed for (depth, chunks, fee slots).
+    pub async fn shape(&self) -> Result<BatchShape, L1Error> {
+        let depth = self.read(Rollup::depthCall {}).await?;
+        let chunks = self.read(Rollup::chunksCall {}).await?;
+        let fee_slots = self.read(Rollup::feeSlotsCall {}).await?;
+        let count = |v: U256| {
+            usize::try_from(v).map_err(|_| L1Error::Decode(format!("shape count {v} too large")))
+        };
+        Ok(BatchShape {
+            depth,
+            chunks: count(chunks)?,
+            fee_slots: count(fee_slots)?,
+        })
+    }
+
+    /// The `submitBatch` call mined in `tx_hash`. The transaction must call the rollup directly
+    /// (a batch submitted through another contract is in that call's trace, not its input).
+    pub async fn batch_submission(
+        &self,
+        tx_hash: alloy::primitives::B256,
+    ) -> Result<BatchSubmission, L1Error> {
+        let mined = self
+            .chain
+            .transaction_input(tx_hash)
+            .await?
+            .ok_or_else(|| {
+                L1Error::Decode(format!("the node does not know transaction {tx_hash}"))
+            })?;
+        if mined.to != Some(self.address) {
+            return Err(L1Error::Decode(format!(
+                "transaction {tx_hash} does not call the rollup directly"
+            )));
+        }
+        let call = Rollup::submitBatchCall::abi_decode(&mined.input).map_err(|e| {
+            L1Error::Decode(format!(
+                "transaction {tx_hash} is not a submitBatch call: {e}"
+            ))
+        })?;
+        Ok(BatchSubmission {
+            number: call.number,
+            new_root: fr_of_b256(&call.newRoot),
+            pubdata: call.pubdata.to_vec(),
+            proof: call.proof.map(|w| w.to_be_bytes()),
+        })
     }
 
     /// `(head, tail)` of the priority queue: the first unprocessed serial and the next free one.

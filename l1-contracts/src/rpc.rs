@@ -2,9 +2,10 @@
 //! and gas filled by alloy's recommended fillers, a configurable number of confirmations, and
 //! a dropped transaction sent again (same nonce, higher fee) until it is mined.
 
-use crate::chain::{Chain, ChainError, ChainLog, Receipt, TxRequest};
+use crate::chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest};
+use alloy::consensus::Transaction as _;
 use alloy::network::{EthereumWallet, TransactionBuilder};
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::{Filter, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
@@ -75,6 +76,22 @@ impl RpcChain {
             sender,
             chain_id,
             config,
+        })
+    }
+
+    /// Connects to `url` to read only (an auditor's handle): calls, logs and transactions
+    /// work; sending is refused by the node, as no key signs.
+    pub async fn connect_read_only(url: &str) -> Result<Self, ChainError> {
+        let url = url
+            .parse()
+            .map_err(|e| ChainError::Transport(format!("bad node URL {url}: {e}")))?;
+        let provider = ProviderBuilder::new().connect_http(url).erased();
+        let chain_id = provider.get_chain_id().await.map_err(|e| transport(&e))?;
+        Ok(RpcChain {
+            provider,
+            sender: Address::ZERO,
+            chain_id,
+            config: RpcConfig::default(),
         })
     }
 
@@ -224,6 +241,18 @@ impl Chain for RpcChain {
                 log: l.inner,
             })
             .collect())
+    }
+
+    async fn transaction_input(&self, tx_hash: B256) -> Result<Option<MinedInput>, ChainError> {
+        let tx = self
+            .provider
+            .get_transaction_by_hash(tx_hash)
+            .await
+            .map_err(|e| transport(&e))?;
+        Ok(tx.map(|tx| MinedInput {
+            to: tx.to(),
+            input: tx.input().clone(),
+        }))
     }
 
     async fn block_number(&self) -> Result<u64, ChainError> {
