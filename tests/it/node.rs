@@ -38,6 +38,7 @@ struct Running<C: Chain + Clone + 'static> {
     alice: C,
     bob: C,
     rollup: Address,
+    verifier: Address,
     domain: Domain,
     handle: node::NodeHandle<C>,
     server: jsonrpsee::server::ServerHandle,
@@ -119,6 +120,7 @@ async fn start_following<C: Chain + Clone + 'static>(
         alice,
         bob,
         rollup: deployment.rollup,
+        verifier: deployment.verifier,
         domain,
         handle,
         server,
@@ -359,6 +361,8 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
     );
     n.server.stop().unwrap();
     n.handle.shutdown();
+    // With the node stopped, an auditor rebuilds everything from L1 alone.
+    crate::audit::audit(&n.operator, n.rollup, n.verifier).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

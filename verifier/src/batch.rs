@@ -56,6 +56,7 @@ pub enum BatchVerifyError {
 pub struct BatchVerifier {
     prepared: PreparedVerifyingKey<Bn254>,
     beta: <Bn254 as Pairing>::G2Prepared,
+    key_hash: [u8; 32],
 }
 
 impl BatchVerifier {
@@ -64,7 +65,13 @@ impl BatchVerifier {
         BatchVerifier {
             prepared: ark_groth16::prepare_verifying_key(vk),
             beta: vk.beta_g2.into(),
+            key_hash: zksettle_prover::evm::vk_hash(vk),
         }
+    }
+
+    /// The key's hash, as contracts and key files record it (`zksettle_prover::evm::vk_hash`).
+    pub fn key_hash(&self) -> &[u8; 32] {
+        &self.key_hash
     }
 
     /// The key.
@@ -126,10 +133,15 @@ impl BatchVerifier {
         let c_sum = G1Projective::msm(&cs, &weights).expect("equal lengths");
         let alpha = vk.alpha_g1 * weight_sum;
         // The key holds −γ and −δ prepared: e(−P, γ) = e(P, −γ).
-        let mut g1: Vec<<Bn254 as Pairing>::G1Prepared> = claims
+        // r_j·A_j, normalised to affine with one shared inversion (Montgomery's trick).
+        let scaled: Vec<G1Projective> = claims
             .par_iter()
             .zip(&weights)
-            .map(|(c, r)| c.proof.a.mul_bigint(r.into_bigint()).into_affine().into())
+            .map(|(c, r)| c.proof.a.mul_bigint(r.into_bigint()))
+            .collect();
+        let mut g1: Vec<<Bn254 as Pairing>::G1Prepared> = G1Projective::normalize_batch(&scaled)
+            .into_iter()
+            .map(Into::into)
             .collect();
         let mut g2: Vec<<Bn254 as Pairing>::G2Prepared> =
             claims.par_iter().map(|c| c.proof.b.into()).collect();

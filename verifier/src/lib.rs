@@ -1,20 +1,34 @@
 //! # zksettle-verifier
 //!
 //! Verification for those who do not run the sequencer and do not trust it: auditors,
-//! exchanges, users planning an exit. It never depends on the sequencer.
+//! exchanges, users planning an exit. It depends on the core, the prover's key hash and the L1
+//! bindings, never on the sequencer.
 //!
+//! ## Map
 //! - [`batch`]: many Groth16 proofs under one key checked with one multi-pairing (a random
 //!   linear combination), and the one-by-one check that locates a bad proof.
 //! - [`snarkjs`]: snarkjs' JSON formats (`verification_key.json`, `proof.json`,
 //!   `public.json`), exported and imported with every point checked.
-//!
-//! Rebuilding the chain from L1 data (`zksettle_core::stf::replay_batch`) and the CLI are the
-//! rest of the offline-verifier issue.
+//! - [`export`]: one batch with its data and proof ([`BatchExport`]), checked alone
+//!   (`zksettle verify batch`).
+//! - [`l1data`]: everything L1 holds about a rollup ([`L1Record`]), read from a node or from an
+//!   export directory.
+//! - [`rebuild`]: the whole state rebuilt from an [`L1Record`] and checked against the contract
+//!   (`zksettle verify chain`).
+//! - [`exit`]: the Merkle proof and `exit` call an account holder needs in exodus.
 
 pub mod batch;
+pub mod exit;
+pub mod export;
+pub mod l1data;
+pub mod rebuild;
 pub mod snarkjs;
 #[cfg(test)]
 mod tests;
 
 pub use batch::{BatchVerifier, BatchVerifyError, Claim};
+pub use exit::{exit_proof, ExitError, ExitProof};
+pub use export::{BatchExport, BatchFileError};
+pub use l1data::{ChainHeader, L1Record, SourceError};
+pub use rebuild::{rebuild, AccountEntry, ChainReport, RebuildError, Rebuilt, Step};
 pub use snarkjs::{SnarkjsError, SnarkjsKey, SnarkjsProof};

@@ -72,6 +72,21 @@ pub struct SnarkjsKey {
     pub ic: Vec<[String; 3]>,
 }
 
+fn word_decimal(word: &[u8; 32]) -> String {
+    let mut limbs = [0u64; 4];
+    for (i, chunk) in word.rchunks(8).enumerate() {
+        limbs[i] = u64::from_be_bytes(chunk.try_into().expect("8-byte chunks"));
+    }
+    BigInt::<4>::new(limbs).to_string()
+}
+
+fn g1_of_words(x: &[u8; 32], y: &[u8; 32]) -> [String; 3] {
+    if x == &[0; 32] && y == &[0; 32] {
+        return ["0".into(), "1".into(), "0".into()];
+    }
+    [word_decimal(x), word_decimal(y), "1".into()]
+}
+
 /// `proof.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnarkjsProof {
@@ -210,6 +225,32 @@ impl SnarkjsKey {
 }
 
 impl SnarkjsProof {
+    /// The proof as the EVM verifier took it (`A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x,
+    /// C.y`, big-endian words; zero words for an identity point), unchecked: [`Self::import`]
+    /// checks it.
+    pub fn from_evm_words(words: &[[u8; 32]; 8]) -> Self {
+        let b = if words[2..6].iter().all(|w| w == &[0; 32]) {
+            [
+                ["0".into(), "0".into()],
+                ["1".into(), "0".into()],
+                ["0".into(), "0".into()],
+            ]
+        } else {
+            [
+                [word_decimal(&words[3]), word_decimal(&words[2])],
+                [word_decimal(&words[5]), word_decimal(&words[4])],
+                ["1".into(), "0".into()],
+            ]
+        };
+        SnarkjsProof {
+            pi_a: g1_of_words(&words[0], &words[1]),
+            pi_b: b,
+            pi_c: g1_of_words(&words[6], &words[7]),
+            protocol: "groth16".into(),
+            curve: "bn128".into(),
+        }
+    }
+
     /// The proof in snarkjs' form.
     pub fn export(proof: &Proof<Bn254>) -> Self {
         SnarkjsProof {

@@ -9,6 +9,7 @@ mod node;
 mod prove;
 mod prover;
 mod simulate;
+mod verify;
 mod wallet;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,10 @@ enum Command {
     /// The base chain: contract deployment.
     #[command(subcommand)]
     L1(l1::L1Command),
+    /// Offline verification, trusting no sequencer: one batch, the whole chain from L1 data,
+    /// exit proofs.
+    #[command(subcommand)]
+    Verify(verify::VerifyCommand),
     /// Measurements that print zksettle's figure beside the target it must beat.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -59,6 +64,7 @@ impl Cli {
             Command::Prover(command) => prover::run(&command),
             Command::L1(command) => l1::run(&command),
             Command::Wallet(command) => wallet::run(&command),
+            Command::Verify(command) => verify::run(&command),
             Command::Bench(command) => bench::run(&command),
         }
     }

@@ -12,6 +12,20 @@ use zksettle_prover::{BatchKeys, KeyStore, Progress, INSECURE_SETUP_NOTICE};
 pub(crate) enum ProverCommand {
     /// Make (or load from the cache) the insecure development keys of a batch shape.
     Setup(SetupArgs),
+    /// Write the verifying key of a shape's keys as snarkjs' `verification_key.json` (what
+    /// `zksettle verify` and `snarkjs groth16 verify` take).
+    ExportVk(ExportVkArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportVkArgs {
+    #[command(flatten)]
+    shape: ShapeArgs,
+    #[command(flatten)]
+    keys: KeyArgs,
+    /// Output file.
+    #[arg(long = "out", default_value = "verification_key.json")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +124,7 @@ impl KeyArgs {
 pub(crate) fn run(command: &ProverCommand) -> eyre::Result<()> {
     match command {
         ProverCommand::Setup(args) => setup(args),
+        ProverCommand::ExportVk(args) => export_vk(args),
     }
 }
 
@@ -146,5 +161,18 @@ pub(crate) fn setup(args: &SetupArgs) -> eyre::Result<()> {
         "seconds": started.elapsed().as_secs_f64(),
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+fn export_vk(args: &ExportVkArgs) -> eyre::Result<()> {
+    let keys = args.keys.load_or_setup(args.shape.shape())?;
+    let key = zksettle_verifier::SnarkjsKey::export(keys.verifying_key());
+    std::fs::write(&args.out, serde_json::to_string_pretty(&key)? + "\n")
+        .wrap_err_with(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "verifying key 0x{} written to {}",
+        hex::encode(keys.vk_hash),
+        args.out.display()
+    );
     Ok(())
 }

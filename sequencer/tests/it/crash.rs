@@ -317,4 +317,18 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
         "{logs}"
     );
     node.kill();
+    // An auditor, trusting no node, rebuilds and checks all of it from anvil.
+    crate::audit::audit_with_the_cli(
+        setup.dir.path(),
+        &SHAPE_FLAGS,
+        &setup.keys_dir(),
+        setup.anvil.url(),
+        &setup.rollup,
+        setup.deploy_block,
+        (
+            status["root"].as_str().unwrap(),
+            field(&status, "settled"),
+            USERS,
+        ),
+    );
 }

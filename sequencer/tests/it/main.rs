@@ -5,6 +5,7 @@
 
 use std::process::Command;
 
+mod audit;
 mod crash;
 
 fn zksettle() -> Command {
