@@ -109,43 +109,19 @@ pub(crate) fn audit_with_the_cli(
     );
 
     // The export directory alone rebuilds the same state, and gives exit proofs.
-    let again: Value = serde_json::from_str(&succeeds(&[
-        "verify",
-        "chain",
-        "--vk",
-        text(&vk),
-        "--from-dir",
-        text(&export),
-    ]))
-    .unwrap();
+    let offline = ["--vk", text(&vk), "--from-dir", text(&export)];
+    let again: Value =
+        serde_json::from_str(&succeeds(&[&["verify", "chain"][..], &offline].concat())).unwrap();
     assert_eq!(again, report);
     let exit_file = dir.join("exit.json");
-    succeeds(&[
-        "verify",
-        "exit-proof",
-        "--vk",
-        text(&vk),
-        "--from-dir",
-        text(&export),
-        "--index",
-        "1",
-        "--out",
-        text(&exit_file),
-    ]);
+    let exit_proof =
+        |index: &'static str| [&["verify", "exit-proof", "--index", index][..], &offline].concat();
+    succeeds(&[exit_proof("1"), vec!["--out", text(&exit_file)]].concat());
     let exit: Value = serde_json::from_str(&std::fs::read_to_string(&exit_file).unwrap()).unwrap();
     assert_eq!(exit["root"], root);
     assert_eq!(exit["index"], 1);
     assert!(exit["calldata"].as_str().unwrap().starts_with("0x"));
     // An empty leaf has no exit proof.
-    let out = zksettle(&[
-        "verify",
-        "exit-proof",
-        "--vk",
-        text(&vk),
-        "--from-dir",
-        text(&export),
-        "--index",
-        "200",
-    ]);
+    let out = zksettle(&exit_proof("200"));
     assert!(!out.status.success());
 }
