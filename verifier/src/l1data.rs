@@ -102,10 +102,12 @@ impl L1Record {
         from_block: u64,
         progress: impl Fn(u64, u64),
     ) -> Result<Self, SourceError> {
-        let to_block = client.chain().block_number().await.map_err(L1Error::from)?;
-        // Read the state first: every batch it counts is in the blocks scanned after.
-        let state_root = client.state_root().await?;
+        // Read the state first, the head after: every batch the state counts is then in the
+        // blocks scanned. (Each read runs at the latest block; a batch landing between them shows
+        // as a root mismatch, and a second run passes.)
         let batch_number = client.batch_number().await?;
+        let state_root = client.state_root().await?;
+        let to_block = client.chain().block_number().await.map_err(L1Error::from)?;
         let shape = client.shape().await?;
         let vk_hash = client.vk_hash().await?;
         let mut priority_ops = Vec::new();
