@@ -11,6 +11,8 @@
 //!   computed over them, the same on-chain and off.
 //! - [`prove`]: [`BatchProver`], witness → proof, over the shape's [`ShapeConstraints`] made
 //!   once.
+//! - [`msm`]: the [`Msm`] backend trait, `ark-ec`'s MSM as the reference ([`ArkMsm`]) and
+//!   zksettle's [`Pippenger`] (signed digits, batched affine buckets).
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
@@ -20,12 +22,14 @@
 
 pub mod evm;
 pub mod keys;
+pub mod msm;
 pub mod pool;
 pub mod progress;
 pub mod prove;
 
 pub use evm::vk_hash;
 pub use keys::{BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};
+pub use msm::{ArkMsm, Msm, MsmError, Pippenger};
 pub use pool::{ProverPool, PEAK_BYTES_PER_CONSTRAINT};
 pub use progress::{ignore_progress, Progress};
 pub use prove::{verify, BatchProof, BatchProver, ProverError, ShapeConstraints};

@@ -1,0 +1,89 @@
+//! Side-by-side measurement of an MSM backend against `ark-ec` on the same inputs, in one run:
+//! what `zksettle bench msm` prints. The results must agree, or the run fails.
+
+use super::{ArkMsm, Msm};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::CurveGroup;
+use ark_ff::UniformRand;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// One size measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    /// Points.
+    pub n: usize,
+    /// `ark-ec`'s time, seconds.
+    pub ark_seconds: f64,
+    /// The backend's time, seconds.
+    pub ours_seconds: f64,
+}
+
+impl Comparison {
+    /// How many times faster the backend is.
+    pub fn ratio(&self) -> f64 {
+        self.ark_seconds / self.ours_seconds
+    }
+}
+
+/// Why a comparison failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CompareError {
+    /// The backend's result differs from `ark-ec`'s.
+    #[error("the MSM of {0} points differs from ark-ec's")]
+    Disagrees(usize),
+    /// The backend refused the input.
+    #[error(transparent)]
+    Msm(#[from] super::MsmError),
+}
+
+/// `n` distinct pseudo-random bases (a walk by 64 random steps, normalised together) and `n`
+/// uniform scalars from `seed`: cheap to make at 2^20, and as good as uniform for timing.
+pub fn sample<P: SWCurveConfig>(n: usize, seed: u64) -> (Vec<Affine<P>>, Vec<P::ScalarField>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let steps: Vec<Projective<P>> = (0..64).map(|_| Projective::rand(&mut rng)).collect();
+    let chunk = 1 << 12;
+    let starts: Vec<Projective<P>> = (0..n.div_ceil(chunk))
+        .map(|_| Projective::rand(&mut rng))
+        .collect();
+    let steps = &steps;
+    let walk: Vec<Projective<P>> = starts
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(c, start)| {
+            let len = chunk.min(n - c * chunk);
+            let mut p = *start;
+            (0..len).map(move |i| {
+                p += steps[i % steps.len()];
+                p
+            })
+        })
+        .collect();
+    let bases = Projective::normalize_batch(&walk);
+    let scalars = (0..n).map(|_| P::ScalarField::rand(&mut rng)).collect();
+    (bases, scalars)
+}
+
+/// Times `ark-ec` and `backend` on the same `n` inputs and checks they agree.
+pub fn compare<P: SWCurveConfig>(
+    backend: &dyn Msm<P>,
+    n: usize,
+    seed: u64,
+) -> Result<Comparison, CompareError> {
+    let (bases, scalars) = sample::<P>(n, seed);
+    let started = Instant::now();
+    let expected = ArkMsm.msm(&bases, &scalars)?;
+    let ark_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let got = backend.msm(&bases, &scalars)?;
+    let ours_seconds = started.elapsed().as_secs_f64();
+    if got.into_affine() != expected.into_affine() {
+        return Err(CompareError::Disagrees(n));
+    }
+    Ok(Comparison {
+        n,
+        ark_seconds,
+        ours_seconds,
+    })
+}

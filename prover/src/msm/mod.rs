@@ -1,0 +1,73 @@
+//! Multi-scalar multiplication `Σ sᵢ·Pᵢ` over short-Weierstrass curves (BN254's G1 and G2),
+//! behind the [`Msm`] trait that proving calls and that other backends (a GPU one) implement.
+//!
+//! - [`ArkMsm`]: `ark-ec`'s `VariableBaseMSM`, the reference every backend is tested and
+//!   measured against.
+//! - [`Pippenger`]: zksettle's bucket method ([`pippenger`]): signed-digit windows (half the
+//!   buckets), bucket accumulation in affine coordinates with one shared inversion per batch of
+//!   additions (Montgomery's trick), a window size chosen from `n` by a cost model, and windows
+//!   spread over rayon's threads.
+//! - [`compare`]: a backend timed beside `ark-ec` on the same inputs (`zksettle bench msm`).
+
+pub mod compare;
+pub mod pippenger;
+#[cfg(test)]
+mod tests;
+
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::VariableBaseMSM;
+
+pub use pippenger::Pippenger;
+
+/// Why an MSM was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MsmError {
+    /// Bases and scalars differ in number.
+    #[error("{bases} bases but {scalars} scalars")]
+    LengthMismatch {
+        /// Bases given.
+        bases: usize,
+        /// Scalars given.
+        scalars: usize,
+    },
+}
+
+/// A multi-scalar multiplication backend for the curve `P`.
+pub trait Msm<P: SWCurveConfig>: Send + Sync {
+    /// `Σ scalars[i]·bases[i]`; the empty sum is the identity.
+    fn msm(
+        &self,
+        bases: &[Affine<P>],
+        scalars: &[P::ScalarField],
+    ) -> Result<Projective<P>, MsmError>;
+
+    /// A short name for reports.
+    fn name(&self) -> &'static str;
+}
+
+/// `ark-ec`'s MSM.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArkMsm;
+
+impl<P: SWCurveConfig> Msm<P> for ArkMsm {
+    fn msm(
+        &self,
+        bases: &[Affine<P>],
+        scalars: &[P::ScalarField],
+    ) -> Result<Projective<P>, MsmError> {
+        check_lengths(bases.len(), scalars.len())?;
+        Ok(Projective::<P>::msm_unchecked(bases, scalars))
+    }
+
+    fn name(&self) -> &'static str {
+        "ark-ec"
+    }
+}
+
+fn check_lengths(bases: usize, scalars: usize) -> Result<(), MsmError> {
+    if bases == scalars {
+        Ok(())
+    } else {
+        Err(MsmError::LengthMismatch { bases, scalars })
+    }
+}
