@@ -293,3 +293,22 @@ fn bench_load_sends_signed_transfers_that_the_node_accepts() {
     assert!(!stdout.contains("refused"), "{stdout}");
     assert!(stdout.contains("p99"), "{stdout}");
 }
+
+#[test]
+fn bench_msm_prints_both_implementations_which_agree() {
+    // `compare` fails the run if zksettle's MSM differs from ark-ec's on the same points.
+    let out = zksettle()
+        .args(["bench", "msm", "--log-sizes", "8,11", "--g2", "true"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for row in ["G1 2^8 ", "G2 2^8 ", "G1 2^11", "G2 2^11"] {
+        assert!(text.contains(row), "{row} in {text}");
+    }
+    assert_eq!(text.matches("ratio").count(), 4, "{text}");
+}
