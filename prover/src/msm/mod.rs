@@ -30,6 +30,9 @@ pub enum MsmError {
         /// Scalars given.
         scalars: usize,
     },
+    /// More points than a backend indexes (2^31 for [`Pippenger`]).
+    #[error("{0} points are more than this backend takes")]
+    TooManyPoints(usize),
 }
 
 /// A multi-scalar multiplication backend for the curve `P`.

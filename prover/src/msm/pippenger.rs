@@ -26,6 +26,9 @@ use ark_ec::AffineRepr;
 use ark_ff::{Field, PrimeField, Zero};
 use rayon::prelude::*;
 
+/// The most points one MSM takes.
+pub const MAX_POINTS: usize = (1 << 31) - 1;
+
 /// Additions per shared inversion.
 const BATCH: usize = 1024;
 
@@ -46,6 +49,10 @@ impl<P: SWCurveConfig> Msm<P> for Pippenger {
         scalars: &[P::ScalarField],
     ) -> Result<Projective<P>, MsmError> {
         check_lengths(bases.len(), scalars.len())?;
+        // Work items keep a point's index in 31 bits and its sign in the top bit.
+        if bases.len() > MAX_POINTS {
+            return Err(MsmError::TooManyPoints(bases.len()));
+        }
         Ok(self.run(bases, scalars))
     }
 
