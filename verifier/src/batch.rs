@@ -11,15 +11,18 @@
 //!
 //! Each proof's equation, divided out, is an element `T_j` of the order-`r` group `G_T`;
 //! the product is `Π T_j^{r_j}`, which is 1 for some `T_j ≠ 1` with probability at most
-//! `2^-128` (for fixed other weights at most one `r_j mod r` makes it 1). Proof points must be
-//! on their curves and in their prime-order subgroups, which [`crate::snarkjs`] and arkworks'
-//! checked deserialisation enforce. One multi-Miller loop (split across threads by arkworks)
-//! and one final exponentiation serve the whole set.
+//! `2^-128` (for fixed other weights at most one `r_j mod r` makes it 1; the weights are drawn
+//! from a set of `2^128` residues, see [`Weight`]). Proof points must be on their curves and in
+//! their prime-order subgroups, which [`crate::snarkjs`] and arkworks' checked deserialisation
+//! enforce. One multi-Miller loop (ours, `crate::miller`: affine G2 steps with shared
+//! inversions, one accumulator per thread) and one final exponentiation serve the whole set.
 
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
-use ark_ec::pairing::{Pairing, PairingOutput};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{One, PrimeField};
+use crate::miller;
+use ark_bn254::{g1::Config as G1Config, Bn254, Fr, G1Affine, G1Projective, G2Affine};
+use ark_ec::pairing::{MillerLoopOutput, Pairing, PairingOutput};
+use ark_ec::scalar_mul::glv::GLVConfig;
+use ark_ec::{AdditiveGroup, CurveGroup, VariableBaseMSM};
+use ark_ff::{One, Zero};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, VerifyingKey};
 use rand::RngCore;
 use rayon::prelude::*;
@@ -55,16 +58,15 @@ pub enum BatchVerifyError {
 #[derive(Debug, Clone)]
 pub struct BatchVerifier {
     prepared: PreparedVerifyingKey<Bn254>,
-    beta: <Bn254 as Pairing>::G2Prepared,
     key_hash: [u8; 32],
 }
 
 impl BatchVerifier {
-    /// Prepares `vk` (its pairing `e(α, β)` and the fixed G2 points' line coefficients).
+    /// Prepares `vk` (its pairing `e(α, β)` and the fixed G2 points' line coefficients for
+    /// the one-by-one check).
     pub fn new(vk: &VerifyingKey<Bn254>) -> Self {
         BatchVerifier {
             prepared: ark_groth16::prepare_verifying_key(vk),
-            beta: vk.beta_g2.into(),
             key_hash: zksettle_prover::evm::vk_hash(vk),
         }
     }
@@ -110,53 +112,53 @@ impl BatchVerifier {
             return Ok(());
         }
         let mut rng = rand::rng();
-        let weights: Vec<Fr> = claims
-            .iter()
-            .map(|_| Fr::from(u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())))
-            .collect();
+        let weights: Vec<Weight> = claims.iter().map(|_| Weight::random(&mut rng)).collect();
         let vk = &self.prepared.vk;
 
         // Σ r_j·L(x_j) = (Σ r_j)·IC₀ + Σ_i (Σ_j r_j·x_ji)·ICᵢ: scalar work first, then one MSM.
-        let weight_sum: Fr = weights.iter().sum();
+        let weight_sum: Fr = weights.iter().map(|w| w.value).sum();
         let mut ic_scalars = vec![weight_sum];
         for i in 0..vk.gamma_abc_g1.len() - 1 {
             ic_scalars.push(
                 claims
                     .iter()
                     .zip(&weights)
-                    .map(|(c, r)| c.public[i] * r)
+                    .map(|(c, r)| c.public[i] * r.value)
                     .sum(),
             );
         }
         let inputs = G1Projective::msm(&vk.gamma_abc_g1, &ic_scalars).expect("equal lengths");
-        let cs: Vec<G1Affine> = claims.iter().map(|c| c.proof.c).collect();
-        let c_sum = G1Projective::msm(&cs, &weights).expect("equal lengths");
-        let alpha = vk.alpha_g1 * weight_sum;
-        // The key holds −γ and −δ prepared: e(−P, γ) = e(P, −γ).
-        // r_j·A_j, normalised to affine with one shared inversion (Montgomery's trick).
-        let scaled: Vec<G1Projective> = claims
-            .par_iter()
+        // Σ r_j·C_j = Σ a_j·C_j + Σ b_j·φ(C_j): one MSM of 64-bit scalars.
+        let (c_bases, c_scalars): (Vec<G1Affine>, Vec<u64>) = claims
+            .iter()
             .zip(&weights)
-            .map(|(c, r)| c.proof.a.mul_bigint(r.into_bigint()))
-            .collect();
-        let mut g1: Vec<<Bn254 as Pairing>::G1Prepared> = G1Projective::normalize_batch(&scaled)
+            .flat_map(|(c, w)| {
+                [
+                    (c.proof.c, w.a),
+                    (G1Config::endomorphism_affine(&c.proof.c), w.b),
+                ]
+            })
+            .unzip();
+        let c_sum = G1Projective::msm_u64(&c_bases, &c_scalars);
+        let alpha = vk.alpha_g1 * weight_sum;
+
+        let scaled = weighted_points(claims, &weights);
+        // The key holds −γ and −δ: e(−P, γ) = e(P, −γ).
+        let mut pairs: Vec<(G1Affine, G2Affine)> = scaled
             .into_iter()
-            .map(Into::into)
+            .zip(claims.iter().map(|c| c.proof.b))
             .collect();
-        let mut g2: Vec<<Bn254 as Pairing>::G2Prepared> =
-            claims.par_iter().map(|c| c.proof.b.into()).collect();
-        g1.extend([
-            inputs.into_affine().into(),
-            c_sum.into_affine().into(),
-            (-alpha).into_affine().into(),
+        pairs.extend([
+            (inputs.into_affine(), -vk.gamma_g2),
+            (c_sum.into_affine(), -vk.delta_g2),
+            ((-alpha).into_affine(), vk.beta_g2),
         ]);
-        g2.extend([
-            self.prepared.gamma_g2_neg_pc.clone(),
-            self.prepared.delta_g2_neg_pc.clone(),
-            self.beta.clone(),
-        ]);
-        // One multi-Miller loop (arkworks splits it across threads) and one final exponentiation.
-        let product = Bn254::multi_miller_loop(g1, g2);
+        // Our loop (see `miller`) is the fast path; arkworks' serves the degenerate case it
+        // cannot take, which points of the prime-order groups never reach.
+        let product = match miller::multi_miller_loop(&pairs) {
+            Some(f) => MillerLoopOutput(f),
+            None => Bn254::multi_miller_loop(pairs.iter().map(|p| p.0), pairs.iter().map(|p| p.1)),
+        };
         match Bn254::final_exponentiation(product) {
             Some(PairingOutput(v)) if v.is_one() => Ok(()),
             _ => Err(BatchVerifyError::Invalid(claims.len())),
@@ -173,5 +175,119 @@ impl BatchVerifier {
             .enumerate()
             .filter_map(|(i, ok)| (!ok).then_some(i))
             .collect()
+    }
+}
+
+/// A random weight `r = a + λ·b (mod r_G1)` with `a`, `b` uniform 64-bit integers and `λ` the
+/// eigenvalue of G1's endomorphism `φ(x, y) = (β·x, y)`, so `r·A = a·A + b·φ(A)`: 64 doublings
+/// instead of 128.
+///
+/// The weights are still 2^128 distinct residues, uniform among themselves: if
+/// `a + λb ≡ a' + λb'` then `(s, t) = (a − a', b' − b)` has `s ≡ λt`, and since
+/// `λ² + λ + 1 ≡ 0`, `s² + st + t² ≡ 0 (mod r)`. But `0 < s² + st + t² < 3·2^128 < r` for
+/// `(s, t) ≠ 0` with `|s|, |t| < 2^64`, so `(a, b) = (a', b')`.
+#[derive(Debug, Clone, Copy)]
+struct Weight {
+    a: u64,
+    b: u64,
+    value: Fr,
+}
+
+impl Weight {
+    fn random(rng: &mut impl RngCore) -> Self {
+        let (a, b) = (rng.next_u64(), rng.next_u64());
+        Weight {
+            a,
+            b,
+            value: Fr::from(a) + G1Config::LAMBDA * Fr::from(b),
+        }
+    }
+}
+
+/// `r_j·A_j` for every claim, in affine form, by Shamir's trick on `a·A + b·φ(A)`.
+fn weighted_points(claims: &[Claim], weights: &[Weight]) -> Vec<G1Affine> {
+    let sums: Vec<G1Projective> = claims
+        .par_iter()
+        .map(|c| c.proof.a + G1Config::endomorphism_affine(&c.proof.a))
+        .collect();
+    let sums = G1Projective::normalize_batch(&sums);
+    let scaled: Vec<G1Projective> = claims
+        .par_iter()
+        .zip(weights)
+        .zip(&sums)
+        .map(|((claim, w), both)| {
+            let point = claim.proof.a;
+            let image = G1Config::endomorphism_affine(&point);
+            let mut acc = G1Projective::zero();
+            for bit in (0..64).rev() {
+                acc.double_in_place();
+                match ((w.a >> bit) & 1, (w.b >> bit) & 1) {
+                    (1, 1) => acc += both,
+                    (1, 0) => acc += point,
+                    (0, 1) => acc += image,
+                    _ => {}
+                }
+            }
+            acc
+        })
+        .collect();
+    G1Projective::normalize_batch(&scaled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ec::{AffineRepr, PrimeGroup};
+    use ark_groth16::Proof;
+
+    #[test]
+    fn the_weights_endomorphism_is_multiplication_by_a_cube_root_of_unity() {
+        let lambda = G1Config::LAMBDA;
+        assert!((lambda * lambda + lambda + Fr::one()).is_zero());
+        let g = G1Affine::generator();
+        assert_eq!(
+            G1Config::endomorphism_affine(&g),
+            (g * lambda).into_affine()
+        );
+    }
+
+    #[test]
+    fn weighted_points_are_the_weights_times_the_points() {
+        let mut rng = rand::rng();
+        let claims: Vec<Claim> = (0..50u64)
+            .map(|i| Claim {
+                public: vec![],
+                proof: Proof {
+                    a: if i == 7 {
+                        G1Affine::zero()
+                    } else {
+                        (G1Projective::generator() * Fr::from(i + 1)).into_affine()
+                    },
+                    ..Proof::default()
+                },
+            })
+            .collect();
+        let mut weights: Vec<Weight> = claims.iter().map(|_| Weight::random(&mut rng)).collect();
+        // The edges of the 64-bit halves.
+        for (i, (a, b)) in [
+            (0, 0),
+            (u64::MAX, 0),
+            (0, u64::MAX),
+            (u64::MAX, u64::MAX),
+            (1, 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            weights[i] = Weight {
+                a,
+                b,
+                value: Fr::from(a) + G1Config::LAMBDA * Fr::from(b),
+            };
+        }
+        let scaled = weighted_points(&claims, &weights);
+        for ((claim, w), got) in claims.iter().zip(&weights).zip(scaled) {
+            assert_eq!(got, (claim.proof.a * w.value).into_affine());
+        }
     }
 }

@@ -7,6 +7,8 @@
 //! ## Map
 //! - [`batch`]: many Groth16 proofs under one key checked with one multi-pairing (a random
 //!   linear combination), and the one-by-one check that locates a bad proof.
+//! - `miller` (private): the BN254 multi-Miller loop the batch check runs, with affine G2
+//!   steps sharing one inversion per step across all pairs.
 //! - [`snarkjs`]: snarkjs' JSON formats (`verification_key.json`, `proof.json`,
 //!   `public.json`), exported and imported with every point checked.
 //! - [`export`]: one batch with its data and proof ([`BatchExport`]), checked alone
@@ -21,6 +23,7 @@ pub mod batch;
 pub mod exit;
 pub mod export;
 pub mod l1data;
+mod miller;
 pub mod rebuild;
 pub mod snarkjs;
 #[cfg(test)]
