@@ -20,6 +20,8 @@
 //! - [`tx`]: signed L2 transactions, their signed message and binary codec.
 //! - [`op`], [`pubdata`], [`commitment`]: batch contents as posted to L1.
 //! - [`stf`]: `apply_batch` and `replay_batch`.
+//! - [`wide`]: double-width sums of products over the BN254 fields, reduced once (Poseidon's
+//!   linear layers, the verifier's Miller loop).
 
 pub mod account;
 pub mod amount;
@@ -34,6 +36,7 @@ pub mod pubdata;
 pub mod stf;
 pub mod tree;
 pub mod tx;
+pub mod wide;
 
 pub use account::{Account, AccountIndex, Balance, L1Address, Nonce, TokenId};
 pub use eddsa::{PrivateKey, PublicKey, Signature};

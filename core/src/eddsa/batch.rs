@@ -120,18 +120,22 @@ fn verify_chunk(items: &[BatchItem<'_>], strict: bool) -> Vec<Result<(), Signatu
     let mut rng = rand::rng();
     let eight = SubgroupScalar::from(8u64);
     let mut base_scalar = SubgroupScalar::ZERO;
-    let mut bases: Vec<EdwardsAffine> = Vec::with_capacity(items.len() + 1);
-    let mut scalars: Vec<SubgroupScalar> = Vec::with_capacity(items.len() + 1);
+    let mut r8s: Vec<EdwardsAffine> = Vec::with_capacity(items.len());
+    let (mut z_low, mut z_high): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+    let mut bases: Vec<EdwardsAffine> = Vec::new();
+    let mut scalars: Vec<SubgroupScalar> = Vec::new();
     let mut key_terms: HashMap<Point, SubgroupScalar> = HashMap::new();
     for (item, result) in items.iter().zip(&results) {
         if result.is_err() {
             continue;
         }
-        let z = SubgroupScalar::from(u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()));
+        let (low, high) = (rng.next_u64(), rng.next_u64());
+        let z = SubgroupScalar::from(u128::from(high) << 64 | u128::from(low));
         let hm = challenge(&item.signature.r8, &item.key.0, item.message);
         base_scalar += z * item.signature.s;
-        bases.push(-item.signature.r8.to_ark());
-        scalars.push(z);
+        r8s.push(-item.signature.r8.to_ark());
+        z_low.push(low);
+        z_high.push(high);
         *key_terms.entry(item.key.0).or_insert(SubgroupScalar::ZERO) += eight * z * hm;
     }
     for (key, scalar) in key_terms {
@@ -140,8 +144,16 @@ fn verify_chunk(items: &[BatchItem<'_>], strict: bool) -> Vec<Result<(), Signatu
     }
     bases.push(Point::base8().to_ark());
     scalars.push(base_scalar);
+    // Σ z_i·(−R8_i) as two MSMs of 64-bit scalars, `z = low + 2^64·high` exactly (no reduction
+    // mod l, see the module docs): half the windows of one MSM over full-size scalars.
+    let mut high_sum = <EdwardsProjective as VariableBaseMSM>::msm_u64(&r8s, &z_high);
+    for _ in 0..64 {
+        high_sum.double_in_place();
+    }
     let bigints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
-    let sum = <EdwardsProjective as VariableBaseMSM>::msm_bigint(&bases, &bigints);
+    let sum = <EdwardsProjective as VariableBaseMSM>::msm_bigint(&bases, &bigints)
+        + <EdwardsProjective as VariableBaseMSM>::msm_u64(&r8s, &z_low)
+        + high_sum;
     if sum.is_zero() {
         return results;
     }

@@ -166,7 +166,7 @@ impl SparseParams {
         }
         let mut next = [Fr::ZERO; MAX_INPUTS + 1];
         for (n, row) in next.iter_mut().zip(self.full_matrices[k].chunks_exact(t)) {
-            *n = row.iter().zip(state.iter()).map(|(m, s)| *m * s).sum();
+            *n = crate::wide::dot(row, state);
         }
         state.copy_from_slice(&next[..t]);
     }
@@ -179,14 +179,10 @@ impl SparseParams {
         }
         for (k, a) in self.sparse.chunks_exact(2 * t - 1).enumerate() {
             let s0 = super::pow5(state[0] + self.partial_constants[k]);
-            let (a00, rest) = a.split_first().expect("2t-1 entries");
-            let (a_row, a_col) = rest.split_at(t - 1);
-            let first = *a00 * s0
-                + state[1..]
-                    .iter()
-                    .zip(a_row)
-                    .map(|(s, r)| *s * r)
-                    .sum::<Fr>();
+            // The first row (a₀₀, â) times (s₀, state₁…), reduced once; the column â' below.
+            let (first_row, a_col) = a.split_at(t);
+            state[0] = s0;
+            let first = crate::wide::dot(first_row, state);
             for (s, c) in state[1..].iter_mut().zip(a_col) {
                 *s += *c * s0;
             }

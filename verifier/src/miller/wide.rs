@@ -11,16 +11,11 @@
 //! - imaginary part `(a₀+a₁)(b₀+b₁) + (c₀+c₁)(d₀+d₁) − Σ of the four plain products`, exactly
 //!   `a₀b₁ + a₁b₀ + c₀d₁ + c₁d₀ < 4p² < p·R`; reduced it is below `2p`.
 //!
-//! Every intermediate stays below `8p² < 2^511` (`p < 2^254`), so 512 bits never overflow.
+//! Every intermediate stays below `8p² < 2^511` (`p < 2^254`), so 512 bits never overflow; the
+//! limb arithmetic is the core's ([`zksettle_core::wide`]).
 
 use ark_bn254::{Fq, Fq2, FqConfig};
-use ark_ff::{BigInt, MontConfig, PrimeField};
-
-const P: [u64; 4] = Fq::MODULUS.0;
-/// `−p⁻¹ mod 2^64`.
-const P_INV: u64 = <FqConfig as MontConfig<4>>::INV;
-
-type Wide = [u64; 8];
+use zksettle_core::wide::{add_wide, limbs, modulus_shifted, product, reduce, sub_wide, sum};
 
 /// `a·b + c·d`, equal to arkworks' `a * b + c * d`.
 #[inline]
@@ -35,10 +30,7 @@ pub(super) fn two_products(a: &Fq2, b: &Fq2, c: &Fq2, d: &Fq2) -> Fq2 {
     add_wide(&mut cross, &product(&sum(&c0, &c1), &sum(&d0, &d1)));
     sub_wide(&mut cross, &plus);
     sub_wide(&mut cross, &minus);
-    let mut real = plus;
-    add_wide(&mut real, &[0, 0, 0, 0, P[0], P[1], P[2], P[3]]);
-    sub_wide(&mut real, &minus);
-    Fq2::new(reduce(real), reduce(cross))
+    Fq2::new(reduce_fq(real_part(plus, &minus)), reduce_fq(cross))
 }
 
 /// `a·b`, equal to arkworks' `a * b`, by the same Karatsuba split: three products, two
@@ -51,114 +43,20 @@ pub(super) fn product_of(a: &Fq2, b: &Fq2) -> Fq2 {
     let mut cross = product(&sum(&a0, &a1), &sum(&b0, &b1));
     sub_wide(&mut cross, &plus);
     sub_wide(&mut cross, &minus);
-    let mut real = plus;
-    add_wide(&mut real, &[0, 0, 0, 0, P[0], P[1], P[2], P[3]]);
-    sub_wide(&mut real, &minus);
-    Fq2::new(reduce(real), reduce(cross))
+    Fq2::new(reduce_fq(real_part(plus, &minus)), reduce_fq(cross))
+}
+
+/// `plus − minus + p·R`, non-negative since `minus < 2p² < p·R`.
+#[inline(always)]
+fn real_part(mut plus: [u64; 8], minus: &[u64; 8]) -> [u64; 8] {
+    add_wide(&mut plus, &modulus_shifted::<FqConfig>());
+    sub_wide(&mut plus, minus);
+    plus
 }
 
 #[inline(always)]
-fn limbs(x: &Fq) -> [u64; 4] {
-    (x.0).0
-}
-
-/// `a + b` for `a, b < p`: below `2p < 2^255`, no carry out.
-#[inline(always)]
-fn sum(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
-    let mut out = [0u64; 4];
-    let mut carry = false;
-    for i in 0..4 {
-        (out[i], carry) = add_carry(a[i], b[i], carry);
-    }
-    out
-}
-
-#[inline(always)]
-fn product(a: &[u64; 4], b: &[u64; 4]) -> Wide {
-    let mut out = [0u64; 8];
-    for i in 0..4 {
-        let mut carry = 0u64;
-        for j in 0..4 {
-            let t =
-                u128::from(a[i]) * u128::from(b[j]) + u128::from(out[i + j]) + u128::from(carry);
-            out[i + j] = t as u64;
-            carry = (t >> 64) as u64;
-        }
-        out[i + 4] = carry;
-    }
-    out
-}
-
-#[inline(always)]
-fn add_wide(a: &mut Wide, b: &Wide) {
-    let mut carry = false;
-    for i in 0..8 {
-        (a[i], carry) = add_carry(a[i], b[i], carry);
-    }
-}
-
-/// `a − b` for `a ≥ b`.
-#[inline(always)]
-fn sub_wide(a: &mut Wide, b: &Wide) {
-    let mut borrow = false;
-    for i in 0..8 {
-        (a[i], borrow) = sub_borrow(a[i], b[i], borrow);
-    }
-}
-
-/// Montgomery reduction of `t < 2p·R`, then subtractions of `p` down to `[0, p)`.
-#[inline(always)]
-fn reduce(mut t: Wide) -> Fq {
-    for i in 0..4 {
-        let m = t[i].wrapping_mul(P_INV);
-        let mut carry = 0u64;
-        for j in 0..4 {
-            let s = u128::from(m) * u128::from(P[j]) + u128::from(t[i + j]) + u128::from(carry);
-            t[i + j] = s as u64;
-            carry = (s >> 64) as u64;
-        }
-        // T + m·p·2^(64i) < 3p·R < 2^512: the carry dies out inside the eight limbs.
-        for limb in t.iter_mut().skip(i + 4) {
-            let (s, overflow) = limb.overflowing_add(carry);
-            *limb = s;
-            carry = u64::from(overflow);
-            if carry == 0 {
-                break;
-            }
-        }
-    }
-    let mut out = [t[4], t[5], t[6], t[7]];
-    while !below_p(&out) {
-        let mut borrow = false;
-        for i in 0..4 {
-            (out[i], borrow) = sub_borrow(out[i], P[i], borrow);
-        }
-    }
-    Fq::new_unchecked(BigInt(out))
-}
-
-#[inline(always)]
-fn add_carry(a: u64, b: u64, carry: bool) -> (u64, bool) {
-    let (s, c1) = a.overflowing_add(b);
-    let (s, c2) = s.overflowing_add(u64::from(carry));
-    (s, c1 | c2)
-}
-
-#[inline(always)]
-fn sub_borrow(a: u64, b: u64, borrow: bool) -> (u64, bool) {
-    let (d, b1) = a.overflowing_sub(b);
-    let (d, b2) = d.overflowing_sub(u64::from(borrow));
-    (d, b1 | b2)
-}
-
-#[inline(always)]
-fn below_p(x: &[u64; 4]) -> bool {
-    for i in (0..4).rev() {
-        if x[i] != P[i] {
-            return x[i] < P[i];
-        }
-    }
-    false
+fn reduce_fq(t: [u64; 8]) -> Fq {
+    reduce::<FqConfig>(t)
 }
 
 #[cfg(test)]
