@@ -591,6 +591,51 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
         codes::NOT_FOUND
     );
 
+    // In bulk: each entry answered in place, in order, with the code it gets alone.
+    let next = transfer(1, 1, &user(2), 1_000, 0, 1, &n.domain);
+    let entries = vec![
+        serde_json::to_value(good).unwrap(),
+        serde_json::to_value(transfer(1, 2, &user(2), 1_000, 0, 1, &n.domain)).unwrap(),
+        serde_json::Value::String(format!("0x{}", hex::encode(next.encode()))),
+        serde_json::Value::String("0xzz".into()),
+        serde_json::to_value(transfer(7, 1, &user(2), 1, 0, 0, &n.domain)).unwrap(),
+    ];
+    let answers: Vec<rpc::BulkAnswer> = n
+        .client
+        .request("zks_sendTransactions", rpc_params![entries])
+        .await
+        .unwrap();
+    let codes_in_order: Vec<Option<i32>> = answers
+        .iter()
+        .map(|a| match a {
+            rpc::BulkAnswer::Hash(_) => None,
+            rpc::BulkAnswer::Error(e) => Some(e.code()),
+        })
+        .collect();
+    assert_eq!(
+        codes_in_order,
+        vec![
+            Some(codes::ALREADY_KNOWN),
+            Some(codes::BAD_SIGNATURE),
+            None,
+            Some(jsonrpsee::types::error::INVALID_PARAMS_CODE),
+            Some(codes::UNKNOWN_ACCOUNT),
+        ]
+    );
+    assert!(
+        matches!(&answers[2], rpc::BulkAnswer::Hash(h) if *h == format!("0x{}", hex::encode(next.hash())))
+    );
+    // Too many in one call, or not an array: the whole call is refused.
+    let too_many = vec!["0x00"; rpc::MAX_BULK_TRANSACTIONS + 1];
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransactions", too_many).await,
+        jsonrpsee::types::error::INVALID_PARAMS_CODE
+    );
+    assert_eq!(
+        error_code(&n.client, "zks_sendTransactions", 5).await,
+        jsonrpsee::types::error::INVALID_PARAMS_CODE
+    );
+
     // A flood of replays and garbage, then the node still serves and settles the good one.
     for _ in 0..200 {
         let _ = n

@@ -79,6 +79,10 @@ pub(crate) struct LoadArgs {
     /// WebSocket, 16 share a connection).
     #[arg(long, default_value_t = 128)]
     connections: usize,
+    /// Transfers per request: 1 sends each with `zks_sendTransaction`; more send that many per
+    /// `zks_sendTransactions` call (as an exchange or a wallet backend submitting in bulk would).
+    #[arg(long = "per-request", default_value_t = 1)]
+    per_request: usize,
     /// How submitters reach the node.
     #[arg(long, value_enum, default_value_t = Transport::Http)]
     transport: Transport,
@@ -307,10 +311,31 @@ enum Client {
 }
 
 impl Client {
-    async fn send(&self, tx: Box<RawValue>) -> Result<String, jsonrpsee::core::ClientError> {
-        match self {
-            Client::Http(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
-            Client::Ws(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
+    /// Sends `txs` (one call for one, a bulk call for more); one refusal reason per refused
+    /// transaction.
+    async fn send(&self, mut txs: Vec<Box<RawValue>>) -> Vec<String> {
+        if txs.len() == 1 {
+            let tx = txs.pop().expect("one");
+            let answer: Result<String, _> = match self {
+                Client::Http(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
+                Client::Ws(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
+            };
+            return answer.err().map(|e| e.to_string()).into_iter().collect();
+        }
+        let count = txs.len();
+        let answer: Result<Vec<rpc::BulkAnswer>, _> = match self {
+            Client::Http(c) => c.request("zks_sendTransactions", rpc_params![txs]).await,
+            Client::Ws(c) => c.request("zks_sendTransactions", rpc_params![txs]).await,
+        };
+        match answer {
+            Ok(answers) => answers
+                .into_iter()
+                .filter_map(|a| match a {
+                    rpc::BulkAnswer::Hash(_) => None,
+                    rpc::BulkAnswer::Error(e) => Some(e.to_string()),
+                })
+                .collect(),
+            Err(e) => vec![e.to_string(); count],
         }
     }
 }
@@ -328,6 +353,7 @@ async fn drive(
     requests: Vec<Vec<Box<RawValue>>>,
 ) -> eyre::Result<Report> {
     let connections = args.connections;
+    let per_request = args.per_request.clamp(1, rpc::MAX_BULK_TRANSACTIONS);
     // Connection `c` sends for senders c, c + connections, …, each in nonce order.
     let mut lanes: Vec<Vec<Box<RawValue>>> = vec![Vec::new(); connections];
     let mut per_sender: Vec<std::vec::IntoIter<Box<RawValue>>> =
@@ -373,14 +399,18 @@ async fn drive(
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(lane.len());
             let mut refused: BTreeMap<String, usize> = BTreeMap::new();
-            for tx in lane {
+            let mut lane = lane.into_iter().peekable();
+            while lane.peek().is_some() {
+                let txs: Vec<Box<RawValue>> = lane.by_ref().take(per_request).collect();
+                let count = txs.len();
                 let sent = Instant::now();
-                let answer = client.send(tx).await;
-                latencies.push(sent.elapsed());
-                if let Err(e) = answer {
-                    *refused.entry(e.to_string()).or_default() += 1;
+                let reasons = client.send(txs).await;
+                let waited = sent.elapsed();
+                latencies.extend(std::iter::repeat_n(waited, count));
+                for reason in reasons {
+                    *refused.entry(reason).or_default() += 1;
                 }
-                progress.inc(1);
+                progress.inc(count as u64);
             }
             (latencies, refused)
         });
@@ -420,9 +450,10 @@ impl Report {
         let tps = self.accepted as f64 / self.elapsed.as_secs_f64();
         let (p50, p99) = (self.percentile_ms(0.50), self.percentile_ms(0.99));
         println!(
-            "load: {} transfers from {connections} submitters over {:?} in {:.2} s",
+            "load: {} transfers from {connections} submitters over {:?}, {} per request, in {:.2} s",
             self.latencies.len(),
             args.transport,
+            args.per_request,
             self.elapsed.as_secs_f64()
         );
         println!(

@@ -149,6 +149,28 @@ impl<C: Chain + Clone + 'static> NodeContext<C> {
         answer.await.map_err(|_| SubmitError::ShuttingDown)?
     }
 
+    /// Submits many signed transactions at once; answer `i` is for `txs[i]`, each given once
+    /// that transaction is durable in the pool, or refused. They enter admission back to back,
+    /// so they share admission groups (one batched signature check, one synced write).
+    pub async fn submit_many(&self, txs: Vec<SignedTx>) -> Vec<Result<TxHash, SubmitError>> {
+        let mut answers = Vec::with_capacity(txs.len());
+        for tx in txs {
+            let (reply, answer) = oneshot::channel();
+            match self.admission.send(Admission { tx, reply }).await {
+                Ok(()) => answers.push(Some(answer)),
+                Err(_) => answers.push(None),
+            }
+        }
+        let mut results = Vec::with_capacity(answers.len());
+        for answer in answers {
+            results.push(match answer {
+                Some(answer) => answer.await.unwrap_or(Err(SubmitError::ShuttingDown)),
+                None => Err(SubmitError::ShuttingDown),
+            });
+        }
+        results
+    }
+
     /// The account at `index` in the state after the last sealed batch.
     pub fn account(
         &self,

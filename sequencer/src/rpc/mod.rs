@@ -4,6 +4,7 @@
 //! | method | params | result |
 //! |---|---|---|
 //! | `zks_sendTransaction` | signed transaction (JSON, or hex of its binary encoding) | tx hash |
+//! | `zks_sendTransactions` | array of up to 1,024 signed transactions, as above | per transaction, in order: `{"hash"}` or `{"error": {code, message}}` |
 //! | `zks_getTransaction` | tx hash | transaction and lifecycle status |
 //! | `zks_getAccount` | index | account, next nonce (pool included) |
 //! | `zks_getAccountsByKey` | packed public key (hex), token | indices |
@@ -46,6 +47,29 @@ enum TxParam {
     Json(Box<SignedTx>),
 }
 
+impl TxParam {
+    fn into_signed(self) -> Result<SignedTx, ErrorObjectOwned> {
+        match self {
+            TxParam::Json(tx) => Ok(*tx),
+            TxParam::Encoded(s) => SignedTx::decode(&decode_hex(&s)?)
+                .map_err(|e| invalid_params(format!("transaction encoding: {e}"))),
+        }
+    }
+}
+
+/// Most transactions one `zks_sendTransactions` call takes.
+pub const MAX_BULK_TRANSACTIONS: usize = 1024;
+
+/// One transaction's answer in `zks_sendTransactions`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BulkAnswer {
+    /// Accepted: its hash.
+    Hash(String),
+    /// Refused, with the error `zks_sendTransaction` would give.
+    Error(ErrorObjectOwned),
+}
+
 fn invalid_params(message: impl std::fmt::Display) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(
         jsonrpsee::types::error::INVALID_PARAMS_CODE,
@@ -76,13 +100,40 @@ pub fn module<C: Chain + Clone + 'static>(
 ) -> Result<RpcModule<NodeContext<C>>, jsonrpsee::core::RegisterMethodError> {
     let mut module = RpcModule::from_arc(ctx);
     module.register_async_method("zks_sendTransaction", |params, ctx, _| async move {
-        let tx = match params.one::<TxParam>()? {
-            TxParam::Json(tx) => *tx,
-            TxParam::Encoded(s) => SignedTx::decode(&decode_hex(&s)?)
-                .map_err(|e| invalid_params(format!("transaction encoding: {e}")))?,
-        };
+        let tx = params.one::<TxParam>()?.into_signed()?;
         let hash = ctx.submit(tx).await.map_err(|e| submit_error(&e))?;
         Ok::<_, ErrorObjectOwned>(hex0x(&hash))
+    })?;
+    module.register_async_method("zks_sendTransactions", |params, ctx, _| async move {
+        let txs: Vec<TxParam> = params.one()?;
+        if txs.len() > MAX_BULK_TRANSACTIONS {
+            return Err(invalid_params(format!(
+                "{} transactions in one call, at most {MAX_BULK_TRANSACTIONS}",
+                txs.len()
+            )));
+        }
+        // Entries that do not decode are answered in place; the rest go to admission together.
+        let decoded: Vec<Result<SignedTx, ErrorObjectOwned>> =
+            txs.into_iter().map(TxParam::into_signed).collect();
+        let valid: Vec<SignedTx> = decoded
+            .iter()
+            .filter_map(|d| d.as_ref().ok().copied())
+            .collect();
+        let mut admitted = ctx.submit_many(valid).await.into_iter();
+        let answers: Vec<BulkAnswer> = decoded
+            .into_iter()
+            .map(|d| match d {
+                Err(e) => BulkAnswer::Error(e),
+                Ok(_) => match admitted
+                    .next()
+                    .expect("one answer per submitted transaction")
+                {
+                    Ok(hash) => BulkAnswer::Hash(hex0x(&hash)),
+                    Err(e) => BulkAnswer::Error(submit_error(&e)),
+                },
+            })
+            .collect();
+        Ok::<_, ErrorObjectOwned>(answers)
     })?;
     module.register_blocking_method("zks_getTransaction", |params, ctx, _| {
         let hash = parse_hash(&params)?;

@@ -254,44 +254,51 @@ fn l1_deploy_puts_the_contracts_on_a_node_and_prints_them() {
 #[test]
 fn bench_load_sends_signed_transfers_that_the_node_accepts() {
     let keys = tempfile::tempdir().unwrap();
-    let out = zksettle()
-        .args([
-            "bench",
-            "load",
-            "--senders",
-            "6",
-            "--transactions",
-            "300",
-            "--connections",
-            "4",
-            "--tree.depth",
-            "8",
-            "--batch.chunks",
-            "10",
-        ])
-        .arg("--prover.keys-dir")
-        .arg(keys.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // Every transfer is valid and in nonce order: all of them are accepted, none refused.
-    assert!(
-        stdout.contains("load: 300 transfers from 4 submitters over Http"),
-        "{stdout}"
-    );
-    let accepted = stdout
-        .lines()
-        .find(|l| l.starts_with("accepted"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap();
-    assert_eq!(accepted, "300", "{stdout}");
-    assert!(!stdout.contains("refused"), "{stdout}");
-    assert!(stdout.contains("p99"), "{stdout}");
+    // One transfer per `zks_sendTransaction`, then seven per `zks_sendTransactions`.
+    for per_request in ["1", "7"] {
+        let out = zksettle()
+            .args([
+                "bench",
+                "load",
+                "--senders",
+                "6",
+                "--transactions",
+                "300",
+                "--connections",
+                "4",
+                "--per-request",
+                per_request,
+                "--tree.depth",
+                "8",
+                "--batch.chunks",
+                "10",
+            ])
+            .arg("--prover.keys-dir")
+            .arg(keys.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Every transfer is valid and in nonce order: all of them are accepted, none refused.
+        assert!(
+            stdout.contains(&format!(
+                "load: 300 transfers from 4 submitters over Http, {per_request} per request"
+            )),
+            "{stdout}"
+        );
+        let accepted = stdout
+            .lines()
+            .find(|l| l.starts_with("accepted"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap();
+        assert_eq!(accepted, "300", "{stdout}");
+        assert!(!stdout.contains("refused"), "{stdout}");
+        assert!(stdout.contains("p99"), "{stdout}");
+    }
 }
 
 #[test]
