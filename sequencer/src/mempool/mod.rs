@@ -170,10 +170,68 @@ pub struct Dropped {
     pub reason: DropReason,
 }
 
+/// A sender's pending run with its total cost kept as it changes: admission checks the cost on
+/// every addition, and summing the run each time made a long run quadratic.
+#[derive(Debug, Default)]
+struct PendingRun {
+    txs: BTreeMap<Nonce, PoolTx>,
+    /// The exact total cost is `carries·2^128 + low` (costs are `u128`; the sum can exceed it).
+    low: Balance,
+    carries: u64,
+}
+
+impl PendingRun {
+    fn add_cost(&mut self, cost: Balance) {
+        let (low, carried) = self.low.overflowing_add(cost);
+        self.low = low;
+        self.carries += u64::from(carried);
+    }
+
+    fn sub_cost(&mut self, cost: Balance) {
+        let (low, borrowed) = self.low.overflowing_sub(cost);
+        self.low = low;
+        self.carries -= u64::from(borrowed);
+    }
+
+    /// The run's total cost, saturated at `Balance::MAX`.
+    fn cost(&self) -> Balance {
+        if self.carries > 0 {
+            Balance::MAX
+        } else {
+            self.low
+        }
+    }
+
+    fn insert(&mut self, nonce: Nonce, tx: PoolTx) -> Option<PoolTx> {
+        self.add_cost(tx.cost());
+        let old = self.txs.insert(nonce, tx);
+        if let Some(old) = &old {
+            self.sub_cost(old.cost());
+        }
+        old
+    }
+
+    fn remove(&mut self, nonce: &Nonce) -> Option<PoolTx> {
+        let old = self.txs.remove(nonce);
+        if let Some(old) = &old {
+            self.sub_cost(old.cost());
+        }
+        old
+    }
+}
+
+impl std::ops::Deref for PendingRun {
+    type Target = BTreeMap<Nonce, PoolTx>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.txs
+    }
+}
+
 #[derive(Debug, Default)]
 struct SenderTxs {
     /// Contiguous from the account's next nonce, affordable in order.
-    pending: BTreeMap<Nonce, PoolTx>,
+    pending: PendingRun,
     /// Beyond a gap.
     queued: BTreeMap<Nonce, PoolTx>,
 }
@@ -184,9 +242,7 @@ impl SenderTxs {
     }
 
     fn pending_cost(&self) -> Balance {
-        self.pending
-            .values()
-            .fold(0, |sum: Balance, t| sum.saturating_add(t.cost()))
+        self.pending.cost()
     }
 
     fn next_pending_nonce(&self, state: SenderState) -> Nonce {
@@ -540,7 +596,7 @@ impl Mempool {
         let mut spent: Balance = 0;
         let mut demoted = Vec::new();
         let mut unaffordable = Vec::new();
-        for (nonce, t) in &txs.pending {
+        for (nonce, t) in txs.pending.iter() {
             if *nonce != expected {
                 demoted.push(*nonce);
                 continue;

@@ -283,3 +283,33 @@ fn queued_transactions_expire_pending_ones_do_not() {
     );
     assert_eq!(pool.len(), 1);
 }
+
+#[test]
+fn a_pending_runs_cost_follows_inserts_replacements_and_removals_exactly() {
+    let entry = |amount: Balance, fee: Balance| PoolTx {
+        hash: [amount as u8; 32],
+        tx: transfer(1, 0, amount, fee),
+        arrival: 0,
+        received: Instant::now(),
+    };
+    let mut run = PendingRun::default();
+    run.insert(0, entry(10, 1));
+    run.insert(1, entry(20, 2));
+    assert_eq!(run.cost(), 33);
+    // A replacement counts once: the old cost leaves as the new one enters.
+    run.insert(1, entry(5, 5));
+    assert_eq!(run.cost(), 21);
+    assert!(run.remove(&0).is_some());
+    assert!(run.remove(&0).is_none());
+    assert_eq!(run.cost(), 10);
+    // Past `Balance::MAX` the cost saturates, and comes back exactly when the run shrinks.
+    run.insert(2, entry(Balance::MAX - 3, 0));
+    run.insert(3, entry(100, 0));
+    assert_eq!(run.cost(), Balance::MAX);
+    run.remove(&3);
+    assert_eq!(run.cost(), Balance::MAX);
+    run.remove(&1);
+    assert_eq!(run.cost(), Balance::MAX - 3);
+    run.remove(&2);
+    assert_eq!(run.cost(), 0);
+}
