@@ -44,17 +44,31 @@ pub(super) async fn admit<C: Chain + Clone + 'static>(
     let writer = tokio::spawn(async move {
         while let Some(group) = to_write.recv().await {
             let ctx = writer_ctx.clone();
+            let started = Instant::now();
+            let size = group.replies.len();
             if let Err(e) = tokio::task::spawn_blocking(move || write_group(&ctx, group)).await {
                 tracing::error!(error = %e, "admission group failed");
             }
+            tracing::debug!(
+                size,
+                seconds = started.elapsed().as_secs_f64(),
+                "admission group written"
+            );
         }
     });
     let mut group = Vec::with_capacity(ADMISSION_GROUP);
     while admissions.recv_many(&mut group, ADMISSION_GROUP).await > 0 {
         let items = std::mem::take(&mut group);
         let worker = ctx.clone();
+        let started = Instant::now();
+        let size = items.len();
         match tokio::task::spawn_blocking(move || check_group(&worker, items)).await {
             Ok(group) => {
+                tracing::debug!(
+                    size,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "admission group checked"
+                );
                 if checked.send(group).await.is_err() {
                     break;
                 }
