@@ -25,18 +25,15 @@
 //! ones with their exact errors; so the result equals [`super::PublicKey::verify`] on each
 //! item, except as said for small-order `R8`.
 
+use super::msm::{msm, Limbs};
 use super::{challenge, PublicKey, Signature, SignatureError};
 use crate::babyjubjub::{Point, PointError, SubgroupScalar};
 use crate::field::Fr;
-use ark_ec::VariableBaseMSM;
-use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective};
+use ark_ed_on_bn254::EdwardsAffine;
 use ark_ff::{AdditiveGroup, PrimeField, Zero};
 use rand::RngCore;
 use std::collections::HashMap;
 
-/// Fewest signatures per MSM (an MSM of one signature's three terms already beats the single
-/// check, which adds two subgroup checks).
-const MIN_CHUNK: usize = 1;
 /// Most signatures per MSM: larger chunks are cheaper per signature, but a bad signature
 /// sends its whole chunk through the one-by-one check.
 const MAX_CHUNK: usize = 512;
@@ -56,8 +53,8 @@ pub struct BatchItem<'a> {
     pub signature: &'a Signature,
 }
 
-/// Checks every item; the result for item `i` is at index `i`. Chunks run in parallel with the
-/// `parallel` feature. A small-order component of `R8` is caught with probability ≥ 1/2 (see
+/// Checks every item; the result for item `i` is at index `i`. The hashing and the MSM run in
+/// parallel with the `parallel` feature. A small-order component of `R8` is caught with probability ≥ 1/2 (see
 /// the module docs); use [`verify_batch_strict`] where that must be exact.
 pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), SignatureError>> {
     verify_batch_with(items, false)
@@ -71,33 +68,25 @@ pub fn verify_batch_strict(items: &[BatchItem<'_>]) -> Vec<Result<(), SignatureE
 }
 
 fn verify_batch_with(items: &[BatchItem<'_>], strict: bool) -> Vec<Result<(), SignatureError>> {
-    if items.is_empty() {
-        return Vec::new();
-    }
-    let threads = parallelism();
-    let chunk = items.len().div_ceil(threads).clamp(MIN_CHUNK, MAX_CHUNK);
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        items
-            .par_chunks(chunk)
-            .flat_map_iter(|c| verify_chunk(c, strict))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
+    // Chunks one after another: each one's hashing and MSM already spread over the threads.
     items
-        .chunks(chunk)
+        .chunks(MAX_CHUNK)
         .flat_map(|c| verify_chunk(c, strict))
         .collect()
 }
 
-fn parallelism() -> usize {
+/// `f` on every item, on rayon's threads with the `parallel` feature.
+fn map_items<T: Send>(
+    items: &[BatchItem<'_>],
+    f: impl Fn(&BatchItem<'_>) -> T + Sync + Send,
+) -> Vec<T> {
     #[cfg(feature = "parallel")]
     {
-        rayon::current_num_threads()
+        use rayon::prelude::*;
+        items.par_iter().map(f).collect()
     }
     #[cfg(not(feature = "parallel"))]
-    1
+    items.iter().map(f).collect()
 }
 
 /// Cheap per-item checks that the MSM relies on.
@@ -115,52 +104,43 @@ fn precheck(item: &BatchItem<'_>, strict: bool) -> Result<(), SignatureError> {
 }
 
 fn verify_chunk(items: &[BatchItem<'_>], strict: bool) -> Vec<Result<(), SignatureError>> {
-    let mut results: Vec<Result<(), SignatureError>> =
-        items.iter().map(|i| precheck(i, strict)).collect();
+    // Each item's prechecks and challenge hash, which is most of the work.
+    let checked: Vec<Result<SubgroupScalar, SignatureError>> = map_items(items, |item| {
+        precheck(item, strict)?;
+        Ok(challenge(&item.signature.r8, &item.key.0, item.message))
+    });
     let mut rng = rand::rng();
     let eight = SubgroupScalar::from(8u64);
     let mut base_scalar = SubgroupScalar::ZERO;
-    let mut r8s: Vec<EdwardsAffine> = Vec::with_capacity(items.len());
-    let (mut z_low, mut z_high): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
-    let mut bases: Vec<EdwardsAffine> = Vec::new();
-    let mut scalars: Vec<SubgroupScalar> = Vec::new();
+    let mut bases: Vec<EdwardsAffine> = Vec::with_capacity(2 * items.len() + 1);
+    let mut scalars: Vec<Limbs> = Vec::with_capacity(2 * items.len() + 1);
     let mut key_terms: HashMap<Point, SubgroupScalar> = HashMap::new();
-    for (item, result) in items.iter().zip(&results) {
-        if result.is_err() {
-            continue;
-        }
+    for (item, hm) in items.iter().zip(&checked) {
+        let Ok(hm) = hm else { continue };
         let (low, high) = (rng.next_u64(), rng.next_u64());
+        // `z` multiplies −R8 as the integer it is (no reduction mod l, see the module docs).
+        bases.push(-item.signature.r8.to_ark());
+        scalars.push([low, high, 0, 0]);
         let z = SubgroupScalar::from(u128::from(high) << 64 | u128::from(low));
-        let hm = challenge(&item.signature.r8, &item.key.0, item.message);
         base_scalar += z * item.signature.s;
-        r8s.push(-item.signature.r8.to_ark());
-        z_low.push(low);
-        z_high.push(high);
-        *key_terms.entry(item.key.0).or_insert(SubgroupScalar::ZERO) += eight * z * hm;
+        *key_terms.entry(item.key.0).or_insert(SubgroupScalar::ZERO) += eight * z * *hm;
     }
     for (key, scalar) in key_terms {
         bases.push(-key.to_ark());
-        scalars.push(scalar);
+        scalars.push(scalar.into_bigint().0);
     }
     bases.push(Point::base8().to_ark());
-    scalars.push(base_scalar);
-    // Σ z_i·(−R8_i) as two MSMs of 64-bit scalars, `z = low + 2^64·high` exactly (no reduction
-    // mod l, see the module docs): half the windows of one MSM over full-size scalars.
-    let mut high_sum = <EdwardsProjective as VariableBaseMSM>::msm_u64(&r8s, &z_high);
-    for _ in 0..64 {
-        high_sum.double_in_place();
-    }
-    let bigints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
-    let sum = <EdwardsProjective as VariableBaseMSM>::msm_bigint(&bases, &bigints)
-        + <EdwardsProjective as VariableBaseMSM>::msm_u64(&r8s, &z_low)
-        + high_sum;
-    if sum.is_zero() {
+    scalars.push(base_scalar.into_bigint().0);
+    let mut results: Vec<Result<(), SignatureError>> =
+        checked.into_iter().map(|c| c.map(|_| ())).collect();
+    if msm(&bases, &scalars).is_zero() {
         return results;
     }
     // Some signature is bad: name it (and keep the precheck errors, which are exact).
-    for (item, result) in items.iter().zip(results.iter_mut()) {
+    let single = map_items(items, |item| item.key.verify(item.message, item.signature));
+    for (result, single) in results.iter_mut().zip(single) {
         if result.is_ok() {
-            *result = item.key.verify(item.message, item.signature);
+            *result = single;
         }
     }
     results
