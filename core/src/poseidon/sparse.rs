@@ -171,7 +171,29 @@ impl SparseParams {
         state.copy_from_slice(&next[..t]);
     }
 
+    /// The hash: cell 0 of the permuted state, of whose last linear layer only row 0 is
+    /// computed. `state` is scratch afterwards.
+    pub(super) fn hash(&self, state: &mut [Fr]) -> Fr {
+        let t = self.width;
+        let last = FULL_ROUNDS - 1;
+        self.permute_rounds(last, state);
+        for (s, c) in state
+            .iter_mut()
+            .zip(&self.full_constants[last * t..(last + 1) * t])
+        {
+            *s += c;
+            *s = super::pow5(*s);
+        }
+        crate::wide::dot(&self.full_matrices[last][..t], state)
+    }
+
+    #[cfg(test)]
     pub(super) fn permute(&self, state: &mut [Fr]) {
+        self.permute_rounds(FULL_ROUNDS, state);
+    }
+
+    /// The permutation up to (not including) full round `end`.
+    fn permute_rounds(&self, end: usize, state: &mut [Fr]) {
         let t = self.width;
         let half = FULL_ROUNDS / 2;
         for k in 0..half {
@@ -188,7 +210,7 @@ impl SparseParams {
             }
             state[0] = first;
         }
-        for k in half..FULL_ROUNDS {
+        for k in half..end {
             self.full_round(k, state);
         }
         debug_assert_eq!(self.partial_constants.len(), self.partial_rounds);
