@@ -5,7 +5,7 @@
 //! | column family | key | value |
 //! |---|---|---|
 //! | tree families | see `zksettle_core::tree::RocksStore` | |
-//! | `txs` | tx hash (32) | [`TxRecord`], JSON |
+//! | `txs` | tx hash (32) | [`TxRecord`], binary (`records::tx_codec`) |
 //! | `pool` | arrival (8 BE) | tx hash: accepted, not yet in a batch |
 //! | `batches` | number (8 BE) | [`BatchRecord`], JSON |
 //! | `proofs` | number (8 BE) | Groth16 proof, arkworks compressed |
@@ -156,13 +156,22 @@ impl NodeDb {
     pub fn tx(&self, hash: &[u8; 32]) -> Result<Option<TxRecord>, DbError> {
         self.db
             .get_pinned_cf(self.cf(CF_TXS), hash)?
-            .map(|b| decode("transaction", &b))
+            .map(|b| {
+                crate::records::tx_codec::decode(&b).map_err(|e| DbError::Corrupt {
+                    what: "transaction",
+                    reason: e.to_string(),
+                })
+            })
             .transpose()
     }
 
     /// Stages a transaction's record.
     pub fn put_tx(&self, batch: &mut WriteBatch, hash: &[u8; 32], record: &TxRecord) {
-        batch.put_cf(self.cf(CF_TXS), hash, encode(record));
+        batch.put_cf(
+            self.cf(CF_TXS),
+            hash,
+            crate::records::tx_codec::encode(record),
+        );
     }
 
     /// Stages a pool entry (an accepted transaction not yet in a batch).

@@ -1,5 +1,7 @@
 //! What the node stores about transactions, batches and L1, and what its RPC reports.
 
+pub mod tx_codec;
+
 use serde::{Deserialize, Serialize};
 use zksettle_core::stf::BatchWitness;
 use zksettle_core::{BatchShape, Domain, Fr, Op, SignedTx};
