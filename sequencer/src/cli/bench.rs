@@ -83,6 +83,10 @@ pub(crate) struct LoadArgs {
     /// `zks_sendTransactions` call (as an exchange or a wallet backend submitting in bulk would).
     #[arg(long = "per-request", default_value_t = 1)]
     per_request: usize,
+    /// Transfers sent before the clock starts (spread over the submitters), so that the figures
+    /// are of a node that has run for a moment: code paged in, caches and connections warm.
+    #[arg(long, default_value_t = 2_000)]
+    warmup: usize,
     /// How submitters reach the node.
     #[arg(long, value_enum, default_value_t = Transport::Http)]
     transport: Transport,
@@ -341,6 +345,8 @@ impl Client {
 }
 
 struct Report {
+    /// Transfers sent before the clock started.
+    warmed: usize,
     accepted: usize,
     refused: BTreeMap<String, usize>,
     elapsed: Duration,
@@ -370,13 +376,11 @@ async fn drive(
             break;
         }
     }
-    let total: usize = lanes.iter().map(Vec::len).sum();
-    let progress = bar(total, "sending")?;
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
+    let lanes_total: usize = lanes.iter().map(Vec::len).sum();
+    let mut clients = Vec::with_capacity(connections);
     let mut ws: Option<Arc<WsClient>> = None;
-    for (n, lane) in lanes.into_iter().enumerate() {
-        let client = match args.transport {
+    for n in 0..connections {
+        clients.push(Arc::new(match args.transport {
             Transport::Http => Client::Http(
                 HttpClientBuilder::default()
                     .request_timeout(Duration::from_secs(60))
@@ -394,7 +398,40 @@ async fn drive(
                 }
                 Client::Ws(ws.clone().expect("made for the first submitter"))
             }
-        };
+        }));
+    }
+    // Warm-up: each lane's first transfers (senders stay in nonce order within a lane).
+    let warm_per_lane = args.warmup.div_ceil(connections);
+    let mut warmups = tokio::task::JoinSet::new();
+    let mut timed_lanes = Vec::with_capacity(connections);
+    for (lane, client) in lanes.into_iter().zip(&clients) {
+        let mut lane = lane.into_iter();
+        let warm: Vec<Box<RawValue>> = lane.by_ref().take(warm_per_lane).collect();
+        timed_lanes.push(lane.collect::<Vec<_>>());
+        let client = client.clone();
+        warmups.spawn(async move {
+            let mut refused = 0;
+            for txs in warm.chunks(per_request) {
+                refused += client.send(txs.to_vec()).await.len();
+            }
+            refused
+        });
+    }
+    let mut warm_refused = 0;
+    while let Some(done) = warmups.join_next().await {
+        warm_refused += done?;
+    }
+    ensure!(
+        warm_refused == 0,
+        "{warm_refused} warm-up transfers were refused"
+    );
+    let warmed = lanes_total - timed_lanes.iter().map(Vec::len).sum::<usize>();
+
+    let total: usize = timed_lanes.iter().map(Vec::len).sum();
+    let progress = bar(total, "sending")?;
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (lane, client) in timed_lanes.into_iter().zip(clients) {
         let progress = progress.clone();
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(lane.len());
@@ -416,6 +453,7 @@ async fn drive(
         });
     }
     let mut report = Report {
+        warmed,
         accepted: 0,
         refused: BTreeMap::new(),
         elapsed: Duration::ZERO,
@@ -450,8 +488,9 @@ impl Report {
         let tps = self.accepted as f64 / self.elapsed.as_secs_f64();
         let (p50, p99) = (self.percentile_ms(0.50), self.percentile_ms(0.99));
         println!(
-            "load: {} transfers from {connections} submitters over {:?}, {} per request, in {:.2} s",
+            "load: {} transfers (after {} to warm up) from {connections} submitters over {:?}, {} per request, in {:.2} s",
             self.latencies.len(),
+            self.warmed,
             args.transport,
             args.per_request,
             self.elapsed.as_secs_f64()
