@@ -216,3 +216,46 @@ fn an_unaffordable_run_is_refused_and_sealing_empties_the_pool() {
     assert_eq!(sealed.batch.tx_hashes, [spend_all.hash()]);
     assert!(state.seal().unwrap().is_none(), "nothing left to seal");
 }
+
+#[test]
+fn recipients_outside_the_subgroup_are_refused_each_time_and_valid_ones_pass() {
+    use zksettle_core::babyjubjub::Point;
+    use zksettle_core::{Fr, PublicKey};
+    let dir = tempfile::tempdir().unwrap();
+    let state = funded(dir.path());
+    let domain = genesis().domain;
+    let to = |key: PublicKey, nonce: u32| {
+        Tx::Transfer(Transfer {
+            from: AccountIndex(2),
+            token: TokenId(0),
+            amount: 1,
+            fee: 0,
+            nonce,
+            to: key,
+            to_l1_address: L1Address::default(),
+        })
+        .sign(&user(11), &domain)
+    };
+    // A fresh key is valid, and stays so on a second look (from the memo).
+    let fresh = user(77).public_key();
+    for _ in 0..2 {
+        checked(&state, &to(fresh, 0)).unwrap();
+    }
+    // The same key plus a point of order 2: on the curve, outside the subgroup.
+    let two_torsion = Point {
+        x: Fr::from(0u64),
+        y: -Fr::from(1u64),
+    };
+    let mixed = PublicKey(fresh.0.add(&two_torsion));
+    assert!(mixed.0.is_on_curve());
+    for _ in 0..2 {
+        assert!(matches!(
+            checked(&state, &to(mixed, 0)),
+            Err(SubmitError::Invalid(OpError::InvalidRecipientKey))
+        ));
+    }
+    assert!(matches!(
+        checked(&state, &to(PublicKey(Point::IDENTITY), 0)),
+        Err(SubmitError::Invalid(OpError::InvalidRecipientKey))
+    ));
+}
