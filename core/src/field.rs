@@ -4,7 +4,6 @@
 //! form circomlibjs and snarkjs use; 32-byte big-endian is the form pubdata and the L1 contract use.
 
 use ark_ff::{BigInteger, PrimeField};
-use std::str::FromStr;
 
 pub use ark_bn254::Fr;
 
@@ -24,8 +23,34 @@ pub fn fr_from_decimal(s: &str) -> Result<Fr, FieldError> {
     if s.is_empty() || s.len() > 78 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldError::NotDecimal(s.to_owned()));
     }
-    let big = ark_ff::BigInt::<4>::from_str(s).map_err(|_| FieldError::NotCanonical)?;
-    Fr::from_bigint(big).ok_or(FieldError::NotCanonical)
+    let limbs = decimal_limbs(s.as_bytes()).ok_or(FieldError::NotCanonical)?;
+    Fr::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(FieldError::NotCanonical)
+}
+
+/// The value of ASCII decimal digits as four little-endian limbs, `None` from `2^256` up.
+/// Nineteen digits at a time (`10^19 < 2^64`): a transaction carries several field elements in
+/// decimal, and this is on the admission path.
+fn decimal_limbs(digits: &[u8]) -> Option<[u64; 4]> {
+    let mut limbs = [0u64; 4];
+    let head = match digits.len() % 19 {
+        0 => 19.min(digits.len()),
+        n => n,
+    };
+    let (first, rest) = digits.split_at(head);
+    for chunk in std::iter::once(first).chain(rest.chunks(19)) {
+        let value = chunk.iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+        let scale = 10u64.pow(chunk.len() as u32);
+        let mut carry = value;
+        for limb in &mut limbs {
+            let t = u128::from(*limb) * u128::from(scale) + u128::from(carry);
+            *limb = t as u64;
+            carry = (t >> 64) as u64;
+        }
+        if carry != 0 {
+            return None;
+        }
+    }
+    Some(limbs)
 }
 
 /// The canonical decimal string of a field element.
@@ -82,6 +107,7 @@ pub mod serde_decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     const MODULUS: &str =
         "21888242871839275222246405745257275088548364400416034343698204186575808495617";
@@ -99,6 +125,42 @@ mod tests {
             fr_from_decimal(""),
             Err(FieldError::NotDecimal(_))
         ));
+    }
+
+    #[test]
+    fn decimal_parsing_agrees_with_arbitrary_precision_at_every_length_and_edge() {
+        use ark_std::UniformRand;
+        let mut rng = ark_std::test_rng();
+        let mut cases: Vec<String> = (0..500)
+            .map(|_| fr_to_decimal(&Fr::rand(&mut rng)))
+            .collect();
+        // Every length from 1 to 78 digits, leading zeros, and the edges around r and 2^256.
+        cases.extend((1..=78).map(|n| "9".repeat(n)));
+        cases.extend((1..=78).map(|n| format!("1{}", "0".repeat(n - 1))));
+        cases.extend(["0", "00", "000000000000000000000000000001"].map(String::from));
+        let two_256: num_bigint::BigUint = num_bigint::BigUint::from(1u8) << 256u32;
+        let r = num_bigint::BigUint::from_str(MODULUS).unwrap();
+        for edge in [
+            &r - 1u8,
+            r.clone(),
+            &r + 1u8,
+            &two_256 - 1u8,
+            two_256.clone(),
+        ] {
+            cases.push(edge.to_string());
+        }
+        for case in &cases {
+            let big = num_bigint::BigUint::from_str(case).unwrap();
+            let expected = (big < r).then(|| Fr::from(big.clone()));
+            let parsed = fr_from_decimal(case);
+            match expected {
+                Some(x) => assert_eq!(parsed, Ok(x), "{case}"),
+                None if case.len() <= 78 => {
+                    assert_eq!(parsed, Err(FieldError::NotCanonical), "{case}")
+                }
+                None => assert!(matches!(parsed, Err(FieldError::NotDecimal(_))), "{case}"),
+            }
+        }
     }
 
     #[test]
