@@ -38,13 +38,41 @@ use zksettle_core::{AccountIndex, PublicKey, SignedTx, TokenId};
 use zksettle_l1::Chain;
 
 /// A transaction as a client sends it.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum TxParam {
     /// Hex of [`SignedTx::encode`], `0x` optional.
     Encoded(String),
     /// The JSON form.
     Json(Box<SignedTx>),
+}
+
+/// A string is the hex form, an object the JSON form. Chosen by the first token, where
+/// `#[serde(untagged)]` would buffer every transaction and parse it twice.
+impl<'de> Deserialize<'de> for TxParam {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TxParamVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for TxParamVisitor {
+            type Value = TxParam;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a signed transaction: hex of its encoding, or its JSON object")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TxParam, E> {
+                Ok(TxParam::Encoded(v.to_owned()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<TxParam, A::Error> {
+                let deserializer = serde::de::value::MapAccessDeserializer::new(map);
+                Ok(TxParam::Json(Box::new(SignedTx::deserialize(
+                    deserializer,
+                )?)))
+            }
+        }
+
+        deserializer.deserialize_any(TxParamVisitor)
+    }
 }
 
 impl TxParam {
