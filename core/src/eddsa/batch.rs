@@ -25,12 +25,12 @@
 //! ones with their exact errors; so the result equals [`super::PublicKey::verify`] on each
 //! item, except as said for small-order `R8`.
 
+use super::extended::Niels;
 use super::msm::{msm, Limbs};
 use super::{challenge, PublicKey, Signature, SignatureError};
 use crate::babyjubjub::{Point, PointError, SubgroupScalar};
 use crate::field::Fr;
-use ark_ed_on_bn254::EdwardsAffine;
-use ark_ff::{AdditiveGroup, PrimeField, Zero};
+use ark_ff::{AdditiveGroup, PrimeField};
 use rand::RngCore;
 use std::collections::HashMap;
 
@@ -112,28 +112,28 @@ fn verify_chunk(items: &[BatchItem<'_>], strict: bool) -> Vec<Result<(), Signatu
     let mut rng = rand::rng();
     let eight = SubgroupScalar::from(8u64);
     let mut base_scalar = SubgroupScalar::ZERO;
-    let mut bases: Vec<EdwardsAffine> = Vec::with_capacity(2 * items.len() + 1);
+    let mut bases: Vec<Niels> = Vec::with_capacity(2 * items.len() + 1);
     let mut scalars: Vec<Limbs> = Vec::with_capacity(2 * items.len() + 1);
     let mut key_terms: HashMap<Point, SubgroupScalar> = HashMap::new();
     for (item, hm) in items.iter().zip(&checked) {
         let Ok(hm) = hm else { continue };
         let (low, high) = (rng.next_u64(), rng.next_u64());
         // `z` multiplies −R8 as the integer it is (no reduction mod l, see the module docs).
-        bases.push(-item.signature.r8.to_ark());
+        bases.push(Niels::new(&item.signature.r8).neg());
         scalars.push([low, high, 0, 0]);
         let z = SubgroupScalar::from(u128::from(high) << 64 | u128::from(low));
         base_scalar += z * item.signature.s;
         *key_terms.entry(item.key.0).or_insert(SubgroupScalar::ZERO) += eight * z * *hm;
     }
     for (key, scalar) in key_terms {
-        bases.push(-key.to_ark());
+        bases.push(Niels::new(&key).neg());
         scalars.push(scalar.into_bigint().0);
     }
-    bases.push(Point::base8().to_ark());
+    bases.push(Niels::new(&Point::base8()));
     scalars.push(base_scalar.into_bigint().0);
     let mut results: Vec<Result<(), SignatureError>> =
         checked.into_iter().map(|c| c.map(|_| ())).collect();
-    if msm(&bases, &scalars).is_zero() {
+    if msm(&bases, &scalars).is_identity() {
         return results;
     }
     // Some signature is bad: name it (and keep the precheck errors, which are exact).

@@ -14,6 +14,7 @@
 //! produces, so every circomlibjs signature we accept is one circomlibjs accepts.
 
 mod batch;
+mod extended;
 mod msm;
 
 pub use batch::{verify_batch, verify_batch_strict, BatchItem};

@@ -1,5 +1,6 @@
 //! The multi-scalar multiplication behind batch verification: Pippenger's bucket method with
-//! signed digits, over Baby Jubjub in extended coordinates.
+//! signed digits, over Baby Jubjub in extended coordinates with `a = −1` (see
+//! [`super::extended`]).
 //!
 //! A batch mixes scalars of two lengths: 128-bit weights on the signatures' `R8` points and
 //! full-size scalars on the keys and `B8`. One MSM over all of them shares each window's bucket
@@ -10,18 +11,17 @@
 //! Scalars are integers below `2^256 - 2^(c-1)·2^(256-c)`, taken as they are (no reduction), so
 //! the result is exact for points of any order.
 
-use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective};
-use ark_ff::{AdditiveGroup, Zero};
+use super::extended::{Extended, Niels};
 
 /// A scalar as four little-endian 64-bit limbs.
 pub(super) type Limbs = [u64; 4];
 
 /// `Σ scalars[i]·bases[i]`. `bases` and `scalars` have the same length.
-pub(super) fn msm(bases: &[EdwardsAffine], scalars: &[Limbs]) -> EdwardsProjective {
+pub(super) fn msm(bases: &[Niels], scalars: &[Limbs]) -> Extended {
     debug_assert_eq!(bases.len(), scalars.len());
     let bits = scalars.iter().map(bit_length).max().unwrap_or(0);
     if bits == 0 {
-        return EdwardsProjective::zero();
+        return Extended::IDENTITY;
     }
     let c = window_bits(bases.len(), bits);
     // One more window than `bits / c` holds the last carry of the signed recoding.
@@ -30,38 +30,38 @@ pub(super) fn msm(bases: &[EdwardsAffine], scalars: &[Limbs]) -> EdwardsProjecti
         .iter()
         .flat_map(|s| signed_digits(s, c, windows))
         .collect();
-    let window_sum = |w: usize| -> EdwardsProjective {
-        let mut buckets = vec![EdwardsProjective::zero(); 1 << (c - 1)];
+    let window_sum = |w: usize| -> Extended {
+        let mut buckets = vec![Extended::IDENTITY; 1 << (c - 1)];
         for (i, base) in bases.iter().enumerate() {
             let d = digits[i * windows + w];
             if d > 0 {
-                buckets[(d - 1) as usize] += base;
+                buckets[(d - 1) as usize].add_niels(base);
             } else if d < 0 {
-                buckets[(-d - 1) as usize] += -*base;
+                buckets[(-d - 1) as usize].add_niels(&base.neg());
             }
         }
         // Σ k·bucket_k as running sums from the top bucket down.
-        let mut running = EdwardsProjective::zero();
-        let mut sum = EdwardsProjective::zero();
+        let mut running = Extended::IDENTITY;
+        let mut sum = Extended::IDENTITY;
         for bucket in buckets.iter().rev() {
-            running += bucket;
-            sum += running;
+            running.add(bucket);
+            sum.add(&running);
         }
         sum
     };
     #[cfg(feature = "parallel")]
-    let sums: Vec<EdwardsProjective> = {
+    let sums: Vec<Extended> = {
         use rayon::prelude::*;
         (0..windows).into_par_iter().map(window_sum).collect()
     };
     #[cfg(not(feature = "parallel"))]
-    let sums: Vec<EdwardsProjective> = (0..windows).map(window_sum).collect();
-    let mut total = EdwardsProjective::zero();
+    let sums: Vec<Extended> = (0..windows).map(window_sum).collect();
+    let mut total = Extended::IDENTITY;
     for sum in sums.iter().rev() {
         for _ in 0..c {
-            total.double_in_place();
+            total.double();
         }
-        total += sum;
+        total.add(sum);
     }
     total
 }
@@ -112,24 +112,33 @@ fn window(s: &Limbs, start: usize, c: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
+    use crate::babyjubjub::{Point, SubgroupScalar};
+    use crate::field::Fr;
+    use ark_ec::{CurveGroup, VariableBaseMSM};
+    use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective};
     use ark_ff::{BigInteger, PrimeField};
     use rand::RngCore;
 
-    fn limbs_of(v: &ark_ed_on_bn254::Fr) -> Limbs {
+    fn limbs_of(v: &SubgroupScalar) -> Limbs {
         v.into_bigint().0
     }
 
-    fn reference(bases: &[EdwardsAffine], scalars: &[Limbs]) -> EdwardsProjective {
+    /// arkworks' MSM, which also takes the integers as they are.
+    fn reference(bases: &[Point], scalars: &[Limbs]) -> Point {
+        let ark: Vec<EdwardsAffine> = bases.iter().map(Point::to_ark).collect();
         let bigints: Vec<ark_ff::BigInt<4>> = scalars.iter().map(|s| ark_ff::BigInt(*s)).collect();
-        // ark's MSM takes the integers as they are, like ours.
-        EdwardsProjective::msm_bigint(bases, &bigints)
+        Point::from_ark(&EdwardsProjective::msm_bigint(&ark, &bigints).into_affine())
     }
 
-    fn points(n: usize, seed: u64) -> Vec<EdwardsAffine> {
-        let g = EdwardsProjective::generator();
+    fn ours(bases: &[Point], scalars: &[Limbs]) -> Point {
+        let niels: Vec<Niels> = bases.iter().map(Niels::new).collect();
+        msm(&niels, scalars).to_point()
+    }
+
+    fn points(n: usize, seed: u64) -> Vec<Point> {
+        let g = Point::base8();
         (0..n as u64)
-            .map(|i| (g * ark_ed_on_bn254::Fr::from(seed * 1000 + i + 1)).into_affine())
+            .map(|i| g.mul(&SubgroupScalar::from(seed * 1000 + i + 1)))
             .collect()
     }
 
@@ -167,14 +176,14 @@ mod tests {
     #[test]
     fn equals_arkworks_for_mixed_lengths_edges_and_sizes() {
         let mut rng = rand::rng();
-        let minus_one = limbs_of(&-ark_ed_on_bn254::Fr::from(1u64));
+        let minus_one = limbs_of(&-SubgroupScalar::from(1u64));
         for n in [0usize, 1, 2, 3, 17, 64, 200] {
             let bases = points(n, n as u64);
             let scalars: Vec<Limbs> = (0..n)
                 .map(|i| match i % 6 {
                     // 128-bit weights, as on R8.
                     0 => [rng.next_u64(), rng.next_u64(), 0, 0],
-                    1 => limbs_of(&ark_ed_on_bn254::Fr::from(rng.next_u64())),
+                    1 => limbs_of(&SubgroupScalar::from(rng.next_u64())),
                     2 => [0; 4],
                     3 => minus_one,
                     4 => [u64::MAX, u64::MAX, 0, 0],
@@ -187,7 +196,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(
-                msm(&bases, &scalars),
+                ours(&bases, &scalars),
                 reference(&bases, &scalars),
                 "n = {n}"
             );
@@ -197,19 +206,21 @@ mod tests {
     #[test]
     fn exact_on_points_outside_the_subgroup_and_on_repeats() {
         // (0, -1) has order 2: an even weight cancels it, an odd one keeps it.
-        let two_torsion = EdwardsAffine::new_unchecked(
-            ark_ed_on_bn254::Fq::from(0u64),
-            -ark_ed_on_bn254::Fq::from(1u64),
-        );
+        let two_torsion = Point {
+            x: Fr::from(0u64),
+            y: -Fr::from(1u64),
+        };
         let g = points(1, 7)[0];
-        let bases = vec![two_torsion, g, g, two_torsion];
+        let bases = vec![two_torsion, g, g, two_torsion, g.add(&two_torsion)];
         let scalars = vec![
             [3, 0, 0, 0],
             [5, 1, 0, 0],
             [u64::MAX, 0, 0, 0],
             [1 << 63, 9, 0, 0],
+            [7, 7, 7, 7],
         ];
-        assert_eq!(msm(&bases, &scalars), reference(&bases, &scalars));
-        assert_eq!(msm(&bases[..1], &[[2, 0, 0, 0]]), EdwardsProjective::zero());
+        assert_eq!(ours(&bases, &scalars), reference(&bases, &scalars));
+        assert!(msm(&[Niels::new(&two_torsion)], &[[2, 0, 0, 0]]).is_identity());
+        assert!(!msm(&[Niels::new(&two_torsion)], &[[3, 0, 0, 0]]).is_identity());
     }
 }
