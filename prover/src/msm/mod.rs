@@ -9,7 +9,9 @@
 //!   spread over rayon's threads.
 //! - [`compare`]: a backend timed beside `ark-ec` on the same inputs (`zksettle bench msm`).
 
+mod buckets;
 pub mod compare;
+pub mod field;
 pub mod pippenger;
 #[cfg(test)]
 mod tests;
@@ -36,7 +38,7 @@ pub enum MsmError {
 }
 
 /// A multi-scalar multiplication backend for the curve `P`.
-pub trait Msm<P: SWCurveConfig>: Send + Sync {
+pub trait Msm<P: SWCurveConfig>: Send + Sync + std::fmt::Debug {
     /// `Σ scalars[i]·bases[i]`; the empty sum is the identity.
     fn msm(
         &self,

@@ -110,7 +110,7 @@ fn window_grows_with_the_number_of_points() {
     let sizes = [1 << 10, 1 << 16, 1 << 20];
     let windows: Vec<usize> = sizes
         .iter()
-        .map(|&n| pippenger::window_for(n, bits))
+        .map(|&n| pippenger::window_for(n, bits, 2))
         .collect();
     assert!(windows.windows(2).all(|w| w[0] < w[1]), "{windows:?}");
 }

@@ -1,0 +1,189 @@
+//! One window's buckets, accumulated in affine coordinates with batched inversion.
+//!
+//! Adding `(x₂, y₂)` to a bucket holding `(x₁, y₁)`, `x₁ ≠ x₂`, is
+//!
+//! ```text
+//! λ = (y₂ − y₁) / (x₂ − x₁),   x₃ = λ² − x₁ − x₂,   y₃ = λ·(x₁ − x₃) − y₁
+//! ```
+//!
+//! Additions to distinct buckets wait in a batch whose denominators `x₂ − x₁` are inverted
+//! together (Montgomery's trick: one inversion for the batch, three multiplications each), so an
+//! addition costs five multiplications and a squaring against about eleven multiplications for a
+//! mixed projective one. The batch's inversion runs over two interleaved product chains, so
+//! that consecutive multiplications of the (otherwise serial) chain do not wait on each other.
+//!
+//! An addition that cannot join the batch (its bucket already has one pending, or the bucket
+//! holds the point itself or its negation, where the affine formula divides by zero) goes to
+//! the bucket's projective spill instead, whose formulas are complete. Uniform digits rarely
+//! spill; skewed ones (all scalars equal, say) spill often and cost what projective Pippenger
+//! costs, never more.
+
+use super::field::BucketField;
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ff::{AdditiveGroup, Field, Zero};
+
+/// The bucket holds an affine point.
+const FULL: u8 = 1;
+/// The bucket has an addition in the pending batch.
+const BUSY: u8 = 2;
+/// The bucket's projective spill holds a point.
+const SPILLED: u8 = 4;
+
+/// Additions per shared inversion, at most.
+const MAX_BATCH: usize = 1024;
+
+/// A pending addition: the bucket and the point to add to it.
+#[derive(Debug, Clone, Copy)]
+struct Pending<F> {
+    bucket: u32,
+    x: F,
+    y: F,
+}
+
+/// A window's `2^{c−1}` buckets and the batch of additions pending on them; reused across
+/// windows to keep its allocations.
+#[derive(Debug)]
+pub(super) struct Buckets<P: SWCurveConfig> {
+    points: Vec<(P::BaseField, P::BaseField)>,
+    state: Vec<u8>,
+    spill: Vec<Projective<P>>,
+    pending: Vec<Pending<P::BaseField>>,
+    denominators: Vec<P::BaseField>,
+    prefix: Vec<P::BaseField>,
+    limit: usize,
+}
+
+impl<P: SWCurveConfig> Default for Buckets<P> {
+    fn default() -> Self {
+        Buckets {
+            points: Vec::new(),
+            state: Vec::new(),
+            spill: Vec::new(),
+            pending: Vec::with_capacity(MAX_BATCH),
+            denominators: Vec::with_capacity(MAX_BATCH),
+            prefix: Vec::with_capacity(MAX_BATCH),
+            limit: 1,
+        }
+    }
+}
+
+impl<P: SWCurveConfig> Buckets<P>
+where
+    P::BaseField: BucketField,
+{
+    /// Empties every bucket and sizes the set to `count` buckets.
+    pub(super) fn reset(&mut self, count: usize) {
+        let zero = (P::BaseField::ZERO, P::BaseField::ZERO);
+        self.points.clear();
+        self.points.resize(count, zero);
+        self.state.clear();
+        self.state.resize(count, 0);
+        self.spill.clear();
+        self.spill.resize(count, Projective::zero());
+        self.pending.clear();
+        // A batch holds at most an eighth of the buckets, so that nearly every addition finds
+        // its bucket free.
+        self.limit = (count / 8).clamp(1, MAX_BATCH);
+    }
+
+    /// Adds the affine point `(x, y)` (not the identity) to `bucket`.
+    #[inline(always)]
+    pub(super) fn add(&mut self, bucket: usize, x: P::BaseField, y: P::BaseField) {
+        // Only the state byte is read here (the states of a window fit the L1 cache); the
+        // bucket's point is first read in `flush`, where many reads overlap.
+        let state = self.state[bucket];
+        if state & BUSY != 0 {
+            self.spill_into(bucket, x, y);
+        } else if state & FULL == 0 {
+            self.points[bucket] = (x, y);
+            self.state[bucket] = state | FULL;
+        } else {
+            self.state[bucket] = state | BUSY;
+            self.pending.push(Pending {
+                bucket: bucket as u32,
+                x,
+                y,
+            });
+            if self.pending.len() >= self.limit {
+                self.flush();
+            }
+        }
+    }
+
+    #[cold]
+    fn spill_into(&mut self, bucket: usize, x: P::BaseField, y: P::BaseField) {
+        let point = Affine::<P>::new_unchecked(x, y);
+        if self.state[bucket] & SPILLED == 0 {
+            self.spill[bucket] = point.into();
+            self.state[bucket] |= SPILLED;
+        } else {
+            self.spill[bucket] += point;
+        }
+    }
+
+    /// Completes every pending addition with one inversion.
+    pub(super) fn flush(&mut self) {
+        let len = self.pending.len();
+        if len == 0 {
+            return;
+        }
+        self.denominators.clear();
+        self.prefix.clear();
+        // Two product chains, over even and odd positions, each entry the product of the
+        // denominators before it on its own chain. A zero denominator (the bucket holds the
+        // point or its negation) stands in as one and its addition is spilled below.
+        let one = P::BaseField::ONE;
+        let mut chains = [one; 2];
+        for (i, add) in self.pending.iter().enumerate() {
+            let mut d = add.x.sub_fast(&self.points[add.bucket as usize].0);
+            if d.is_zero() {
+                d = one;
+            }
+            let chain = &mut chains[i & 1];
+            self.prefix.push(*chain);
+            *chain = chain.mul_fast(&d);
+            self.denominators.push(d);
+        }
+        let whole = chains[0].mul_fast(&chains[1]);
+        // A product of non-zero field elements is non-zero.
+        let inverse = whole.inverse().unwrap_or(P::BaseField::ZERO);
+        let mut inverses = [inverse.mul_fast(&chains[1]), inverse.mul_fast(&chains[0])];
+        for i in (0..len).rev() {
+            let add = self.pending[i];
+            let bucket = add.bucket as usize;
+            self.state[bucket] &= !BUSY;
+            let chain = &mut inverses[i & 1];
+            // `chain` is the inverse of this chain's product up to and including `i`.
+            let inverse = chain.mul_fast(&self.prefix[i]);
+            *chain = chain.mul_fast(&self.denominators[i]);
+            let (x1, y1) = self.points[bucket];
+            if x1 == add.x {
+                self.spill_into(bucket, add.x, add.y);
+                continue;
+            }
+            let lambda = add.y.sub_fast(&y1).mul_fast(&inverse);
+            let x3 = lambda.square_fast().sub_fast(&x1).sub_fast(&add.x);
+            let y3 = lambda.mul_fast(&x1.sub_fast(&x3)).sub_fast(&y1);
+            self.points[bucket] = (x3, y3);
+        }
+        self.pending.clear();
+    }
+
+    /// `Σ_k (k+1)·B_k` over the buckets `B_0, B_1, …` (each its affine point plus its spill),
+    /// as a running sum from the top bucket down; completes any pending additions first.
+    pub(super) fn weighted_sum(&mut self) -> Projective<P> {
+        self.flush();
+        let mut running = Projective::<P>::zero();
+        let mut sum = Projective::<P>::zero();
+        for ((point, state), spill) in self.points.iter().zip(&self.state).zip(&self.spill).rev() {
+            if state & FULL != 0 {
+                running += Affine::<P>::new_unchecked(point.0, point.1);
+            }
+            if state & SPILLED != 0 {
+                running += spill;
+            }
+            sum += running;
+        }
+        sum
+    }
+}
