@@ -11,16 +11,19 @@
 //!   computed over them, the same on-chain and off.
 //! - [`prove`]: [`BatchProver`], witness → proof, over the shape's [`ShapeConstraints`] made
 //!   once.
+//! - [`groth16`]: the Groth16 prover itself: arkworks' R1CS-to-QAP reduction, the MSMs on an
+//!   [`Msm`] backend ([`Pippenger`] by default), the reduction beside the MSMs that do not need it.
 //! - [`msm`]: the [`Msm`] backend trait, `ark-ec`'s MSM as the reference ([`ArkMsm`]) and
 //!   zksettle's [`Pippenger`] (signed digits, batched affine buckets).
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
 //!
-//! Proving uses every core: witness generation runs over the batch's chunks on rayon, and
-//! arkworks' FFTs and MSMs run on rayon too (`ark-groth16/parallel`).
+//! Proving uses every core: witness generation runs over the batch's chunks on rayon, and the
+//! FFTs (`ark-poly/parallel`) and MSMs run on rayon too.
 
 pub mod evm;
+pub mod groth16;
 pub mod keys;
 pub mod msm;
 pub mod pool;

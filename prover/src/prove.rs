@@ -8,7 +8,9 @@
 //! `witness` (0.0), `prove` (0.1), `verify` (0.97), `done` (1.0); the split reflects where a
 //! proof spends its time on two cores.
 
+use crate::groth16::{self, Groth16Error, MsmBackends, R1csInstance};
 use crate::keys::BatchKeys;
+use crate::msm::Pippenger;
 use crate::Progress;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
@@ -47,6 +49,9 @@ pub enum ProverError {
         /// Variables assigned.
         found: usize,
     },
+    /// The Groth16 prover refused the assignment or the key.
+    #[error(transparent)]
+    Groth16(#[from] Groth16Error),
     /// A pool worker stopped (panicked) before finishing this batch.
     #[error("the prover worker for this batch stopped before finishing it")]
     WorkerLost,
@@ -108,6 +113,16 @@ impl ShapeConstraints {
     /// Number of constraints.
     pub fn constraints(&self) -> usize {
         self.constraints
+    }
+
+    /// The R1CS instance of these matrices with the full assignment `z = (1, x, w)`.
+    pub fn instance<'a>(&'a self, assignment: &'a [Fr]) -> R1csInstance<'a> {
+        R1csInstance {
+            matrices: &self.matrices,
+            instance_variables: self.instance_variables,
+            constraints: self.constraints,
+            assignment,
+        }
     }
 }
 
@@ -173,15 +188,13 @@ impl BatchProver {
         progress(Progress::new("prove", 0.1));
         let mut rng = StdRng::from_entropy();
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-        let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
-            &self.keys.proving_key,
-            r,
-            s,
-            &shape.matrices,
-            shape.instance_variables,
-            shape.constraints,
-            &z,
-        )?;
+        let pippenger = Pippenger::default();
+        let backends = MsmBackends {
+            g1: &pippenger,
+            g2: &pippenger,
+        };
+        let proof =
+            groth16::create_proof(backends, &self.keys.proving_key, r, s, shape.instance(&z))?;
         drop(z);
 
         // The proof verifies iff the witness satisfies the circuit (up to Groth16's negligible

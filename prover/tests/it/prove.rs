@@ -241,3 +241,99 @@ fn key_files_round_trip_and_a_tampered_verifying_key_is_refused() {
         Err(KeyError::Io { .. } | KeyError::NotAKeyFile(_))
     ));
 }
+
+#[test]
+fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
+    use ark_bn254::Bn254;
+    use ark_groth16::Groth16;
+    use ark_snark::SNARK;
+    use zksettle_circuits::{BatchAssignment, BatchCircuit};
+    use zksettle_prover::groth16::{create_proof, Groth16Error, MsmBackends};
+    use zksettle_prover::{ArkMsm, MsmError, Pippenger, ShapeConstraints};
+
+    let (_, keys) = keys();
+    let config = StfConfig {
+        domain: domain(),
+        shape: SHAPE,
+    };
+    let mut tree = AccountTree::open(MemoryStore::new(), SHAPE.depth).unwrap();
+    let mut applied = None;
+    for (number, (ops, recipients)) in [
+        (vec![deposit(1, 1)], vec![]),
+        (vec![deposit(2, 2)], vec![]),
+        (vec![transfer(1, 1, 2, 2, 500, 3, 0)], vec![AccountIndex(2)]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let input = BatchInput {
+            number: number as u64 + 1,
+            ops,
+            fee_recipients: recipients,
+        };
+        let batch = apply_batch(&mut tree, &config, &input).unwrap();
+        assert!(batch.rejected.is_empty(), "{:?}", batch.rejected);
+        tree.commit().unwrap();
+        applied = Some(batch);
+    }
+    let witness = applied.unwrap().witness;
+    let assignment = BatchAssignment::from_witness(SHAPE, domain(), &witness).unwrap();
+    let commitment = assignment.commitment;
+    let z = BatchCircuit { assignment }
+        .full_assignment()
+        .unwrap()
+        .concatenated();
+    let shape = ShapeConstraints::of(SHAPE).unwrap();
+    let instance = shape.instance(&z);
+    let pk = &keys.proving_key;
+    // Fixed randomisers, so the three provers must agree exactly.
+    let (r, s) = (Fr::from(0x5eed_u64), -Fr::from(12_345_u64));
+    let reference = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        pk,
+        r,
+        s,
+        instance.matrices,
+        instance.instance_variables,
+        instance.constraints,
+        &z,
+    )
+    .unwrap();
+    let pippenger = Pippenger::default();
+    let ours = create_proof(
+        MsmBackends {
+            g1: &pippenger,
+            g2: &pippenger,
+        },
+        pk,
+        r,
+        s,
+        instance,
+    )
+    .unwrap();
+    let with_ark_msm = create_proof(
+        MsmBackends {
+            g1: &ArkMsm,
+            g2: &ArkMsm,
+        },
+        pk,
+        r,
+        s,
+        instance,
+    )
+    .unwrap();
+    assert_eq!(ours, reference);
+    assert_eq!(with_ark_msm, reference);
+    assert!(Groth16::<Bn254>::verify(keys.verifying_key(), &[commitment], &ours).unwrap());
+
+    // A key for other matrices is refused by name, not proven against.
+    let mut short = pk.clone();
+    short.l_query.pop();
+    let backends = MsmBackends {
+        g1: &pippenger,
+        g2: &pippenger,
+    };
+    assert!(matches!(
+        create_proof(backends, &short, r, s, instance),
+        Err(Groth16Error::KeyMismatch(MsmError::LengthMismatch { .. }))
+    ));
+}

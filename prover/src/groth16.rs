@@ -1,0 +1,129 @@
+//! Groth16 proving on BN254 with the multi-scalar multiplications on an [`Msm`] backend.
+//!
+//! arkworks' constraint system and R1CS-to-QAP reduction ([`LibsnarkReduction`], its FFTs) make
+//! the quotient `h`; the five MSMs, most of a proof's time, run on the chosen backends. With the
+//! assignment `z = (1, x, w)` (`x` public, `w` private), the proving key's queries and the
+//! randomisers `r, s`, the proof is
+//!
+//! ```text
+//! A = α + Σᵢ zᵢ·Aᵢ + r·δ                                   (G1)
+//! B = β + Σᵢ zᵢ·Bᵢ + s·δ                                   (G2, and in G1 as B₁ for C)
+//! C = Σⱼ wⱼ·Lⱼ + Σₖ hₖ·Hₖ + s·A + r·B₁ − r·s·δ              (G1)
+//! ```
+//!
+//! the same points `ark_groth16::Groth16::create_proof_with_reduction_and_matrices` makes from
+//! the same `r, s` (a test checks it bit for bit), so stock `Groth16::verify` accepts them.
+//! The reduction (FFTs over the scalar field) runs beside the four MSMs that do not need `h`.
+
+use crate::msm::{Msm, MsmError};
+use ark_bn254::{g1, g2, Bn254, Fr, G1Projective, G2Projective};
+use ark_ec::CurveGroup;
+use ark_ff::Zero;
+use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+use ark_groth16::{Proof, ProvingKey};
+use ark_poly::GeneralEvaluationDomain;
+use ark_relations::gr1cs::{Matrix, SynthesisError};
+
+/// Why a proof could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Groth16Error {
+    /// The R1CS-to-QAP reduction failed (the assignment does not fit the matrices).
+    #[error("the R1CS-to-QAP reduction failed: {0}")]
+    Reduction(#[from] SynthesisError),
+    /// A query and its scalars differ in length: the key is not for these matrices.
+    #[error("the proving key does not fit the constraint matrices: {0}")]
+    KeyMismatch(#[from] MsmError),
+}
+
+/// The MSM backends a proof uses: one for G1, one for G2.
+#[derive(Debug, Clone, Copy)]
+pub struct MsmBackends<'a> {
+    /// G1's backend (`A`, `B₁`, `C`'s `L` and `H` sums).
+    pub g1: &'a dyn Msm<g1::Config>,
+    /// G2's backend (`B`).
+    pub g2: &'a dyn Msm<g2::Config>,
+}
+
+/// The R1CS instance a proof is about: arkworks' matrices `A, B, C`, the number of instance
+/// variables (the constant `1` included) and of constraints, and the full assignment `z`.
+#[derive(Debug, Clone, Copy)]
+pub struct R1csInstance<'a> {
+    /// `A`, `B`, `C`.
+    pub matrices: &'a [Matrix<Fr>],
+    /// Instance variables, `1` included.
+    pub instance_variables: usize,
+    /// Constraints (rows).
+    pub constraints: usize,
+    /// `z = (1, x, w)`.
+    pub assignment: &'a [Fr],
+}
+
+/// A Groth16 proof of `instance` under `pk` with randomisers `r, s` (see the module docs).
+pub fn create_proof(
+    backends: MsmBackends<'_>,
+    pk: &ProvingKey<Bn254>,
+    r: Fr,
+    s: Fr,
+    instance: R1csInstance<'_>,
+) -> Result<Proof<Bn254>, Groth16Error> {
+    let z = instance.assignment;
+    let witness = z.get(instance.instance_variables..).unwrap_or_default();
+    let (h, sums) = rayon::join(
+        || {
+            LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+                instance.matrices,
+                instance.instance_variables,
+                instance.constraints,
+                z,
+            )
+        },
+        || assignment_sums(backends, pk, z, witness),
+    );
+    let h = h?;
+    let (a_sum, b1_sum, b2_sum, l_sum) = sums?;
+    // The reduction's `h` has one coefficient more than the key's `H` query (its top one is
+    // zero for a satisfied instance); the key decides the length, as in arkworks.
+    let h = h.get(..pk.h_query.len()).unwrap_or(&h);
+    let h_sum = backends.g1.msm(&pk.h_query, h)?;
+
+    let delta_g1 = G1Projective::from(pk.delta_g1);
+    let a = a_sum + pk.vk.alpha_g1 + delta_g1 * r;
+    let b1 = if r.is_zero() {
+        G1Projective::zero()
+    } else {
+        b1_sum + pk.beta_g1 + delta_g1 * s
+    };
+    let b2 = b2_sum + pk.vk.beta_g2 + G2Projective::from(pk.vk.delta_g2) * s;
+    let c = l_sum + h_sum + a * s + b1 * r - delta_g1 * (r * s);
+    Ok(Proof {
+        a: a.into_affine(),
+        b: b2.into_affine(),
+        c: c.into_affine(),
+    })
+}
+
+type Sums = (G1Projective, G1Projective, G2Projective, G1Projective);
+
+/// `Σ zᵢ·Aᵢ`, `Σ zᵢ·B₁ᵢ`, `Σ zᵢ·B₂ᵢ` and `Σ wⱼ·Lⱼ`: the MSMs that need only the assignment.
+fn assignment_sums(
+    backends: MsmBackends<'_>,
+    pk: &ProvingKey<Bn254>,
+    z: &[Fr],
+    witness: &[Fr],
+) -> Result<Sums, MsmError> {
+    let ((a, b1), (b2, l)) = rayon::join(
+        || {
+            rayon::join(
+                || backends.g1.msm(&pk.a_query, z),
+                || backends.g1.msm(&pk.b_g1_query, z),
+            )
+        },
+        || {
+            rayon::join(
+                || backends.g2.msm(&pk.b_g2_query, z),
+                || backends.g1.msm(&pk.l_query, witness),
+            )
+        },
+    );
+    Ok((a?, b1?, b2?, l?))
+}
