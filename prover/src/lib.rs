@@ -15,6 +15,8 @@
 //!   [`Msm`] backend ([`Pippenger`] by default), the reduction beside the MSMs that do not need it.
 //! - [`msm`]: the [`Msm`] backend trait, `ark-ec`'s MSM as the reference ([`ArkMsm`]) and
 //!   zksettle's [`Pippenger`] (signed digits, batched affine buckets).
+//! - [`compare`]: a batch proven by [`BatchProver`] and by `ark_groth16::Groth16::prove`
+//!   side by side (`zksettle bench prove`), on the [`workload`] (a batch of signed transfers).
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
@@ -22,6 +24,7 @@
 //! Proving uses every core: witness generation runs over the batch's chunks on rayon, and the
 //! FFTs (`ark-poly/parallel`) and MSMs run on rayon too.
 
+pub mod compare;
 pub mod evm;
 pub mod groth16;
 pub mod keys;
@@ -29,6 +32,7 @@ pub mod msm;
 pub mod pool;
 pub mod progress;
 pub mod prove;
+pub mod workload;
 
 pub use evm::vk_hash;
 pub use keys::{BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};

@@ -151,6 +151,11 @@ impl BatchProver {
         &self.keys
     }
 
+    /// The deployment the proofs are for.
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
     /// The shape's constraint system.
     pub fn constraints(&self) -> &ShapeConstraints {
         &self.constraints

@@ -321,3 +321,40 @@ fn bench_msm_prints_both_implementations_which_agree() {
     }
     assert_eq!(text.matches("ratio").count(), 4, "{text}");
 }
+
+#[test]
+fn bench_prove_proves_a_batch_both_ways_and_prints_the_ratio() {
+    // `compare_prove` fails the run unless both proofs verify against the keys.
+    let keys = tempfile::tempdir().unwrap();
+    let out = zksettle()
+        .args([
+            "bench",
+            "prove",
+            "--tree.depth",
+            "8",
+            "--batch.chunks",
+            "1,2",
+        ])
+        .arg("--prover.keys-dir")
+        .arg(keys.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for row in ["B=1 ", "B=2 "] {
+        let line = text.lines().find(|l| l.contains(row)).unwrap_or_default();
+        for field in [
+            "constraints",
+            "ark_groth16",
+            "zksettle",
+            "ratio",
+            "target 2.5x",
+        ] {
+            assert!(line.contains(field), "{field} in {line:?} of {text}");
+        }
+    }
+}

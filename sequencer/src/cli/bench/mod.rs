@@ -1,3 +1,6 @@
+//! `zksettle bench`: measurements that print zksettle's figure beside the target or reference
+//! it must beat, from one run. `msm` and `prove` live in their own modules.
+//!
 //! `zksettle bench load`: how many signed transfers a node accepts per second over loopback
 //! JSON-RPC, and how long a submitter waits (p50/p99), against the target of 10,000/s with p99
 //! under 50 ms.
@@ -7,6 +10,9 @@
 //! L1 deposits that the node seals; then sealing is stopped and the node runs without a prover,
 //! so the measurement is admission alone, not proving competing for the same cores. The
 //! clients run in the same process, on their own runtime, sharing the machine.
+
+mod msm;
+mod prove;
 
 use super::l1::deploy_with_empty_genesis;
 use super::prover::KeyArgs;
@@ -54,17 +60,10 @@ pub(crate) enum BenchCommand {
     Load(LoadArgs),
     /// zksettle's MSM beside ark-ec's on the same points, G1 and G2, as a ratio (target ≥ 3x on
     /// G1).
-    Msm(MsmArgs),
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct MsmArgs {
-    /// log2 of the point counts to measure.
-    #[arg(long = "log-sizes", value_delimiter = ',', default_value = "16,18,20")]
-    log_sizes: Vec<u32>,
-    /// Also measure G2 (slower; reported, no target).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-    g2: bool,
+    Msm(msm::MsmArgs),
+    /// A batch of signed transfers proven by zksettle and by `ark_groth16::Groth16::prove` on
+    /// the same circuit and keys, as a ratio (target ≥ 2.5x).
+    Prove(prove::ProveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -103,44 +102,9 @@ pub(crate) struct LoadArgs {
 pub(crate) fn run(command: &BenchCommand) -> eyre::Result<()> {
     match command {
         BenchCommand::Load(args) => load(args),
-        BenchCommand::Msm(args) => msm(args),
+        BenchCommand::Msm(args) => msm::run(args),
+        BenchCommand::Prove(args) => prove::run(args),
     }
-}
-
-/// The target ratio over ark-ec's MSM on G1.
-const MSM_TARGET: f64 = 3.0;
-
-fn msm(args: &MsmArgs) -> eyre::Result<()> {
-    use zksettle_prover::msm::compare::{compare, Comparison};
-    use zksettle_prover::Pippenger;
-    println!(
-        "MSM on {} threads: zksettle (signed digits, batched affine buckets) beside ark-ec, same points",
-        rayon::current_num_threads()
-    );
-    let row = |curve: &str, c: &Comparison, target: &str| {
-        println!(
-            "  {curve} 2^{:<2} ark-ec {:>8.3} s  zksettle {:>8.3} s  ratio {:>5.2}x  {target}",
-            c.n.trailing_zeros(),
-            c.ark_seconds,
-            c.ours_seconds,
-            c.ratio()
-        );
-    };
-    for &log in &args.log_sizes {
-        let n = 1usize << log;
-        let c = compare::<ark_bn254::g1::Config>(&Pippenger::default(), n, u64::from(log))?;
-        let verdict = if c.ratio() >= MSM_TARGET {
-            "met"
-        } else {
-            "NOT met"
-        };
-        row("G1", &c, &format!("(target {MSM_TARGET:.1}x: {verdict})"));
-        if args.g2 {
-            let c = compare::<ark_bn254::g2::Config>(&Pippenger::default(), n, u64::from(log))?;
-            row("G2", &c, "");
-        }
-    }
-    Ok(())
 }
 
 fn sender_key(i: usize) -> PrivateKey {

@@ -1,0 +1,63 @@
+//! Proving timed beside `ark_groth16::Groth16::prove` on the same circuit, keys and witness, in
+//! one run: what `zksettle bench prove` prints. Both proofs must verify, or the run fails.
+
+use crate::progress::ignore_progress;
+use crate::prove::{verify, BatchProof, BatchProver, ProverError};
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_snark::SNARK;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use std::time::Instant;
+use zksettle_circuits::{BatchAssignment, BatchCircuit};
+use zksettle_core::stf::BatchWitness;
+
+/// One batch proven both ways.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProveComparison {
+    /// Constraints of the circuit.
+    pub constraints: usize,
+    /// zksettle's [`BatchProver::prove`]: the circuit's witness, the proof on the MSM backend
+    /// and the proof's self-check, seconds.
+    pub zksettle_seconds: f64,
+    /// `ark_groth16::Groth16::prove` on the same circuit and keys, seconds.
+    pub ark_seconds: f64,
+}
+
+impl ProveComparison {
+    /// How many times faster zksettle proves.
+    pub fn ratio(&self) -> f64 {
+        self.ark_seconds / self.zksettle_seconds
+    }
+}
+
+/// Proves `witness` with `prover`, then with `ark_groth16` on the same keys, and checks both
+/// proofs against the verifying key.
+pub fn compare_prove(
+    prover: &BatchProver,
+    witness: &BatchWitness,
+) -> Result<ProveComparison, ProverError> {
+    let keys = prover.keys();
+    let started = Instant::now();
+    let ours = prover.prove(witness, &ignore_progress)?;
+    let zksettle_seconds = started.elapsed().as_secs_f64();
+
+    let assignment = BatchAssignment::from_witness(keys.shape, prover.domain(), witness)?;
+    let commitment = assignment.commitment;
+    let mut rng = StdRng::from_entropy();
+    let started = Instant::now();
+    let reference =
+        Groth16::<Bn254>::prove(&keys.proving_key, BatchCircuit { assignment }, &mut rng)?;
+    let ark_seconds = started.elapsed().as_secs_f64();
+    let reference = BatchProof {
+        commitment,
+        proof: reference,
+    };
+    if ours.commitment != commitment || !verify(keys.verifying_key(), &reference)? {
+        return Err(ProverError::SelfCheck);
+    }
+    Ok(ProveComparison {
+        constraints: prover.constraints().constraints(),
+        zksettle_seconds,
+        ark_seconds,
+    })
+}

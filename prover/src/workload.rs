@@ -1,0 +1,150 @@
+//! The proving benchmark's workload: a batch of signed transfers made by the core's native state
+//! transition, the rollup's common case. `zksettle bench prove`, the prove report and the
+//! criterion benches all prove it.
+
+use zksettle_core::{AccountIndex, L1Address, PrivateKey, TokenId};
+
+/// A batch of `chunks` signed transfers between existing accounts at `depth`, made by the native
+/// state transition, with its shape and domain: the proving benches' workload (one transfer per
+/// chunk, the rollup's common case).
+pub fn transfer_batch(
+    depth: u8,
+    chunks: usize,
+) -> Result<
+    (
+        zksettle_core::BatchShape,
+        zksettle_core::Domain,
+        zksettle_core::AppliedBatch,
+    ),
+    WorkloadError,
+> {
+    let domain = zksettle_core::Domain {
+        chain_id: 31337,
+        rollup: L1Address([0x5e; 20]),
+    };
+    let workload = transfer_batch_in(depth, chunks, domain)?;
+    Ok((workload.shape, domain, workload.batch))
+}
+
+/// [`transfer_batch`] for a given deployment.
+#[derive(Debug)]
+pub struct TransferBatch {
+    /// Shape: `depth`, `chunks`, one fee slot.
+    pub shape: zksettle_core::BatchShape,
+    /// Root of the funded state the batch starts from (the genesis of a deployment that
+    /// settles it).
+    pub genesis_root: zksettle_core::Fr,
+    /// Account 1 in the genesis state and its Merkle path (what an exodus exit presents).
+    pub genesis_leaf: (zksettle_core::Account, zksettle_core::tree::MerklePath),
+    /// Batch 1: `chunks` transfers, fees to account 1.
+    pub batch: zksettle_core::AppliedBatch,
+}
+
+/// Accounts `1 ..= chunks + 1` funded natively (the genesis), then batch 1: account `i` sends
+/// 100 to account `i − 1` for every `i ≥ 2`, signed for `domain`.
+pub fn transfer_batch_in(
+    depth: u8,
+    chunks: usize,
+    domain: zksettle_core::Domain,
+) -> Result<TransferBatch, WorkloadError> {
+    use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
+    use zksettle_core::tree::{AccountTree, MemoryStore};
+    use zksettle_core::{BatchShape, Deposit, Op, Transfer, Tx};
+
+    let key = |i: u32| {
+        let mut bytes = [7u8; 32];
+        bytes[..4].copy_from_slice(&i.to_be_bytes());
+        PrivateKey::from_bytes(bytes)
+    };
+    let shape = BatchShape {
+        depth,
+        chunks,
+        fee_slots: 1,
+    };
+    let mut tree = AccountTree::open(MemoryStore::new(), depth)?;
+    let deposits: Vec<Op> = (1..=chunks as u32 + 1)
+        .map(|i| {
+            Op::Deposit(Deposit {
+                to: AccountIndex(i),
+                token: TokenId(0),
+                amount: 1_000_000,
+                public_key: key(i).public_key().0,
+                l1_address: L1Address([1; 20]),
+            })
+        })
+        .collect();
+    let funding = StfConfig {
+        domain,
+        shape: BatchShape {
+            chunks: 16 * (chunks + 1),
+            ..shape
+        },
+    };
+    apply_batch(
+        &mut tree,
+        &funding,
+        &BatchInput {
+            number: 0,
+            ops: deposits,
+            fee_recipients: vec![],
+        },
+    )?;
+    tree.commit()?;
+    let genesis_root = tree.root()?;
+    let genesis_leaf = (
+        tree.account(AccountIndex(1))?
+            .ok_or_else(|| WorkloadError::Rejected("account 1 was not funded".into()))?,
+        tree.merkle_path(AccountIndex(1))?,
+    );
+    let transfers: Vec<Op> = (2..=chunks as u32 + 1)
+        .map(|i| {
+            let t = Transfer {
+                from: AccountIndex(i),
+                token: TokenId(0),
+                amount: 100,
+                fee: 1,
+                nonce: 0,
+                to: key(i - 1).public_key(),
+                to_l1_address: L1Address::ZERO,
+            };
+            let signature = Tx::Transfer(t).sign(&key(i), &domain).signature;
+            Op::Transfer {
+                to: AccountIndex(i - 1),
+                transfer: t,
+                signature,
+            }
+        })
+        .collect();
+    let batch = apply_batch(
+        &mut tree,
+        &StfConfig { domain, shape },
+        &BatchInput {
+            number: 1,
+            ops: transfers,
+            fee_recipients: vec![AccountIndex(1)],
+        },
+    )?;
+    if !batch.rejected.is_empty() {
+        return Err(WorkloadError::Rejected(format!("{:?}", batch.rejected)));
+    }
+    Ok(TransferBatch {
+        shape,
+        genesis_root,
+        genesis_leaf,
+        batch,
+    })
+}
+
+/// Why the workload could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    /// The tree failed.
+    #[error(transparent)]
+    Tree(#[from] zksettle_core::tree::TreeError),
+    /// The batch could not be built.
+    #[error(transparent)]
+    Batch(#[from] zksettle_core::stf::BatchError),
+    /// The workload's ops were rejected.
+    #[error("workload ops rejected: {0}")]
+    Rejected(String),
+}

@@ -1,0 +1,49 @@
+//! `zksettle bench msm`: zksettle's MSM beside ark-ec's on the same points.
+
+use clap::Args;
+use zksettle_prover::msm::compare::{compare, Comparison};
+use zksettle_prover::Pippenger;
+
+/// The target ratio over ark-ec's MSM on G1.
+const MSM_TARGET: f64 = 3.0;
+
+#[derive(Debug, Args)]
+pub(crate) struct MsmArgs {
+    /// log2 of the point counts to measure.
+    #[arg(long = "log-sizes", value_delimiter = ',', default_value = "16,18,20")]
+    log_sizes: Vec<u32>,
+    /// Also measure G2 (slower; reported, no target).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    g2: bool,
+}
+
+pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
+    println!(
+        "MSM on {} threads: zksettle (signed digits, batched affine buckets) beside ark-ec, same points",
+        rayon::current_num_threads()
+    );
+    let row = |curve: &str, c: &Comparison, target: &str| {
+        println!(
+            "  {curve} 2^{:<2} ark-ec {:>8.3} s  zksettle {:>8.3} s  ratio {:>5.2}x  {target}",
+            c.n.trailing_zeros(),
+            c.ark_seconds,
+            c.ours_seconds,
+            c.ratio()
+        );
+    };
+    for &log in &args.log_sizes {
+        let n = 1usize << log;
+        let c = compare::<ark_bn254::g1::Config>(&Pippenger::default(), n, u64::from(log))?;
+        let verdict = if c.ratio() >= MSM_TARGET {
+            "met"
+        } else {
+            "NOT met"
+        };
+        row("G1", &c, &format!("(target {MSM_TARGET:.1}x: {verdict})"));
+        if args.g2 {
+            let c = compare::<ark_bn254::g2::Config>(&Pippenger::default(), n, u64::from(log))?;
+            row("G2", &c, "");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! `zksettle bench prove`: a batch of `B` signed transfers (the rollup's common case, made by
+//! the native state transition) proven by zksettle's prover and by `ark_groth16::Groth16::prove`
+//! on the same circuit and keys, one row per capacity, as a ratio.
+//!
+//! zksettle's time is what a node pays per batch: the circuit's witness, the proof (its MSMs on
+//! zksettle's Pippenger) and the proof's self-check; the shape's constraint matrices are made
+//! once per prover, before the clock starts. arkworks' `prove` synthesizes the circuit, reduces
+//! and proves.
+
+use super::super::prover::{progress_bar, KeyArgs};
+use clap::Args;
+use eyre::WrapErr;
+use zksettle_prover::compare::compare_prove;
+use zksettle_prover::workload::transfer_batch_in;
+use zksettle_prover::BatchProver;
+
+/// The target ratio over `ark_groth16::Groth16::prove`.
+const PROVE_TARGET: f64 = 2.5;
+
+#[derive(Debug, Args)]
+pub(crate) struct ProveArgs {
+    /// Batch capacities (transfers per batch) to measure; at depth 24 a transfer is about
+    /// 30,000 constraints, so 1, 4 and 16 span 2^16 to 2^19.
+    #[arg(long = "batch.chunks", value_delimiter = ',', default_value = "1,4,16")]
+    chunks: Vec<usize>,
+    /// Account tree depth.
+    #[arg(long = "tree.depth", default_value_t = 24)]
+    depth: u8,
+    #[command(flatten)]
+    keys: KeyArgs,
+}
+
+pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
+    println!(
+        "Groth16 prove on {} threads, depth {}: zksettle beside ark_groth16::Groth16::prove, same circuit and keys",
+        rayon::current_num_threads(),
+        args.depth
+    );
+    for &chunks in &args.chunks {
+        let (shape, keys) = args.keys.single_fee_slot(args.depth, chunks, "bench")?;
+        let domain = zksettle_core::Domain {
+            chain_id: 31337,
+            rollup: zksettle_core::L1Address([0x5e; 20]),
+        };
+        let workload = transfer_batch_in(shape.depth, chunks, domain)
+            .wrap_err_with(|| format!("a batch of {chunks} transfers"))?;
+        let bar = progress_bar(&format!("B={chunks} proving twice"))?;
+        bar.set_message("constraint matrices");
+        let prover = BatchProver::new(keys, domain)?;
+        bar.set_message("zksettle, then ark_groth16");
+        let c = compare_prove(&prover, &workload.batch.witness)?;
+        bar.finish_and_clear();
+        let verdict = if c.ratio() >= PROVE_TARGET {
+            "met"
+        } else {
+            "NOT met"
+        };
+        println!(
+            "  B={chunks:<3} {:>9} constraints  ark_groth16 {:>7.2} s  zksettle {:>7.2} s  ratio {:>5.2}x  (target {PROVE_TARGET:.1}x: {verdict})",
+            c.constraints, c.ark_seconds, c.zksettle_seconds, c.ratio()
+        );
+    }
+    Ok(())
+}
