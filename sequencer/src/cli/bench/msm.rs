@@ -15,12 +15,16 @@ pub(crate) struct MsmArgs {
     /// Also measure G2 (slower; reported, no target).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     g2: bool,
+    /// Runs of each implementation per size, alternating; each keeps its fastest.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
 }
 
 pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
     println!(
-        "MSM on {} threads: zksettle (signed digits, batched affine buckets) beside ark-ec, same points",
-        rayon::current_num_threads()
+        "MSM on {} threads: zksettle (signed digits, batched affine buckets) beside ark-ec, same points, fastest of {}",
+        rayon::current_num_threads(),
+        args.repeat.max(1)
     );
     let row = |curve: &str, c: &Comparison, target: &str| {
         println!(
@@ -33,7 +37,12 @@ pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
     };
     for &log in &args.log_sizes {
         let n = 1usize << log;
-        let c = compare::<ark_bn254::g1::Config>(&Pippenger::default(), n, u64::from(log))?;
+        let c = compare::<ark_bn254::g1::Config>(
+            &Pippenger::default(),
+            n,
+            u64::from(log),
+            args.repeat,
+        )?;
         let verdict = if c.ratio() >= MSM_TARGET {
             "met"
         } else {
@@ -41,7 +50,12 @@ pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
         };
         row("G1", &c, &format!("(target {MSM_TARGET:.1}x: {verdict})"));
         if args.g2 {
-            let c = compare::<ark_bn254::g2::Config>(&Pippenger::default(), n, u64::from(log))?;
+            let c = compare::<ark_bn254::g2::Config>(
+                &Pippenger::default(),
+                n,
+                u64::from(log),
+                args.repeat,
+            )?;
             row("G2", &c, "");
         }
     }
