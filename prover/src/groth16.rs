@@ -13,7 +13,8 @@
 //!
 //! the same points `ark_groth16::Groth16::create_proof_with_reduction_and_matrices` makes from
 //! the same `r, s` (a test checks it bit for bit), so stock `Groth16::verify` accepts them.
-//! The reduction (FFTs over the scalar field) runs beside the four MSMs that do not need `h`.
+//! The reduction (FFTs over the scalar field), then the `H` MSM, run beside the four MSMs that
+//! do not need `h`.
 
 use crate::msm::{Msm, MsmError};
 use ark_bn254::{g1, g2, Bn254, Fr, G1Projective, G2Projective};
@@ -68,23 +69,27 @@ pub fn create_proof(
 ) -> Result<Proof<Bn254>, Groth16Error> {
     let z = instance.assignment;
     let witness = z.get(instance.instance_variables..).unwrap_or_default();
-    let (h, sums) = rayon::join(
-        || {
-            LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+    // The reduction and then the `H` MSM on one side, the four MSMs that need only `z` on the
+    // other: either side's threads take the other's work when they run out, so neither core
+    // waits at a barrier between the two phases.
+    let (h_sum, sums) = rayon::join(
+        || -> Result<G1Projective, Groth16Error> {
+            let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
                 instance.matrices,
                 instance.instance_variables,
                 instance.constraints,
                 z,
-            )
+            )?;
+            // The reduction's `h` has one coefficient more than the key's `H` query (its top
+            // one is zero for a satisfied instance); the key decides the length, as in
+            // arkworks.
+            let h = h.get(..pk.h_query.len()).unwrap_or(&h);
+            Ok(backends.g1.msm(&pk.h_query, h)?)
         },
         || assignment_sums(backends, pk, z, witness),
     );
-    let h = h?;
+    let h_sum = h_sum?;
     let (a_sum, b1_sum, b2_sum, l_sum) = sums?;
-    // The reduction's `h` has one coefficient more than the key's `H` query (its top one is
-    // zero for a satisfied instance); the key decides the length, as in arkworks.
-    let h = h.get(..pk.h_query.len()).unwrap_or(&h);
-    let h_sum = backends.g1.msm(&pk.h_query, h)?;
 
     let delta_g1 = G1Projective::from(pk.delta_g1);
     let a = a_sum + pk.vk.alpha_g1 + delta_g1 * r;
