@@ -19,7 +19,9 @@
 //! costs, never more.
 
 use super::field::BucketField;
+use super::reduction::Reduction;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, Field, Zero};
 
 /// The bucket holds an affine point.
@@ -51,6 +53,7 @@ pub(super) struct Buckets<P: SWCurveConfig> {
     denominators: Vec<P::BaseField>,
     prefix: Vec<P::BaseField>,
     limit: usize,
+    reduction: Reduction<P::BaseField>,
 }
 
 impl<P: SWCurveConfig> Default for Buckets<P> {
@@ -63,6 +66,7 @@ impl<P: SWCurveConfig> Default for Buckets<P> {
             denominators: Vec::with_capacity(MAX_BATCH),
             prefix: Vec::with_capacity(MAX_BATCH),
             limit: 1,
+            reduction: Reduction::default(),
         }
     }
 }
@@ -84,6 +88,20 @@ where
         // A batch holds at most an eighth of the buckets, so that nearly every addition finds
         // its bucket free.
         self.limit = (count / 8).clamp(1, MAX_BATCH);
+    }
+
+    /// Starts loading `bucket`'s point into the cache, for an addition a few points later.
+    #[inline(always)]
+    pub(super) fn prefetch(&self, bucket: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(point) = self.points.get(bucket) {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: SSE is part of x86-64, and a prefetch only hints the cache: it reads
+            // nothing the program sees and cannot fault.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>((point as *const (P::BaseField, P::BaseField)).cast())
+            };
+        }
     }
 
     /// Adds the affine point `(x, y)` (not the identity) to `bucket`.
@@ -164,20 +182,44 @@ where
     }
 
     /// `Σ_k (k+1)·B_k` over the buckets `B_0, B_1, …` (each its affine point plus its spill),
-    /// as a running sum from the top bucket down; completes any pending additions first.
+    /// reduced in affine lanes ([`super::reduction`]); completes any pending additions first.
     pub(super) fn weighted_sum(&mut self) -> Projective<P> {
         self.flush();
-        let mut running = Projective::<P>::zero();
-        let mut sum = Projective::<P>::zero();
-        for ((point, state), spill) in self.points.iter().zip(&self.state).zip(&self.spill).rev() {
-            if state & FULL != 0 {
-                running += Affine::<P>::new_unchecked(point.0, point.1);
-            }
-            if state & SPILLED != 0 {
-                running += spill;
-            }
-            sum += running;
+        self.settle_spills();
+        let (points, state) = (&self.points, &self.state);
+        self.reduction
+            .weighted_sum::<P>(points.len(), |k| (state[k] & FULL != 0).then(|| points[k]))
+    }
+
+    /// Folds every spill into its bucket's affine point (one inversion for all of them), so
+    /// that each bucket is one affine point or empty.
+    fn settle_spills(&mut self) {
+        let spilled: Vec<usize> = (0..self.state.len())
+            .filter(|&k| self.state[k] & SPILLED != 0)
+            .collect();
+        if spilled.is_empty() {
+            return;
         }
-        sum
+        let sums: Vec<Projective<P>> = spilled
+            .iter()
+            .map(|&k| {
+                let mut sum = self.spill[k];
+                if self.state[k] & FULL != 0 {
+                    let (x, y) = self.points[k];
+                    sum += Affine::<P>::new_unchecked(x, y);
+                }
+                sum
+            })
+            .collect();
+        for (&k, point) in spilled.iter().zip(Projective::normalize_batch(&sums)) {
+            self.state[k] &= !SPILLED;
+            match point.xy() {
+                Some(xy) => {
+                    self.points[k] = xy;
+                    self.state[k] |= FULL;
+                }
+                None => self.state[k] &= !FULL,
+            }
+        }
     }
 }

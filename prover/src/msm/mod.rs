@@ -5,7 +5,8 @@
 //!   measured against.
 //! - [`Pippenger`]: zksettle's bucket method ([`pippenger`]): signed-digit windows (half the
 //!   buckets), bucket accumulation in affine coordinates with one shared inversion per batch of
-//!   additions (Montgomery's trick), a window size chosen from `n` by a cost model, and windows
+//!   additions (Montgomery's trick), the buckets reduced in affine lanes that also share
+//!   inversions, a window size chosen from `n` by a cost model, and windows
 //!   spread over rayon's threads.
 //! - [`compare`]: a backend timed beside `ark-ec` on the same inputs (`zksettle bench msm`).
 
@@ -13,6 +14,7 @@ mod buckets;
 pub mod compare;
 pub mod field;
 pub mod pippenger;
+mod reduction;
 #[cfg(test)]
 mod tests;
 

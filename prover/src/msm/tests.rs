@@ -28,7 +28,7 @@ fn agrees_g1(what: &str, bases: &[G1Affine], scalars: &[Fr]) {
 
 fn agrees_g2(bases: &[G2Affine], scalars: &[Fr]) {
     let expected = ArkMsm.msm(bases, scalars).unwrap();
-    for window in [None, Some(2), Some(4), Some(9)] {
+    for window in [None, Some(2), Some(4), Some(9), Some(11)] {
         let got = Msm::<g2::Config>::msm(&Pippenger { window }, bases, scalars).unwrap();
         assert_eq!(
             got.into_affine(),
