@@ -18,7 +18,7 @@
 //! spill; skewed ones (all scalars equal, say) spill often and cost what projective Pippenger
 //! costs, never more.
 
-use super::field::BucketField;
+use super::field::{BucketField, Multiplier};
 use super::reduction::Reduction;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
@@ -48,7 +48,8 @@ struct Pending<F> {
 /// A window's `2^{c−1}` buckets and the batch of additions pending on them; reused across
 /// windows to keep its allocations.
 #[derive(Debug)]
-pub(super) struct Buckets<P: SWCurveConfig> {
+pub(super) struct Buckets<P: SWCurveConfig, M> {
+    multiplier: M,
     points: Vec<(P::BaseField, P::BaseField)>,
     state: Vec<u8>,
     spill: Vec<Projective<P>>,
@@ -59,9 +60,11 @@ pub(super) struct Buckets<P: SWCurveConfig> {
     reduction: Reduction<P::BaseField>,
 }
 
-impl<P: SWCurveConfig> Default for Buckets<P> {
-    fn default() -> Self {
+impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M> {
+    /// No buckets yet; [`Buckets::reset`] sizes them.
+    pub(super) fn new(multiplier: M) -> Self {
         Buckets {
+            multiplier,
             points: Vec::new(),
             state: Vec::new(),
             spill: Vec::new(),
@@ -74,7 +77,7 @@ impl<P: SWCurveConfig> Default for Buckets<P> {
     }
 }
 
-impl<P: SWCurveConfig> Buckets<P>
+impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M>
 where
     P::BaseField: BucketField,
 {
@@ -151,6 +154,7 @@ where
         if len == 0 {
             return;
         }
+        let m = self.multiplier;
         self.denominators.clear();
         self.prefix.clear();
         // Two product chains, over even and odd positions, each entry the product of the
@@ -160,13 +164,16 @@ where
             let d = add.x.sub_fast(&self.points[add.bucket as usize].0);
             let chain = &mut chains[i & 1];
             self.prefix.push(*chain);
-            *chain = chain.mul_fast(&d);
+            *chain = chain.mul_fast(&d, m);
             self.denominators.push(d);
         }
-        let whole = chains[0].mul_fast(&chains[1]);
+        let whole = chains[0].mul_fast(&chains[1], m);
         // A product of non-zero field elements is non-zero.
         let inverse = whole.inverse().unwrap_or(P::BaseField::ZERO);
-        let mut inverses = [inverse.mul_fast(&chains[1]), inverse.mul_fast(&chains[0])];
+        let mut inverses = [
+            inverse.mul_fast(&chains[1], m),
+            inverse.mul_fast(&chains[0], m),
+        ];
         for i in (0..len).rev() {
             // The bucket a few additions on was last touched a batch ago: start loading it
             // (about 5-10% at 2^20 points, in-process A/B).
@@ -178,12 +185,12 @@ where
             self.state[bucket] &= !BUSY;
             let chain = &mut inverses[i & 1];
             // `chain` is the inverse of this chain's product up to and including `i`.
-            let inverse = chain.mul_fast(&self.prefix[i]);
-            *chain = chain.mul_fast(&self.denominators[i]);
+            let inverse = chain.mul_fast(&self.prefix[i], m);
+            *chain = chain.mul_fast(&self.denominators[i], m);
             let (x1, y1) = self.points[bucket];
-            let lambda = add.y.sub_fast(&y1).mul_fast(&inverse);
-            let x3 = lambda.square_fast().sub_fast(&x1).sub_fast(&add.x);
-            let y3 = lambda.mul_fast(&x1.sub_fast(&x3)).sub_fast(&y1);
+            let lambda = add.y.sub_fast(&y1).mul_fast(&inverse, m);
+            let x3 = lambda.square_fast(m).sub_fast(&x1).sub_fast(&add.x);
+            let y3 = lambda.mul_fast(&x1.sub_fast(&x3), m).sub_fast(&y1);
             self.points[bucket] = (x3, y3);
         }
         self.pending.clear();
@@ -196,7 +203,9 @@ where
         self.settle_spills();
         let (points, state) = (&self.points, &self.state);
         self.reduction
-            .weighted_sum::<P>(points.len(), |k| (state[k] & FULL != 0).then(|| points[k]))
+            .weighted_sum::<P, M>(self.multiplier, points.len(), |k| {
+                (state[k] & FULL != 0).then(|| points[k])
+            })
     }
 
     /// Folds every spill into its bucket's affine point (one inversion for all of them), so

@@ -5,9 +5,51 @@
 //! which on this hot path cost as much as the arithmetic. [`BucketField`] reaches the
 //! `#[inline(always)]` Montgomery routines of `ark-ff`'s [`MontConfig`] directly, and builds
 //! `F_{p²}` (BN254's G2) on them with Karatsuba's three multiplications.
+//!
+//! Multiplications go through a [`Multiplier`], chosen once per MSM: [`Portable`] is
+//! `ark-ff`'s, and on x86-64 CPUs with BMI2 and ADX [`super::adx::Adx`] is a faster one in
+//! assembly. The bucket code is generic over it, so the choice costs nothing per product.
 
 use ark_ff::fields::{Fp2, Fp2Config, Fp2ConfigWrapper, QuadExtConfig};
 use ark_ff::{Field, Fp, MontBackend, MontConfig, QuadExtField};
+
+/// Montgomery multiplication in 4-limb prime fields (both of BN254's), the seam between the
+/// bucket code and the instructions it runs on.
+pub trait Multiplier: Copy + Send + Sync + std::fmt::Debug {
+    /// `a·b`.
+    fn mul<T: MontConfig<4>>(
+        self,
+        a: &Fp<MontBackend<T, 4>, 4>,
+        b: &Fp<MontBackend<T, 4>, 4>,
+    ) -> Fp<MontBackend<T, 4>, 4>;
+
+    /// `a²`.
+    fn square<T: MontConfig<4>>(self, a: &Fp<MontBackend<T, 4>, 4>) -> Fp<MontBackend<T, 4>, 4>;
+}
+
+/// `ark-ff`'s multiplication, on every target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Portable;
+
+impl Multiplier for Portable {
+    #[inline(always)]
+    fn mul<T: MontConfig<4>>(
+        self,
+        a: &Fp<MontBackend<T, 4>, 4>,
+        b: &Fp<MontBackend<T, 4>, 4>,
+    ) -> Fp<MontBackend<T, 4>, 4> {
+        let mut product = *a;
+        T::mul_assign(&mut product, b);
+        product
+    }
+
+    #[inline(always)]
+    fn square<T: MontConfig<4>>(self, a: &Fp<MontBackend<T, 4>, 4>) -> Fp<MontBackend<T, 4>, 4> {
+        let mut square = *a;
+        T::square_in_place(&mut square);
+        square
+    }
+}
 
 /// A field whose arithmetic the bucket code calls inline.
 pub trait BucketField: Field {
@@ -15,10 +57,10 @@ pub trait BucketField: Field {
     fn add_fast(&self, other: &Self) -> Self;
     /// `self − other`.
     fn sub_fast(&self, other: &Self) -> Self;
-    /// `self · other`.
-    fn mul_fast(&self, other: &Self) -> Self;
-    /// `self²`.
-    fn square_fast(&self) -> Self;
+    /// `self · other`, multiplied by `m`.
+    fn mul_fast<M: Multiplier>(&self, other: &Self, m: M) -> Self;
+    /// `self²`, multiplied by `m`.
+    fn square_fast<M: Multiplier>(&self, m: M) -> Self;
     /// `−self`.
     fn neg_fast(&self) -> Self;
 }
@@ -39,17 +81,13 @@ impl<T: MontConfig<4>> BucketField for Fp<MontBackend<T, 4>, 4> {
     }
 
     #[inline(always)]
-    fn mul_fast(&self, other: &Self) -> Self {
-        let mut a = *self;
-        T::mul_assign(&mut a, other);
-        a
+    fn mul_fast<M: Multiplier>(&self, other: &Self, m: M) -> Self {
+        m.mul(self, other)
     }
 
     #[inline(always)]
-    fn square_fast(&self) -> Self {
-        let mut a = *self;
-        T::square_in_place(&mut a);
-        a
+    fn square_fast<M: Multiplier>(&self, m: M) -> Self {
+        m.square(self)
     }
 
     #[inline(always)]
@@ -77,13 +115,13 @@ where
 
     /// `(a₀ + a₁u)(b₀ + b₁u) = a₀b₀ + β·a₁b₁ + ((a₀ + a₁)(b₀ + b₁) − a₀b₀ − a₁b₁)·u`, `u² = β`.
     #[inline(always)]
-    fn mul_fast(&self, other: &Self) -> Self {
-        let v0 = self.c0.mul_fast(&other.c0);
-        let v1 = self.c1.mul_fast(&other.c1);
+    fn mul_fast<M: Multiplier>(&self, other: &Self, m: M) -> Self {
+        let v0 = self.c0.mul_fast(&other.c0, m);
+        let v1 = self.c1.mul_fast(&other.c1, m);
         let cross = self
             .c0
             .add_fast(&self.c1)
-            .mul_fast(&other.c0.add_fast(&other.c1));
+            .mul_fast(&other.c0.add_fast(&other.c1), m);
         let c1 = cross.sub_fast(&v0).sub_fast(&v1);
         let mut c0 = v1;
         <Fp2ConfigWrapper<C> as QuadExtConfig>::mul_base_field_by_nonresidue_and_add(&mut c0, &v0);
@@ -92,8 +130,8 @@ where
 
     /// `(a₀ + a₁u)² = (a₀ + a₁)(a₀ + β·a₁) − (1 + β)·a₀a₁ + 2a₀a₁·u`.
     #[inline(always)]
-    fn square_fast(&self) -> Self {
-        let v0 = self.c0.mul_fast(&self.c1);
+    fn square_fast<M: Multiplier>(&self, m: M) -> Self {
+        let v0 = self.c0.mul_fast(&self.c1, m);
         let mut beta_a1 = self.c1;
         <Fp2ConfigWrapper<C> as QuadExtConfig>::mul_base_field_by_nonresidue_and_add(
             &mut beta_a1,
@@ -104,7 +142,7 @@ where
         let c0 = self
             .c0
             .add_fast(&self.c1)
-            .mul_fast(&beta_a1)
+            .mul_fast(&beta_a1, m)
             .sub_fast(&v0)
             .sub_fast(&beta_v0);
         QuadExtField::new(c0, v0.add_fast(&v0))
@@ -122,25 +160,30 @@ mod tests {
     use ark_bn254::{Fq, Fq2};
     use ark_std::rand::{rngs::StdRng, SeedableRng};
 
-    fn agrees<F: BucketField>(rng: &mut StdRng) {
+    fn agrees<F: BucketField, M: Multiplier>(rng: &mut StdRng, m: M) {
         for _ in 0..200 {
             let (a, b) = (F::rand(rng), F::rand(rng));
             assert_eq!(a.add_fast(&b), a + b);
             assert_eq!(a.sub_fast(&b), a - b);
-            assert_eq!(a.mul_fast(&b), a * b);
-            assert_eq!(a.square_fast(), a.square());
+            assert_eq!(a.mul_fast(&b, m), a * b);
+            assert_eq!(a.square_fast(m), a.square());
             assert_eq!(a.neg_fast(), -a);
         }
         let (zero, one) = (F::ZERO, F::ONE);
         assert_eq!(one.sub_fast(&one), zero);
         assert_eq!(zero.neg_fast(), zero);
-        assert_eq!(one.neg_fast().square_fast(), one);
+        assert_eq!(one.neg_fast().square_fast(m), one);
     }
 
     #[test]
     fn inline_arithmetic_agrees_with_ark_ff() {
         let mut rng = StdRng::seed_from_u64(5);
-        agrees::<Fq>(&mut rng);
-        agrees::<Fq2>(&mut rng);
+        agrees::<Fq, _>(&mut rng, Portable);
+        agrees::<Fq2, _>(&mut rng, Portable);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(adx) = super::super::adx::Adx::detect() {
+            agrees::<Fq, _>(&mut rng, adx);
+            agrees::<Fq2, _>(&mut rng, adx);
+        }
     }
 }

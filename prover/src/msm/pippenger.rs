@@ -25,7 +25,7 @@
 //! G1 at `c = 16`).
 
 use super::buckets::Buckets;
-use super::field::BucketField;
+use super::field::{BucketField, Multiplier, Portable};
 use super::{check_lengths, Msm, MsmError};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::AdditiveGroup;
@@ -50,6 +50,19 @@ const DIGIT_BLOCK: usize = 4096;
 pub struct Pippenger {
     /// Window width in bits; `None` chooses it from the number of points.
     pub window: Option<usize>,
+    /// Which field multiplication the buckets use.
+    pub arithmetic: Arithmetic,
+}
+
+/// The field multiplication an MSM runs on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// The fastest this CPU has: [`super::adx`]'s assembly where BMI2 and ADX are present,
+    /// `ark-ff`'s elsewhere.
+    #[default]
+    Fastest,
+    /// `ark-ff`'s on every CPU (for comparisons and tests).
+    Portable,
 }
 
 impl<P: SWCurveConfig> Msm<P> for Pippenger
@@ -82,6 +95,24 @@ impl Pippenger {
     where
         P::BaseField: BucketField,
     {
+        #[cfg(target_arch = "x86_64")]
+        if self.arithmetic == Arithmetic::Fastest {
+            if let Some(adx) = super::adx::Adx::detect() {
+                return self.run_with(adx, bases, scalars);
+            }
+        }
+        self.run_with(Portable, bases, scalars)
+    }
+
+    fn run_with<P: SWCurveConfig, M: Multiplier>(
+        &self,
+        multiplier: M,
+        bases: &[Affine<P>],
+        scalars: &[P::ScalarField],
+    ) -> Projective<P>
+    where
+        P::BaseField: BucketField,
+    {
         let n = bases.len();
         if n < SMALL {
             return bases
@@ -103,9 +134,10 @@ impl Pippenger {
         let sums: Vec<Projective<P>> = digits
             .par_chunks(n)
             .with_max_len(1)
-            .map_init(Buckets::<P>::default, |buckets, window| {
-                window_sum(buckets, bases, window, 1 << (c - 1))
-            })
+            .map_init(
+                || Buckets::<P, M>::new(multiplier),
+                |buckets, window| window_sum(buckets, bases, window, 1 << (c - 1)),
+            )
             .collect();
         sums.into_iter().rev().fold(Projective::zero(), |acc, s| {
             let mut acc = acc;
@@ -191,8 +223,8 @@ fn bits_at(limbs: &[u64], offset: usize, width: usize) -> u64 {
 
 /// One window: every point with a non-zero digit added to the bucket of its digit's magnitude
 /// (negated for a negative digit), then `Σ k·B_k`.
-fn window_sum<P: SWCurveConfig>(
-    buckets: &mut Buckets<P>,
+fn window_sum<P: SWCurveConfig, M: Multiplier>(
+    buckets: &mut Buckets<P, M>,
     bases: &[Affine<P>],
     digits: &[i32],
     count: usize,

@@ -17,7 +17,7 @@
 //! batch, `P + (−P)` is the identity, and `P + P` uses the tangent's slope
 //! `λ = (3x² + a) / 2y` in place of the chord's.
 
-use super::field::BucketField;
+use super::field::{BucketField, Multiplier};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::PrimeGroup;
 use ark_ff::Zero;
@@ -54,8 +54,9 @@ impl<F> Default for Reduction<F> {
 
 impl<F: BucketField> Reduction<F> {
     /// `Σ_k (k+1)·B_k` over `count` buckets, `bucket(k)` giving `B_k`.
-    pub(super) fn weighted_sum<P>(
+    pub(super) fn weighted_sum<P, M: Multiplier>(
         &mut self,
+        m: M,
         count: usize,
         bucket: impl Fn(usize) -> Xy<F>,
     ) -> Projective<P>
@@ -80,9 +81,10 @@ impl<F: BucketField> Reduction<F> {
                     None
                 }
             };
-            self.batch.add_each::<P>(&mut self.running, at);
+            self.batch.add_each::<P, M>(m, &mut self.running, at);
             let running = &self.running;
-            self.batch.add_each::<P>(&mut self.sum, |j| running[j]);
+            self.batch
+                .add_each::<P, M>(m, &mut self.sum, |j| running[j]);
         }
 
         // L·Σ_j (S_j − R_j), then Σ_j (j+1)·R_j as a running sum from the top lane down.
@@ -150,8 +152,9 @@ impl<F> Default for AffineBatch<F> {
 impl<F: BucketField> AffineBatch<F> {
     /// `targets[j] ← targets[j] + addend(j)` for every lane `j`, with one inversion for all of
     /// them.
-    fn add_each<P: SWCurveConfig<BaseField = F>>(
+    fn add_each<P: SWCurveConfig<BaseField = F>, M: Multiplier>(
         &mut self,
+        m: M,
         targets: &mut [Xy<F>],
         addend: impl Fn(usize) -> Xy<F>,
     ) {
@@ -173,7 +176,7 @@ impl<F: BucketField> AffineBatch<F> {
                 (y2.sub_fast(&y1), x2.sub_fast(&x1))
             } else if y1 == y2 && !y1.is_zero() {
                 // Doubling: λ = (3x² + a) / 2y.
-                let x_squared = x1.square_fast();
+                let x_squared = x1.square_fast(m);
                 let mut numerator = x_squared.add_fast(&x_squared).add_fast(&x_squared);
                 if !P::COEFF_A.is_zero() {
                     numerator = numerator.add_fast(&P::COEFF_A);
@@ -188,7 +191,7 @@ impl<F: BucketField> AffineBatch<F> {
             self.x2.push(x2);
             self.numerator.push(numerator);
             self.prefix.push(product);
-            product = product.mul_fast(&denominator);
+            product = product.mul_fast(&denominator, m);
             self.denominator.push(denominator);
         }
         if self.lane.is_empty() {
@@ -197,15 +200,15 @@ impl<F: BucketField> AffineBatch<F> {
         // A product of non-zero denominators is non-zero.
         let mut inverse = product.inverse().unwrap_or(F::ZERO);
         for i in (0..self.lane.len()).rev() {
-            let lambda_denominator = inverse.mul_fast(&self.prefix[i]);
-            inverse = inverse.mul_fast(&self.denominator[i]);
+            let lambda_denominator = inverse.mul_fast(&self.prefix[i], m);
+            inverse = inverse.mul_fast(&self.denominator[i], m);
             let lane = self.lane[i] as usize;
             let Some((x1, y1)) = targets[lane] else {
                 continue;
             };
-            let lambda = self.numerator[i].mul_fast(&lambda_denominator);
-            let x3 = lambda.square_fast().sub_fast(&x1).sub_fast(&self.x2[i]);
-            let y3 = lambda.mul_fast(&x1.sub_fast(&x3)).sub_fast(&y1);
+            let lambda = self.numerator[i].mul_fast(&lambda_denominator, m);
+            let x3 = lambda.square_fast(m).sub_fast(&x1).sub_fast(&self.x2[i]);
+            let y3 = lambda.mul_fast(&x1.sub_fast(&x3), m).sub_fast(&y1);
             targets[lane] = Some((x3, y3));
         }
     }
@@ -213,6 +216,7 @@ impl<F: BucketField> AffineBatch<F> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::field::Portable;
     use super::*;
     use ark_bn254::{g1, g2, G1Affine, G1Projective, G2Affine};
     use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
@@ -232,7 +236,13 @@ mod tests {
         P::BaseField: BucketField,
     {
         let xy = |k: usize| buckets[k].xy();
-        Reduction::default().weighted_sum::<P>(buckets.len(), xy)
+        let portable = Reduction::default().weighted_sum::<P, _>(Portable, buckets.len(), xy);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(adx) = super::super::adx::Adx::detect() {
+            let fast = Reduction::default().weighted_sum::<P, _>(adx, buckets.len(), xy);
+            assert_eq!(fast, portable, "the multipliers disagree");
+        }
+        portable
     }
 
     #[test]
