@@ -11,7 +11,7 @@
 //! assembly. The bucket code is generic over it, so the choice costs nothing per product.
 
 use ark_ff::fields::{Fp2, Fp2Config, Fp2ConfigWrapper, QuadExtConfig};
-use ark_ff::{Field, Fp, MontBackend, MontConfig, QuadExtField};
+use ark_ff::{BigInt, Field, Fp, MontBackend, MontConfig, QuadExtField};
 
 /// Montgomery multiplication in 4-limb prime fields (both of BN254's), the seam between the
 /// bucket code and the instructions it runs on.
@@ -65,9 +65,66 @@ pub trait BucketField: Field {
     fn neg_fast(&self) -> Self;
 }
 
+/// `a + b + carry` and its carry out.
+#[inline(always)]
+fn add_carrying(a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let sum = a as u128 + b as u128 + carry as u128;
+    (sum as u64, (sum >> 64) as u64)
+}
+
+/// `a − b − borrow` and its borrow out.
+#[inline(always)]
+fn sub_borrowing(a: u64, b: u64, borrow: u64) -> (u64, u64) {
+    let difference = (a as u128).wrapping_sub(b as u128 + borrow as u128);
+    (difference as u64, (difference >> 127) as u64)
+}
+
+/// The four limbs of `a − b` and the final borrow.
+#[inline(always)]
+fn sub_limbs(a: &[u64; 4], b: &[u64; 4]) -> ([u64; 4], u64) {
+    let mut out = [0; 4];
+    let mut borrow = 0;
+    for i in 0..4 {
+        (out[i], borrow) = sub_borrowing(a[i], b[i], borrow);
+    }
+    (out, borrow)
+}
+
+/// `a + b mod p` for `a, b < p < 2^255`, without branches: `ark-ff`'s compares limb by limb
+/// and branches, which random field elements mispredict half the time.
+#[inline(always)]
+fn add_mod(a: &[u64; 4], b: &[u64; 4], p: &[u64; 4]) -> [u64; 4] {
+    let mut sum = [0; 4];
+    let mut carry = 0;
+    for i in 0..4 {
+        (sum[i], carry) = add_carrying(a[i], b[i], carry);
+    }
+    // `a + b < 2p < 2^256`: no carry out. Keep the sum where subtracting `p` borrows.
+    let (reduced, borrow) = sub_limbs(&sum, p);
+    let keep = borrow.wrapping_neg();
+    std::array::from_fn(|i| reduced[i] ^ ((reduced[i] ^ sum[i]) & keep))
+}
+
+/// `a − b mod p` for `a, b < p`, without branches: `p` is added back under a mask when the
+/// subtraction borrows.
+#[inline(always)]
+fn sub_mod(a: &[u64; 4], b: &[u64; 4], p: &[u64; 4]) -> [u64; 4] {
+    let (difference, borrow) = sub_limbs(a, b);
+    let mask = borrow.wrapping_neg();
+    let mut out = [0; 4];
+    let mut carry = 0;
+    for i in 0..4 {
+        (out[i], carry) = add_carrying(difference[i], p[i] & mask, carry);
+    }
+    out
+}
+
 impl<T: MontConfig<4>> BucketField for Fp<MontBackend<T, 4>, 4> {
     #[inline(always)]
     fn add_fast(&self, other: &Self) -> Self {
+        if T::MODULUS.0[3] >> 63 == 0 {
+            return Fp::new_unchecked(BigInt(add_mod(&(self.0).0, &(other.0).0, &T::MODULUS.0)));
+        }
         let mut a = *self;
         T::add_assign(&mut a, other);
         a
@@ -75,9 +132,7 @@ impl<T: MontConfig<4>> BucketField for Fp<MontBackend<T, 4>, 4> {
 
     #[inline(always)]
     fn sub_fast(&self, other: &Self) -> Self {
-        let mut a = *self;
-        T::sub_assign(&mut a, other);
-        a
+        Fp::new_unchecked(BigInt(sub_mod(&(self.0).0, &(other.0).0, &T::MODULUS.0)))
     }
 
     #[inline(always)]
@@ -170,6 +225,15 @@ mod tests {
             assert_eq!(a.neg_fast(), -a);
         }
         let (zero, one) = (F::ZERO, F::ONE);
+        // The extremes, where a carry, a borrow or the final reduction decides the result.
+        let extremes = [zero, one, -one, -one - one, one.double(), F::rand(rng)];
+        for a in extremes {
+            for b in extremes {
+                assert_eq!(a.add_fast(&b), a + b, "{a} + {b}");
+                assert_eq!(a.sub_fast(&b), a - b, "{a} − {b}");
+                assert_eq!(a.mul_fast(&b, m), a * b, "{a} · {b}");
+            }
+        }
         assert_eq!(one.sub_fast(&one), zero);
         assert_eq!(zero.neg_fast(), zero);
         assert_eq!(one.neg_fast().square_fast(m), one);
