@@ -12,11 +12,12 @@
 //! mixed projective one. The batch's inversion runs over two interleaved product chains, so
 //! that consecutive multiplications of the (otherwise serial) chain do not wait on each other.
 //!
-//! An addition that cannot join the batch (its bucket already has one pending, or the bucket
-//! holds the point itself or its negation, where the affine formula divides by zero) goes to
-//! the bucket's projective spill instead, whose formulas are complete. Uniform digits rarely
-//! spill; skewed ones (all scalars equal, say) spill often and cost what projective Pippenger
-//! costs, never more.
+//! An addition whose bucket already has one pending waits for the next batch (a bucket takes
+//! one addition per batch); uniform digits meet a busy bucket about one time in sixteen, and
+//! such an addition then costs what any other does. Only if too many wait (skewed digits: all
+//! scalars equal, say), or the bucket holds the point itself or its negation (where the affine
+//! formula divides by zero), does it go to the bucket's projective spill, whose formulas are
+//! complete: then it costs what projective Pippenger costs, never more.
 
 use super::field::{BucketField, Multiplier};
 use super::reduction::Reduction;
@@ -54,6 +55,10 @@ pub(super) struct Buckets<P: SWCurveConfig, M> {
     state: Vec<u8>,
     spill: Vec<Projective<P>>,
     pending: Vec<Pending<P::BaseField>>,
+    /// Additions whose bucket was busy, for the next batch.
+    waiting: Vec<Pending<P::BaseField>>,
+    /// `waiting`'s previous contents while a flush re-enqueues them (kept for its allocation).
+    requeue: Vec<Pending<P::BaseField>>,
     denominators: Vec<P::BaseField>,
     prefix: Vec<P::BaseField>,
     limit: usize,
@@ -69,6 +74,8 @@ impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M> {
             state: Vec::new(),
             spill: Vec::new(),
             pending: Vec::with_capacity(MAX_BATCH),
+            waiting: Vec::with_capacity(MAX_BATCH),
+            requeue: Vec::with_capacity(MAX_BATCH),
             denominators: Vec::with_capacity(MAX_BATCH),
             prefix: Vec::with_capacity(MAX_BATCH),
             limit: 1,
@@ -91,6 +98,7 @@ where
         self.spill.clear();
         self.spill.resize(count, Projective::zero());
         self.pending.clear();
+        self.waiting.clear();
         // A batch holds at most an eighth of the buckets, so that nearly every addition finds
         // its bucket free.
         self.limit = (count / 8).clamp(1, MAX_BATCH);
@@ -113,12 +121,31 @@ where
     /// Adds the affine point `(x, y)` (not the identity) to `bucket`.
     #[inline(always)]
     pub(super) fn add(&mut self, bucket: usize, x: P::BaseField, y: P::BaseField) {
+        self.enqueue(bucket, x, y);
+        if self.pending.len() >= self.limit {
+            self.flush();
+        }
+    }
+
+    /// Puts an addition in the batch, in the bucket if it is empty, in the waiting list if the
+    /// bucket is busy, or in the spill.
+    #[inline(always)]
+    fn enqueue(&mut self, bucket: usize, x: P::BaseField, y: P::BaseField) {
         // Equal x-coordinates (the bucket holds the point or its negation) are caught here, so
         // every denominator in the batch is non-zero. (Catching them in `flush` instead, to
         // read only the state byte here, measured about 5% slower.)
         let state = self.state[bucket];
+        let addition = Pending {
+            bucket: bucket as u32,
+            x,
+            y,
+        };
         if state & BUSY != 0 {
-            self.spill_into(bucket, x, y);
+            if self.waiting.len() < self.limit {
+                self.waiting.push(addition);
+            } else {
+                self.spill_into(bucket, x, y);
+            }
         } else if state & FULL == 0 {
             self.points[bucket] = (x, y);
             self.state[bucket] = state | FULL;
@@ -126,14 +153,7 @@ where
             self.spill_into(bucket, x, y);
         } else {
             self.state[bucket] = state | BUSY;
-            self.pending.push(Pending {
-                bucket: bucket as u32,
-                x,
-                y,
-            });
-            if self.pending.len() >= self.limit {
-                self.flush();
-            }
+            self.pending.push(addition);
         }
     }
 
@@ -148,8 +168,21 @@ where
         }
     }
 
-    /// Completes every pending addition with one inversion.
+    /// Completes every pending addition with one inversion, then enqueues the waiting ones.
     pub(super) fn flush(&mut self) {
+        self.complete_pending();
+        // Each waiting addition is enqueued once per flush, so skewed digits cannot make this
+        // quadratic: one whose bucket is busy again waits again, or spills.
+        std::mem::swap(&mut self.waiting, &mut self.requeue);
+        for i in 0..self.requeue.len() {
+            let Pending { bucket, x, y } = self.requeue[i];
+            self.enqueue(bucket as usize, x, y);
+        }
+        self.requeue.clear();
+    }
+
+    /// Completes every pending addition with one inversion.
+    fn complete_pending(&mut self) {
         let len = self.pending.len();
         if len == 0 {
             return;
@@ -200,6 +233,14 @@ where
     /// reduced in affine lanes ([`super::reduction`]); completes any pending additions first.
     pub(super) fn weighted_sum(&mut self) -> Projective<P> {
         self.flush();
+        self.complete_pending();
+        // What still waits is at most a batch; the spill takes it rather than a round of
+        // batches one addition long when it all wants one bucket.
+        for i in 0..self.waiting.len() {
+            let Pending { bucket, x, y } = self.waiting[i];
+            self.spill_into(bucket as usize, x, y);
+        }
+        self.waiting.clear();
         self.settle_spills();
         let (points, state) = (&self.points, &self.state);
         self.reduction
