@@ -152,14 +152,16 @@ impl Pippenger {
 /// The window width minimising `⌈W/T⌉·(n·A + 2^{c−1}·R)` for `T` threads: each round of
 /// windows costs `n` batched affine additions (`A`, about seven multiplications with the
 /// batch's bookkeeping) and the reduction over the buckets (`R`: two affine additions in
-/// [`super::reduction`]'s lanes, about fourteen, plus the cache misses of a larger bucket
-/// array; 18 fits in-process A/B runs over `c` at 2^16 and 2^18 points on this machine).
+/// [`super::reduction`]'s lanes, about fourteen, less what a wider window saves elsewhere:
+/// larger batches, so fewer inversions per addition, and fewer additions waiting on a busy
+/// bucket). `R = 8` fits in-process sweeps over `c` on this machine: 2^16 points take
+/// `c = 13`, 2^18 `c = 16` (0.544 s; 0.601 s at the former choice, 13), 2^20 `c = 16`.
 pub fn window_for(n: usize, digit_bits: usize, threads: usize) -> usize {
     let threads = threads.max(1) as u128;
     (2..=20)
         .min_by_key(|&c| {
             let rounds = (digit_bits.div_ceil(c) as u128).div_ceil(threads);
-            rounds * (n as u128 * 7 + (1u128 << (c - 1)) * 18)
+            rounds * (n as u128 * 7 + (1u128 << (c - 1)) * 8)
         })
         .unwrap_or(16)
 }
