@@ -7,8 +7,8 @@
 use ark_ec::short_weierstrass::SWCurveConfig;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use std::hint::black_box;
+use zksettle_prover::field::FastField;
 use zksettle_prover::msm::compare::sample;
-use zksettle_prover::msm::field::BucketField;
 use zksettle_prover::{ArkMsm, Msm, Pippenger};
 
 fn pair<P: SWCurveConfig>(
@@ -16,7 +16,7 @@ fn pair<P: SWCurveConfig>(
     curve: &str,
     log: u32,
 ) where
-    P::BaseField: BucketField,
+    P::BaseField: FastField,
 {
     let (bases, scalars) = sample::<P>(1 << log, u64::from(log));
     group.bench_function(format!("{curve}_2^{log}_ark_ec"), |b| {

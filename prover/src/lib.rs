@@ -13,6 +13,9 @@
 //!   once.
 //! - [`groth16`]: the Groth16 prover itself: arkworks' R1CS-to-QAP reduction, the MSMs on an
 //!   [`Msm`] backend ([`Pippenger`] by default), the reduction beside the MSMs that do not need it.
+//! - [`field`]: the field arithmetic the MSM and the QAP's FFTs call inline, with a
+//!   [`field::Multiplier`] chosen once per call: `ark-ff`'s, or MULX/ADX assembly
+//!   ([`field::adx`]) where the CPU has it.
 //! - [`msm`]: the [`Msm`] backend trait, `ark-ec`'s MSM as the reference ([`ArkMsm`]) and
 //!   zksettle's [`Pippenger`] (signed digits, batched affine buckets).
 //! - [`compare`]: a batch proven by [`BatchProver`] and by `ark_groth16::Groth16::prove`
@@ -26,6 +29,7 @@
 
 pub mod compare;
 pub mod evm;
+pub mod field;
 pub mod groth16;
 pub mod keys;
 pub mod msm;

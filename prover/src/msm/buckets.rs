@@ -19,8 +19,8 @@
 //! formula divides by zero), does it go to the bucket's projective spill, whose formulas are
 //! complete: then it costs what projective Pippenger costs, never more.
 
-use super::field::{BucketField, Multiplier};
 use super::reduction::Reduction;
+use crate::field::{FastField, Multiplier};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, Field, Zero};
@@ -86,7 +86,7 @@ impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M> {
 
 impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M>
 where
-    P::BaseField: BucketField,
+    P::BaseField: FastField,
 {
     /// Empties every bucket and sizes the set to `count` buckets.
     pub(super) fn reset(&mut self, count: usize) {

@@ -7,16 +7,13 @@
 //!   buckets), bucket accumulation in affine coordinates with one shared inversion per batch of
 //!   additions (Montgomery's trick), the buckets reduced in affine lanes that also share
 //!   inversions, a window size chosen from `n` by a cost model, and windows
-//!   spread over rayon's threads. Its field products run through a [`field::Multiplier`]:
-//!   `ark-ff`'s, or on x86-64 CPUs with BMI2 and ADX the assembly of [`adx`], chosen at run
-//!   time.
+//!   spread over rayon's threads. Its field products run through a
+//!   [`crate::field::Multiplier`]: `ark-ff`'s, or on x86-64 CPUs with BMI2 and ADX the
+//!   assembly of [`crate::field::adx`], chosen at run time.
 //! - [`compare`]: a backend timed beside `ark-ec` on the same inputs (`zksettle bench msm`).
 
-#[cfg(target_arch = "x86_64")]
-pub mod adx;
 mod buckets;
 pub mod compare;
-pub mod field;
 pub mod pippenger;
 mod reduction;
 #[cfg(test)]

@@ -25,8 +25,8 @@
 //! G1 at `c = 16`).
 
 use super::buckets::Buckets;
-use super::field::{BucketField, Multiplier, Portable};
 use super::{check_lengths, Msm, MsmError};
+use crate::field::{FastField, Multiplier, Portable};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::AdditiveGroup;
 use ark_ec::AffineRepr;
@@ -57,7 +57,7 @@ pub struct Pippenger {
 /// The field multiplication an MSM runs on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Arithmetic {
-    /// The fastest this CPU has: [`super::adx`]'s assembly where BMI2 and ADX are present,
+    /// The fastest this CPU has: [`crate::field::adx`]'s assembly where BMI2 and ADX are present,
     /// `ark-ff`'s elsewhere.
     #[default]
     Fastest,
@@ -67,7 +67,7 @@ pub enum Arithmetic {
 
 impl<P: SWCurveConfig> Msm<P> for Pippenger
 where
-    P::BaseField: BucketField,
+    P::BaseField: FastField,
 {
     fn msm(
         &self,
@@ -93,11 +93,11 @@ impl Pippenger {
         scalars: &[P::ScalarField],
     ) -> Projective<P>
     where
-        P::BaseField: BucketField,
+        P::BaseField: FastField,
     {
         #[cfg(target_arch = "x86_64")]
         if self.arithmetic == Arithmetic::Fastest {
-            if let Some(adx) = super::adx::Adx::detect() {
+            if let Some(adx) = crate::field::adx::Adx::detect() {
                 return self.run_with(adx, bases, scalars);
             }
         }
@@ -111,7 +111,7 @@ impl Pippenger {
         scalars: &[P::ScalarField],
     ) -> Projective<P>
     where
-        P::BaseField: BucketField,
+        P::BaseField: FastField,
     {
         let n = bases.len();
         if n < SMALL {
@@ -232,7 +232,7 @@ fn window_sum<P: SWCurveConfig, M: Multiplier>(
     count: usize,
 ) -> Projective<P>
 where
-    P::BaseField: BucketField,
+    P::BaseField: FastField,
 {
     buckets.reset(count);
     for (i, (base, &digit)) in bases.iter().zip(digits).enumerate() {

@@ -17,7 +17,7 @@
 //! batch, `P + (−P)` is the identity, and `P + P` uses the tangent's slope
 //! `λ = (3x² + a) / 2y` in place of the chord's.
 
-use super::field::{BucketField, Multiplier};
+use crate::field::{FastField, Multiplier};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::PrimeGroup;
 use ark_ff::Zero;
@@ -52,7 +52,7 @@ impl<F> Default for Reduction<F> {
     }
 }
 
-impl<F: BucketField> Reduction<F> {
+impl<F: FastField> Reduction<F> {
     /// `Σ_k (k+1)·B_k` over `count` buckets, `bucket(k)` giving `B_k`.
     pub(super) fn weighted_sum<P, M: Multiplier>(
         &mut self,
@@ -149,7 +149,7 @@ impl<F> Default for AffineBatch<F> {
     }
 }
 
-impl<F: BucketField> AffineBatch<F> {
+impl<F: FastField> AffineBatch<F> {
     /// `targets[j] ← targets[j] + addend(j)` for every lane `j`, with one inversion for all of
     /// them.
     fn add_each<P: SWCurveConfig<BaseField = F>, M: Multiplier>(
@@ -216,8 +216,8 @@ impl<F: BucketField> AffineBatch<F> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::field::Portable;
     use super::*;
+    use crate::field::Portable;
     use ark_bn254::{g1, g2, G1Affine, G1Projective, G2Affine};
     use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
     use ark_ff::UniformRand;
@@ -233,12 +233,12 @@ mod tests {
 
     fn reduced<P: SWCurveConfig>(buckets: &[Affine<P>]) -> Projective<P>
     where
-        P::BaseField: BucketField,
+        P::BaseField: FastField,
     {
         let xy = |k: usize| buckets[k].xy();
         let portable = Reduction::default().weighted_sum::<P, _>(Portable, buckets.len(), xy);
         #[cfg(target_arch = "x86_64")]
-        if let Some(adx) = super::super::adx::Adx::detect() {
+        if let Some(adx) = crate::field::adx::Adx::detect() {
             let fast = Reduction::default().weighted_sum::<P, _>(adx, buckets.len(), xy);
             assert_eq!(fast, portable, "the multipliers disagree");
         }

@@ -1,20 +1,23 @@
-//! The base-field operations of bucket accumulation, forced inline.
+//! Field operations for the prover's hot loops (bucket accumulation, FFTs), forced inline.
 //!
 //! An affine bucket addition is six multiplications and a few additions; called through
 //! `ark-ff`'s operator traits each of them is a function call that returns through memory,
-//! which on this hot path cost as much as the arithmetic. [`BucketField`] reaches the
+//! which on this hot path cost as much as the arithmetic. [`FastField`] reaches the
 //! `#[inline(always)]` Montgomery routines of `ark-ff`'s [`MontConfig`] directly, and builds
 //! `F_{p²}` (BN254's G2) on them with Karatsuba's three multiplications.
 //!
-//! Multiplications go through a [`Multiplier`], chosen once per MSM: [`Portable`] is
-//! `ark-ff`'s, and on x86-64 CPUs with BMI2 and ADX [`super::adx::Adx`] is a faster one in
-//! assembly. The bucket code is generic over it, so the choice costs nothing per product.
+//! Multiplications go through a [`Multiplier`], chosen once per MSM or FFT: [`Portable`] is
+//! `ark-ff`'s, and on x86-64 CPUs with BMI2 and ADX [`adx::Adx`] is a faster one in assembly.
+//! The hot loops are generic over it, so the choice costs nothing per product.
+
+#[cfg(target_arch = "x86_64")]
+pub mod adx;
 
 use ark_ff::fields::{Fp2, Fp2Config, Fp2ConfigWrapper, QuadExtConfig};
 use ark_ff::{BigInt, Field, Fp, MontBackend, MontConfig, QuadExtField};
 
 /// Montgomery multiplication in 4-limb prime fields (both of BN254's), the seam between the
-/// bucket code and the instructions it runs on.
+/// hot loops and the instructions they run on.
 pub trait Multiplier: Copy + Send + Sync + std::fmt::Debug {
     /// `a·b`.
     fn mul<T: MontConfig<4>>(
@@ -51,8 +54,8 @@ impl Multiplier for Portable {
     }
 }
 
-/// A field whose arithmetic the bucket code calls inline.
-pub trait BucketField: Field {
+/// A field whose arithmetic the hot loops call inline.
+pub trait FastField: Field {
     /// `self + other`.
     fn add_fast(&self, other: &Self) -> Self;
     /// `self − other`.
@@ -119,7 +122,7 @@ fn sub_mod(a: &[u64; 4], b: &[u64; 4], p: &[u64; 4]) -> [u64; 4] {
     out
 }
 
-impl<T: MontConfig<4>> BucketField for Fp<MontBackend<T, 4>, 4> {
+impl<T: MontConfig<4>> FastField for Fp<MontBackend<T, 4>, 4> {
     #[inline(always)]
     fn add_fast(&self, other: &Self) -> Self {
         if T::MODULUS.0[3] >> 63 == 0 {
@@ -153,10 +156,10 @@ impl<T: MontConfig<4>> BucketField for Fp<MontBackend<T, 4>, 4> {
     }
 }
 
-impl<C> BucketField for Fp2<C>
+impl<C> FastField for Fp2<C>
 where
     C: Fp2Config,
-    C::Fp: BucketField,
+    C::Fp: FastField,
 {
     #[inline(always)]
     fn add_fast(&self, other: &Self) -> Self {
@@ -215,7 +218,7 @@ mod tests {
     use ark_bn254::{Fq, Fq2};
     use ark_std::rand::{rngs::StdRng, SeedableRng};
 
-    fn agrees<F: BucketField, M: Multiplier>(rng: &mut StdRng, m: M) {
+    fn agrees<F: FastField, M: Multiplier>(rng: &mut StdRng, m: M) {
         for _ in 0..200 {
             let (a, b) = (F::rand(rng), F::rand(rng));
             assert_eq!(a.add_fast(&b), a + b);
@@ -245,7 +248,7 @@ mod tests {
         agrees::<Fq, _>(&mut rng, Portable);
         agrees::<Fq2, _>(&mut rng, Portable);
         #[cfg(target_arch = "x86_64")]
-        if let Some(adx) = super::super::adx::Adx::detect() {
+        if let Some(adx) = super::adx::Adx::detect() {
             agrees::<Fq, _>(&mut rng, adx);
             agrees::<Fq2, _>(&mut rng, adx);
         }
