@@ -1,7 +1,8 @@
 //! Groth16 proving on BN254 with the multi-scalar multiplications on an [`Msm`] backend.
 //!
-//! arkworks' constraint system and R1CS-to-QAP reduction ([`LibsnarkReduction`], its FFTs) make
-//! the quotient `h`; the five MSMs, most of a proof's time, run on the chosen backends. With the
+//! arkworks' constraint system makes the matrices; [`crate::qap`] makes the quotient `h` from
+//! them (the same `h` as arkworks' `LibsnarkReduction`, on faster arithmetic); the five MSMs,
+//! most of a proof's time, run on the chosen backends. With the
 //! assignment `z = (1, x, w)` (`x` public, `w` private), the proving key's queries and the
 //! randomisers `r, s`, the proof is
 //!
@@ -20,9 +21,7 @@ use crate::msm::{Msm, MsmError};
 use ark_bn254::{g1, g2, Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::CurveGroup;
 use ark_ff::Zero;
-use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
 use ark_groth16::{Proof, ProvingKey};
-use ark_poly::GeneralEvaluationDomain;
 use ark_relations::gr1cs::{Matrix, SynthesisError};
 
 /// Why a proof could not be made.
@@ -74,7 +73,7 @@ pub fn create_proof(
     // waits at a barrier between the two phases.
     let (h_sum, sums) = rayon::join(
         || -> Result<G1Projective, Groth16Error> {
-            let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+            let h = crate::qap::witness_map(
                 instance.matrices,
                 instance.instance_variables,
                 instance.constraints,

@@ -11,8 +11,9 @@
 //!   computed over them, the same on-chain and off.
 //! - [`prove`]: [`BatchProver`], witness → proof, over the shape's [`ShapeConstraints`] made
 //!   once.
-//! - [`groth16`]: the Groth16 prover itself: arkworks' R1CS-to-QAP reduction, the MSMs on an
-//!   [`Msm`] backend ([`Pippenger`] by default), the reduction beside the MSMs that do not need it.
+//! - [`groth16`]: the Groth16 prover itself: the R1CS-to-QAP witness map ([`qap`], on the
+//!   radix-2 transforms of [`ntt`]), the MSMs on an [`Msm`] backend ([`Pippenger`] by
+//!   default), the witness map beside the MSMs that do not need it.
 //! - [`field`]: the field arithmetic the MSM and the QAP's FFTs call inline, with a
 //!   [`field::Multiplier`] chosen once per call: `ark-ff`'s, or MULX/ADX assembly
 //!   ([`field::adx`]) where the CPU has it.
@@ -25,7 +26,7 @@
 //!   callback (the CLI renders it as a progress bar).
 //!
 //! Proving uses every core: witness generation runs over the batch's chunks on rayon, and the
-//! FFTs (`ark-poly/parallel`) and MSMs run on rayon too.
+//! FFTs and MSMs run on rayon too.
 
 pub mod compare;
 pub mod evm;
@@ -33,9 +34,11 @@ pub mod field;
 pub mod groth16;
 pub mod keys;
 pub mod msm;
+pub mod ntt;
 pub mod pool;
 pub mod progress;
 pub mod prove;
+pub mod qap;
 pub mod workload;
 
 pub use evm::vk_hash;
