@@ -66,6 +66,16 @@ pub trait FastField: Field {
     fn square_fast<M: Multiplier>(&self, m: M) -> Self;
     /// `−self`.
     fn neg_fast(&self) -> Self;
+
+    /// The field batch inversions run in: the prime field itself, or for `F_{p²}` its base
+    /// field, through the norm.
+    type Norm: FastField;
+
+    /// `N(self)`, non-zero exactly when `self` is, with `self⁻¹ = self.adjugate(N(self)⁻¹)`.
+    fn norm<M: Multiplier>(&self, m: M) -> Self::Norm;
+
+    /// `self⁻¹` from `N(self)⁻¹`.
+    fn adjugate<M: Multiplier>(&self, norm_inverse: &Self::Norm, m: M) -> Self;
 }
 
 /// `a + b + carry` and its carry out.
@@ -154,6 +164,18 @@ impl<T: MontConfig<4>> FastField for Fp<MontBackend<T, 4>, 4> {
         T::neg_in_place(&mut a);
         a
     }
+
+    type Norm = Self;
+
+    #[inline(always)]
+    fn norm<M: Multiplier>(&self, _: M) -> Self {
+        *self
+    }
+
+    #[inline(always)]
+    fn adjugate<M: Multiplier>(&self, norm_inverse: &Self, _: M) -> Self {
+        *norm_inverse
+    }
 }
 
 impl<C> FastField for Fp2<C>
@@ -210,6 +232,28 @@ where
     fn neg_fast(&self) -> Self {
         QuadExtField::new(self.c0.neg_fast(), self.c1.neg_fast())
     }
+
+    type Norm = C::Fp;
+
+    /// `N(a₀ + a₁u) = a₀² − β·a₁²`: inverting `F_{p²}` elements in a batch through their norms
+    /// costs seven base-field multiplications each, against nine for the products in `F_{p²}`.
+    #[inline(always)]
+    fn norm<M: Multiplier>(&self, m: M) -> C::Fp {
+        let mut beta_a1_squared = self.c1.square_fast(m);
+        <Fp2ConfigWrapper<C> as QuadExtConfig>::mul_base_field_by_nonresidue_in_place(
+            &mut beta_a1_squared,
+        );
+        self.c0.square_fast(m).sub_fast(&beta_a1_squared)
+    }
+
+    /// `(a₀ + a₁u)⁻¹ = (a₀ − a₁u)·N⁻¹`.
+    #[inline(always)]
+    fn adjugate<M: Multiplier>(&self, norm_inverse: &C::Fp, m: M) -> Self {
+        QuadExtField::new(
+            self.c0.mul_fast(norm_inverse, m),
+            self.c1.mul_fast(norm_inverse, m).neg_fast(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -240,6 +284,11 @@ mod tests {
         assert_eq!(one.sub_fast(&one), zero);
         assert_eq!(zero.neg_fast(), zero);
         assert_eq!(one.neg_fast().square_fast(m), one);
+        for _ in 0..50 {
+            let a = F::rand(rng);
+            let inverse = a.norm(m).inverse().expect("a random element is not zero");
+            assert_eq!(Some(a.adjugate(&inverse, m)), a.inverse());
+        }
     }
 
     #[test]

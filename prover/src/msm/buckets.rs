@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Additions to distinct buckets wait in a batch whose denominators `x₂ − x₁` are inverted
-//! together (Montgomery's trick: one inversion for the batch, three multiplications each), so an
+//! together (Montgomery's trick: one inversion for the batch, three multiplications each; on G2
+//! through their norms, in the base field, seven base-field multiplications each), so an
 //! addition costs five multiplications and a squaring against about eleven multiplications for a
 //! mixed projective one. The batch's inversion runs over two interleaved product chains, so
 //! that consecutive multiplications of the (otherwise serial) chain do not wait on each other.
@@ -49,7 +50,10 @@ struct Pending<F> {
 /// A window's `2^{c−1}` buckets and the batch of additions pending on them; reused across
 /// windows to keep its allocations.
 #[derive(Debug)]
-pub(super) struct Buckets<P: SWCurveConfig, M> {
+pub(super) struct Buckets<P: SWCurveConfig, M>
+where
+    P::BaseField: FastField,
+{
     multiplier: M,
     points: Vec<(P::BaseField, P::BaseField)>,
     state: Vec<u8>,
@@ -59,13 +63,16 @@ pub(super) struct Buckets<P: SWCurveConfig, M> {
     waiting: Vec<Pending<P::BaseField>>,
     /// `waiting`'s previous contents while a flush re-enqueues them (kept for its allocation).
     requeue: Vec<Pending<P::BaseField>>,
-    denominators: Vec<P::BaseField>,
-    prefix: Vec<P::BaseField>,
+    norms: Vec<<P::BaseField as FastField>::Norm>,
+    prefix: Vec<<P::BaseField as FastField>::Norm>,
     limit: usize,
     reduction: Reduction<P::BaseField>,
 }
 
-impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M> {
+impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M>
+where
+    P::BaseField: FastField,
+{
     /// No buckets yet; [`Buckets::reset`] sizes them.
     pub(super) fn new(multiplier: M) -> Self {
         Buckets {
@@ -76,7 +83,7 @@ impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M> {
             pending: Vec::with_capacity(MAX_BATCH),
             waiting: Vec::with_capacity(MAX_BATCH),
             requeue: Vec::with_capacity(MAX_BATCH),
-            denominators: Vec::with_capacity(MAX_BATCH),
+            norms: Vec::with_capacity(MAX_BATCH),
             prefix: Vec::with_capacity(MAX_BATCH),
             limit: 1,
             reduction: Reduction::default(),
@@ -188,21 +195,24 @@ where
             return;
         }
         let m = self.multiplier;
-        self.denominators.clear();
+        self.norms.clear();
         self.prefix.clear();
-        // Two product chains, over even and odd positions, each entry the product of the
-        // denominators before it on its own chain.
-        let mut chains = [P::BaseField::ONE; 2];
+        // Two product chains of the denominators' norms (in the base field: on G1 the
+        // denominators themselves), over even and odd positions, each entry the product of
+        // the norms before it on its own chain.
+        let one = <P::BaseField as FastField>::Norm::ONE;
+        let mut chains = [one; 2];
         for (i, add) in self.pending.iter().enumerate() {
             let d = add.x.sub_fast(&self.points[add.bucket as usize].0);
             let chain = &mut chains[i & 1];
+            let norm = d.norm(m);
             self.prefix.push(*chain);
-            *chain = chain.mul_fast(&d, m);
-            self.denominators.push(d);
+            *chain = chain.mul_fast(&norm, m);
+            self.norms.push(norm);
         }
         let whole = chains[0].mul_fast(&chains[1], m);
         // A product of non-zero field elements is non-zero.
-        let inverse = whole.inverse().unwrap_or(P::BaseField::ZERO);
+        let inverse = whole.inverse().unwrap_or(one);
         let mut inverses = [
             inverse.mul_fast(&chains[1], m),
             inverse.mul_fast(&chains[0], m),
@@ -217,10 +227,12 @@ where
             let bucket = add.bucket as usize;
             self.state[bucket] &= !BUSY;
             let chain = &mut inverses[i & 1];
-            // `chain` is the inverse of this chain's product up to and including `i`.
-            let inverse = chain.mul_fast(&self.prefix[i], m);
-            *chain = chain.mul_fast(&self.denominators[i], m);
             let (x1, y1) = self.points[bucket];
+            let d = add.x.sub_fast(&x1);
+            // `chain` is the inverse of this chain's product up to and including `i`.
+            let norm_inverse = chain.mul_fast(&self.prefix[i], m);
+            *chain = chain.mul_fast(&self.norms[i], m);
+            let inverse = d.adjugate(&norm_inverse, m);
             let lambda = add.y.sub_fast(&y1).mul_fast(&inverse, m);
             let x3 = lambda.square_fast(m).sub_fast(&x1).sub_fast(&add.x);
             let y3 = lambda.mul_fast(&x1.sub_fast(&x3), m).sub_fast(&y1);
