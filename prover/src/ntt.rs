@@ -77,26 +77,19 @@ pub fn dif<F: FastField, M: Multiplier>(multiplier: M, v: &mut [F], twiddles: &T
         return;
     }
     let half = n / 2;
-    let w = twiddles.level(half);
     let (low, high) = v.split_at_mut(half);
-    let butterflies = |low: &mut [F], high: &mut [F], w: &[F]| {
-        for ((x, y), w) in low.iter_mut().zip(high.iter_mut()).zip(w) {
-            let (a, b) = (*x, *y);
-            *x = a.add_fast(&b);
-            *y = a.sub_fast(&b).mul_fast(w, multiplier);
-        }
-    };
-    if n >= PARALLEL_FROM {
-        low.par_chunks_mut(BUTTERFLIES_PER_TASK)
-            .zip(high.par_chunks_mut(BUTTERFLIES_PER_TASK))
-            .zip(w.par_chunks(BUTTERFLIES_PER_TASK))
-            .for_each(|((low, high), w)| butterflies(low, high, w));
+    let parallel = n >= PARALLEL_FROM;
+    butterflies(low, high, twiddles.level(half), parallel, |x, y, w| {
+        let (a, b) = (*x, *y);
+        *x = a.add_fast(&b);
+        *y = a.sub_fast(&b).mul_fast(w, multiplier);
+    });
+    if parallel {
         rayon::join(
             || dif(multiplier, low, twiddles),
             || dif(multiplier, high, twiddles),
         );
     } else {
-        butterflies(low, high, w);
         dif(multiplier, low, twiddles);
         dif(multiplier, high, twiddles);
     }
@@ -110,28 +103,45 @@ pub fn dit<F: FastField, M: Multiplier>(multiplier: M, v: &mut [F], twiddles: &T
         return;
     }
     let half = n / 2;
-    let w = twiddles.level(half);
     let (low, high) = v.split_at_mut(half);
-    let butterflies = |low: &mut [F], high: &mut [F], w: &[F]| {
-        for ((x, y), w) in low.iter_mut().zip(high.iter_mut()).zip(w) {
-            let (a, b) = (*x, y.mul_fast(w, multiplier));
-            *x = a.add_fast(&b);
-            *y = a.sub_fast(&b);
-        }
-    };
-    if n >= PARALLEL_FROM {
+    let parallel = n >= PARALLEL_FROM;
+    if parallel {
         rayon::join(
             || dit(multiplier, low, twiddles),
             || dit(multiplier, high, twiddles),
         );
-        low.par_chunks_mut(BUTTERFLIES_PER_TASK)
-            .zip(high.par_chunks_mut(BUTTERFLIES_PER_TASK))
-            .zip(w.par_chunks(BUTTERFLIES_PER_TASK))
-            .for_each(|((low, high), w)| butterflies(low, high, w));
     } else {
         dit(multiplier, low, twiddles);
         dit(multiplier, high, twiddles);
-        butterflies(low, high, w);
+    }
+    butterflies(low, high, twiddles.level(half), parallel, |x, y, w| {
+        let (a, b) = (*x, y.mul_fast(w, multiplier));
+        *x = a.add_fast(&b);
+        *y = a.sub_fast(&b);
+    });
+}
+
+/// `butterfly(low[j], high[j], w[j])` for every `j`, split over rayon's threads if `parallel`.
+#[inline(always)]
+fn butterflies<F: Send + Sync>(
+    low: &mut [F],
+    high: &mut [F],
+    w: &[F],
+    parallel: bool,
+    butterfly: impl Fn(&mut F, &mut F, &F) + Sync,
+) {
+    let run = |low: &mut [F], high: &mut [F], w: &[F]| {
+        for ((x, y), w) in low.iter_mut().zip(high.iter_mut()).zip(w) {
+            butterfly(x, y, w);
+        }
+    };
+    if parallel {
+        low.par_chunks_mut(BUTTERFLIES_PER_TASK)
+            .zip(high.par_chunks_mut(BUTTERFLIES_PER_TASK))
+            .zip(w.par_chunks(BUTTERFLIES_PER_TASK))
+            .for_each(|((low, high), w)| run(low, high, w));
+    } else {
+        run(low, high, w);
     }
 }
 
