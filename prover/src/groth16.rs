@@ -17,7 +17,8 @@
 //! The reduction (FFTs over the scalar field), then the `H` MSM, run beside the four MSMs that
 //! do not need `h`.
 
-use crate::msm::{Msm, MsmError};
+use crate::msm::{FixedBases, Msm, MsmError};
+use crate::tables::{sum_with, KeyTables};
 use ark_bn254::{g1, g2, Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::CurveGroup;
 use ark_ff::Zero;
@@ -59,9 +60,12 @@ pub struct R1csInstance<'a> {
 }
 
 /// A Groth16 proof of `instance` under `pk` with randomisers `r, s` (see the module docs).
+/// The queries with a table in `tables` (built from this `pk`) are summed over it, the others
+/// on `backends`.
 pub fn create_proof(
     backends: MsmBackends<'_>,
     pk: &ProvingKey<Bn254>,
+    tables: Option<&KeyTables>,
     r: Fr,
     s: Fr,
     instance: R1csInstance<'_>,
@@ -83,9 +87,10 @@ pub fn create_proof(
             // one is zero for a satisfied instance); the key decides the length, as in
             // arkworks.
             let h = h.get(..pk.h_query.len()).unwrap_or(&h);
-            Ok(backends.g1.msm(&pk.h_query, h)?)
+            let table = tables.and_then(|t| t.h.as_ref());
+            Ok(sum_with(table, h, || backends.g1.msm(&pk.h_query, h))?)
         },
-        || assignment_sums(backends, pk, z, witness),
+        || assignment_sums(backends, pk, tables, z, witness),
     );
     let h_sum = h_sum?;
     let (a_sum, b1_sum, b2_sum, l_sum) = sums?;
@@ -112,20 +117,37 @@ type Sums = (G1Projective, G1Projective, G2Projective, G1Projective);
 fn assignment_sums(
     backends: MsmBackends<'_>,
     pk: &ProvingKey<Bn254>,
+    tables: Option<&KeyTables>,
     z: &[Fr],
     witness: &[Fr],
 ) -> Result<Sums, MsmError> {
+    let table = |pick: fn(&KeyTables) -> Option<&FixedBases<g1::Config>>| tables.and_then(pick);
     let ((a, b1), (b2, l)) = rayon::join(
         || {
             rayon::join(
-                || backends.g1.msm(&pk.a_query, z),
-                || backends.g1.msm(&pk.b_g1_query, z),
+                || {
+                    sum_with(table(|t| t.a.as_ref()), z, || {
+                        backends.g1.msm(&pk.a_query, z)
+                    })
+                },
+                || {
+                    sum_with(table(|t| t.b_g1.as_ref()), z, || {
+                        backends.g1.msm(&pk.b_g1_query, z)
+                    })
+                },
             )
         },
         || {
             rayon::join(
-                || backends.g2.msm(&pk.b_g2_query, z),
-                || backends.g1.msm(&pk.l_query, witness),
+                || {
+                    let b2 = tables.and_then(|t| t.b_g2.as_ref());
+                    sum_with(b2, z, || backends.g2.msm(&pk.b_g2_query, z))
+                },
+                || {
+                    sum_with(table(|t| t.l.as_ref()), witness, || {
+                        backends.g1.msm(&pk.l_query, witness)
+                    })
+                },
             )
         },
     );

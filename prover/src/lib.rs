@@ -18,7 +18,10 @@
 //!   [`field::Multiplier`] chosen once per call: `ark-ff`'s, or MULX/ADX assembly
 //!   ([`field::adx`]) where the CPU has it.
 //! - [`msm`]: the [`Msm`] backend trait, `ark-ec`'s MSM as the reference ([`ArkMsm`]) and
-//!   zksettle's [`Pippenger`] (signed digits, batched affine buckets).
+//!   zksettle's [`Pippenger`] (signed digits, batched affine buckets), and fixed-base tables
+//!   ([`msm::FixedBases`]).
+//! - [`tables`]: [`KeyTables`], a proving key's queries prepared as fixed-base tables within a
+//!   memory budget, built once per prover.
 //! - [`compare`]: a batch proven by [`BatchProver`] and by `ark_groth16::Groth16::prove`
 //!   side by side (`zksettle bench prove`), on the [`workload`] (a batch of signed transfers).
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
@@ -39,6 +42,7 @@ pub mod pool;
 pub mod progress;
 pub mod prove;
 pub mod qap;
+pub mod tables;
 pub mod workload;
 
 pub use evm::vk_hash;
@@ -47,3 +51,4 @@ pub use msm::{ArkMsm, Msm, MsmError, Pippenger};
 pub use pool::{ProverPool, PEAK_BYTES_PER_CONSTRAINT};
 pub use progress::{ignore_progress, Progress};
 pub use prove::{verify, BatchProof, BatchProver, ProverError, ShapeConstraints};
+pub use tables::{KeyTables, DEFAULT_TABLE_BYTES};

@@ -11,6 +11,7 @@
 use crate::groth16::{self, Groth16Error, MsmBackends, R1csInstance};
 use crate::keys::BatchKeys;
 use crate::msm::Pippenger;
+use crate::tables::KeyTables;
 use crate::Progress;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
@@ -21,7 +22,7 @@ use ark_relations::gr1cs::{
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use ark_std::UniformRand;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use zksettle_circuits::{AssignmentError, BatchAssignment, BatchCircuit};
 use zksettle_core::stf::BatchWitness;
 use zksettle_core::{BatchShape, Domain, L1Address};
@@ -52,6 +53,9 @@ pub enum ProverError {
     /// The Groth16 prover refused the assignment or the key.
     #[error(transparent)]
     Groth16(#[from] Groth16Error),
+    /// The proving key's fixed-base tables could not be built.
+    #[error("building the proving key's fixed-base tables: {0}")]
+    Tables(crate::msm::MsmError),
     /// A pool worker stopped (panicked) before finishing this batch.
     #[error("the prover worker for this batch stopped before finishing it")]
     WorkerLost,
@@ -127,11 +131,16 @@ impl ShapeConstraints {
 }
 
 /// Proves batches of one shape.
+///
+/// Its key's fixed-base tables ([`KeyTables`]) are built on request
+/// ([`BatchProver::build_tables`], once, shared by clones); proofs made before they are ready
+/// use the variable-base MSM, and the proofs are the same either way.
 #[derive(Debug, Clone)]
 pub struct BatchProver {
     keys: BatchKeys,
     constraints: Arc<ShapeConstraints>,
     domain: Domain,
+    tables: Arc<OnceLock<KeyTables>>,
 }
 
 impl BatchProver {
@@ -143,7 +152,26 @@ impl BatchProver {
             keys,
             constraints,
             domain,
+            tables: Arc::default(),
         })
+    }
+
+    /// Builds the key's fixed-base tables within `budget` bytes (on the current rayon pool; a
+    /// scalar multiplication's work per base, seconds for small shapes, minutes at 2^20
+    /// constraints), unless built already; later proofs use them.
+    pub fn build_tables(&self, budget: usize) -> Result<&KeyTables, ProverError> {
+        if let Some(tables) = self.tables.get() {
+            return Ok(tables);
+        }
+        let built =
+            KeyTables::build(&self.keys.proving_key, budget).map_err(ProverError::Tables)?;
+        // A concurrent build may have won; either table set is as good.
+        Ok(self.tables.get_or_init(|| built))
+    }
+
+    /// The key's fixed-base tables, once built.
+    pub fn tables(&self) -> Option<&KeyTables> {
+        self.tables.get()
     }
 
     /// The keys.
@@ -198,8 +226,14 @@ impl BatchProver {
             g1: &pippenger,
             g2: &pippenger,
         };
-        let proof =
-            groth16::create_proof(backends, &self.keys.proving_key, r, s, shape.instance(&z))?;
+        let proof = groth16::create_proof(
+            backends,
+            &self.keys.proving_key,
+            self.tables.get(),
+            r,
+            s,
+            shape.instance(&z),
+        )?;
         drop(z);
 
         // The proof verifies iff the witness satisfies the circuit (up to Groth16's negligible

@@ -10,10 +10,14 @@
 //!   spread over rayon's threads. Its field products run through a
 //!   [`crate::field::Multiplier`]: `ark-ff`'s, or on x86-64 CPUs with BMI2 and ADX the
 //!   assembly of [`crate::field::adx`], chosen at run time.
+//! - [`FixedBases`] ([`fixed`]): bases known ahead (a proving key's queries) prepared once as
+//!   tables of `2^{cw}·P`, so an MSM over them is one window over all the digits: no
+//!   doublings, one bucket reduction, and a wider window.
 //! - [`compare`]: a backend timed beside `ark-ec` on the same inputs (`zksettle bench msm`).
 
 mod buckets;
 pub mod compare;
+pub mod fixed;
 pub mod pippenger;
 mod reduction;
 #[cfg(test)]
@@ -22,6 +26,7 @@ mod tests;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::VariableBaseMSM;
 
+pub use fixed::FixedBases;
 pub use pippenger::{Arithmetic, Pippenger};
 
 /// Why an MSM was refused.

@@ -168,7 +168,7 @@ pub fn window_for(n: usize, digit_bits: usize, threads: usize) -> usize {
 
 /// Signed digits, window-major: `out[w·n + i]` is digit `w` of scalar `i`'s magnitude, negated
 /// when the scalar was above `(r−1)/2`.
-fn signed_digits<F: PrimeField>(scalars: &[F], c: usize, windows: usize) -> Vec<i32> {
+pub(super) fn signed_digits<F: PrimeField>(scalars: &[F], c: usize, windows: usize) -> Vec<i32> {
     let n = scalars.len();
     let mut out = vec![0i32; windows * n];
     // Each block of scalars writes its own range of every window.
@@ -225,7 +225,7 @@ fn bits_at(limbs: &[u64], offset: usize, width: usize) -> u64 {
 
 /// One window: every point with a non-zero digit added to the bucket of its digit's magnitude
 /// (negated for a negative digit), then `Σ k·B_k`.
-fn window_sum<P: SWCurveConfig, M: Multiplier>(
+pub(super) fn window_sum<P: SWCurveConfig, M: Multiplier>(
     buckets: &mut Buckets<P, M>,
     bases: &[Affine<P>],
     digits: &[i32],

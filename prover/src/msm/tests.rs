@@ -26,6 +26,17 @@ fn agrees_g1(what: &str, bases: &[G1Affine], scalars: &[Fr]) {
             assert_eq!(got.into_affine(), expected.into_affine(), "{what}, {msm:?}");
         }
     }
+    for window in [2, 5, 8, 16] {
+        let table = FixedBases::new(bases, window).unwrap();
+        for arithmetic in ARITHMETICS {
+            let got = table.msm(arithmetic, scalars).unwrap();
+            assert_eq!(
+                got.into_affine(),
+                expected.into_affine(),
+                "{what}, fixed bases, window {window}, {arithmetic:?}"
+            );
+        }
+    }
 }
 
 fn agrees_g2(bases: &[G2Affine], scalars: &[Fr]) {
@@ -35,6 +46,13 @@ fn agrees_g2(bases: &[G2Affine], scalars: &[Fr]) {
             let msm = Pippenger { window, arithmetic };
             let got = Msm::<g2::Config>::msm(&msm, bases, scalars).unwrap();
             assert_eq!(got.into_affine(), expected.into_affine(), "{msm:?}");
+        }
+    }
+    for window in [3, 11] {
+        let table = FixedBases::new(bases, window).unwrap();
+        for arithmetic in ARITHMETICS {
+            let got = table.msm(arithmetic, scalars).unwrap();
+            assert_eq!(got.into_affine(), expected.into_affine(), "fixed, {window}");
         }
     }
 }
@@ -106,6 +124,28 @@ fn mismatched_lengths_are_refused() {
 }
 
 #[test]
+fn fixed_bases_refuse_other_lengths_and_fit_their_budget() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let bases: Vec<G1Affine> = points(40, &mut rng);
+    let table = FixedBases::new(&bases, 6).unwrap();
+    assert_eq!(
+        table.msm(Arithmetic::Fastest, &scalars(39, &mut rng)),
+        Err(MsmError::LengthMismatch {
+            bases: 40,
+            scalars: 39
+        })
+    );
+    assert_eq!(table.memory_bytes(), FixedBases::<g1::Config>::bytes(40, 6));
+    let n = 1 << 16;
+    let roomy = FixedBases::<g1::Config>::window_for(n, 2, usize::MAX).unwrap();
+    let budget = FixedBases::<g1::Config>::bytes(n, roomy) - 1;
+    let tight = FixedBases::<g1::Config>::window_for(n, 2, budget).unwrap();
+    assert!(tight > roomy, "{tight} vs {roomy}");
+    assert!(FixedBases::<g1::Config>::bytes(n, tight) <= budget);
+    assert_eq!(FixedBases::<g1::Config>::window_for(n, 2, 1000), None);
+}
+
+#[test]
 fn window_grows_with_the_number_of_points() {
     let bits = Fr::MODULUS_BIT_SIZE as usize;
     let sizes = [1 << 10, 1 << 16, 1 << 20];
@@ -137,5 +177,8 @@ proptest! {
             let got = Msm::<g1::Config>::msm(&msm, &bases, &s).unwrap();
             prop_assert_eq!(got.into_affine(), expected.into_affine());
         }
+        let table = FixedBases::new(&bases, window).unwrap();
+        let got = table.msm(Arithmetic::Fastest, &s).unwrap();
+        prop_assert_eq!(got.into_affine(), expected.into_affine());
     }
 }

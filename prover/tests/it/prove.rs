@@ -249,7 +249,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
     use ark_snark::SNARK;
     use zksettle_circuits::{BatchAssignment, BatchCircuit};
     use zksettle_prover::groth16::{create_proof, Groth16Error, MsmBackends};
-    use zksettle_prover::{ArkMsm, MsmError, Pippenger, ShapeConstraints};
+    use zksettle_prover::{ArkMsm, KeyTables, MsmError, Pippenger, ShapeConstraints};
 
     let (_, keys) = keys();
     let config = StfConfig {
@@ -305,6 +305,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
             g2: &pippenger,
         },
         pk,
+        None,
         r,
         s,
         instance,
@@ -316,6 +317,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
             g2: &ArkMsm,
         },
         pk,
+        None,
         r,
         s,
         instance,
@@ -323,6 +325,19 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
     .unwrap();
     assert_eq!(ours, reference);
     assert_eq!(with_ark_msm, reference);
+    // Every query on a fixed-base table, then a budget that fits only some of them.
+    let backends = MsmBackends {
+        g1: &pippenger,
+        g2: &pippenger,
+    };
+    let all = KeyTables::build(pk, usize::MAX).unwrap();
+    assert_eq!(all.queries(), 5);
+    let h_only = KeyTables::build(pk, all.h.as_ref().unwrap().memory_bytes()).unwrap();
+    assert!(h_only.h.is_some() && h_only.queries() < 5, "{h_only:?}");
+    for tables in [&all, &h_only] {
+        let with_tables = create_proof(backends, pk, Some(tables), r, s, instance).unwrap();
+        assert_eq!(with_tables, reference);
+    }
     assert!(Groth16::<Bn254>::verify(keys.verifying_key(), &[commitment], &ours).unwrap());
 
     // A key for other matrices is refused by name, not proven against.
@@ -333,7 +348,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
         g2: &pippenger,
     };
     assert!(matches!(
-        create_proof(backends, &short, r, s, instance),
+        create_proof(backends, &short, None, r, s, instance),
         Err(Groth16Error::KeyMismatch(MsmError::LengthMismatch { .. }))
     ));
 }

@@ -1,0 +1,111 @@
+//! A proving key's fixed-base tables ([`FixedBases`]): the queries every proof sums over,
+//! prepared once so that each proof's MSMs over them skip the doublings and all but one bucket
+//! reduction (about 1.3x on a 2^16-point G1 MSM, 1.1x at 2^18).
+//!
+//! Tables cost memory (`⌈254/c⌉` affine points per base: 64 MiB for 2^16 G1 bases at
+//! `c = 16`) and a build of about one scalar multiplication per base, so they are built within
+//! a byte budget, queries taken largest first (`H`, then `L`, `A`, `B₁` on G1 and `B` on G2),
+//! each at the cheapest window that fits what is left; a query that does not fit is summed by
+//! the variable-base MSM as before. Proofs are the same points either way.
+
+use crate::msm::{Arithmetic, FixedBases, MsmError};
+use ark_bn254::{g1, g2, Bn254};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_groth16::ProvingKey;
+use std::time::Instant;
+
+/// The default budget: enough for every query of a batch of a few chunks, and for `H` and `L`
+/// at 2^20 constraints.
+pub const DEFAULT_TABLE_BYTES: usize = 1 << 30;
+
+/// Fixed-base tables of a proving key's queries; a query without one is `None`.
+#[derive(Debug, Default)]
+pub struct KeyTables {
+    /// `H` (G1).
+    pub h: Option<FixedBases<g1::Config>>,
+    /// `L` (G1).
+    pub l: Option<FixedBases<g1::Config>>,
+    /// `A` (G1).
+    pub a: Option<FixedBases<g1::Config>>,
+    /// `B₁` (G1).
+    pub b_g1: Option<FixedBases<g1::Config>>,
+    /// `B` (G2).
+    pub b_g2: Option<FixedBases<g2::Config>>,
+    /// Seconds the build took.
+    pub build_seconds: f64,
+}
+
+impl KeyTables {
+    /// Tables for `pk`'s queries within `budget` bytes (see the module docs), built on the
+    /// current rayon pool.
+    pub fn build(pk: &ProvingKey<Bn254>, budget: usize) -> Result<Self, MsmError> {
+        let started = Instant::now();
+        let threads = rayon::current_num_threads();
+        let mut left = budget;
+        let mut tables = KeyTables {
+            h: table(&pk.h_query, threads, &mut left)?,
+            l: table(&pk.l_query, threads, &mut left)?,
+            a: table(&pk.a_query, threads, &mut left)?,
+            b_g1: table(&pk.b_g1_query, threads, &mut left)?,
+            b_g2: table(&pk.b_g2_query, threads, &mut left)?,
+            build_seconds: 0.0,
+        };
+        tables.build_seconds = started.elapsed().as_secs_f64();
+        Ok(tables)
+    }
+
+    /// Bytes the tables hold.
+    pub fn memory_bytes(&self) -> usize {
+        [&self.h, &self.l, &self.a, &self.b_g1]
+            .into_iter()
+            .flatten()
+            .map(FixedBases::memory_bytes)
+            .sum::<usize>()
+            + self.b_g2.as_ref().map_or(0, FixedBases::memory_bytes)
+    }
+
+    /// How many of the five queries have a table.
+    pub fn queries(&self) -> usize {
+        [&self.h, &self.l, &self.a, &self.b_g1]
+            .into_iter()
+            .flatten()
+            .count()
+            + usize::from(self.b_g2.is_some())
+    }
+}
+
+/// `bases`' table at the cheapest window within `left` bytes (taken from it), if any fits.
+/// A query of fewer than 2^10 bases gets none: its MSM is too small to gain.
+fn table<P: SWCurveConfig>(
+    bases: &[Affine<P>],
+    threads: usize,
+    left: &mut usize,
+) -> Result<Option<FixedBases<P>>, MsmError>
+where
+    P::BaseField: crate::field::FastField,
+{
+    if bases.len() < 1 << 10 {
+        return Ok(None);
+    }
+    let Some(window) = FixedBases::<P>::window_for(bases.len(), threads, *left) else {
+        return Ok(None);
+    };
+    let table = FixedBases::new(bases, window)?;
+    *left -= table.memory_bytes();
+    Ok(Some(table))
+}
+
+/// `table`'s MSM if there is one, else `fallback`'s.
+pub(crate) fn sum_with<P: SWCurveConfig>(
+    table: Option<&FixedBases<P>>,
+    scalars: &[P::ScalarField],
+    fallback: impl FnOnce() -> Result<Projective<P>, MsmError>,
+) -> Result<Projective<P>, MsmError>
+where
+    P::BaseField: crate::field::FastField,
+{
+    match table {
+        Some(table) => table.msm(Arithmetic::Fastest, scalars),
+        None => fallback(),
+    }
+}
