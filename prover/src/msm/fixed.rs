@@ -82,6 +82,18 @@ where
 
     /// Builds the table of `bases` at window width `window` (clamped to `2..=18`), in parallel.
     pub fn new(bases: &[Affine<P>], window: usize) -> Result<Self, MsmError> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(adx) = crate::field::adx::Adx::detect() {
+            return Self::build(adx, bases, window);
+        }
+        Self::build(Portable, bases, window)
+    }
+
+    fn build<M: Multiplier>(
+        multiplier: M,
+        bases: &[Affine<P>],
+        window: usize,
+    ) -> Result<Self, MsmError> {
         let len = bases.len();
         if len > MAX_POINTS {
             return Err(MsmError::TooManyPoints(len));
@@ -107,7 +119,7 @@ where
                     if w > 0 {
                         for point in &mut current {
                             for _ in 0..window {
-                                point.double_in_place();
+                                double_in_place(multiplier, point);
                             }
                         }
                     }
@@ -177,5 +189,78 @@ where
                 window_sum(&mut scratch, table, digits, buckets)
             })
             .sum()
+    }
+}
+
+/// `2·P` in Jacobian coordinates on the inline arithmetic: on curves with `a = 0` (both of
+/// BN254's) the `dbl-2009-l` formulas, two multiplications and five squarings,
+///
+/// ```text
+/// A = X², B = Y², C = B², D = 2·((X + B)² − A − C), E = 3·A
+/// X' = E² − 2·D,   Y' = E·(D − X') − 8·C,   Z' = 2·Y·Z
+/// ```
+///
+/// which also map the identity (`Z = 0`) to itself; `ark-ec`'s doubling on other curves.
+fn double_in_place<P: SWCurveConfig, M: Multiplier>(m: M, point: &mut Projective<P>)
+where
+    P::BaseField: FastField,
+{
+    if !P::COEFF_A.is_zero() {
+        point.double_in_place();
+        return;
+    }
+    let (x, y, z) = (point.x, point.y, point.z);
+    let a = x.square_fast(m);
+    let b = y.square_fast(m);
+    let c = b.square_fast(m);
+    let d = x.add_fast(&b).square_fast(m).sub_fast(&a).sub_fast(&c);
+    let d = d.add_fast(&d);
+    let e = a.add_fast(&a).add_fast(&a);
+    let x3 = e.square_fast(m).sub_fast(&d).sub_fast(&d);
+    let c2 = c.add_fast(&c);
+    let c4 = c2.add_fast(&c2);
+    let c8 = c4.add_fast(&c4);
+    let y3 = e.mul_fast(&d.sub_fast(&x3), m).sub_fast(&c8);
+    let yz = y.mul_fast(&z, m);
+    point.x = x3;
+    point.y = y3;
+    point.z = yz.add_fast(&yz);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::{G1Projective, G2Projective};
+    use ark_ff::UniformRand;
+    use ark_std::rand::{rngs::StdRng, SeedableRng};
+
+    #[test]
+    fn inline_doubling_agrees_with_ark() {
+        let mut rng = StdRng::seed_from_u64(9);
+        let m = Portable;
+        for mut p in (0..20)
+            .map(|_| G1Projective::rand(&mut rng))
+            .chain([G1Projective::zero()])
+        {
+            let expected = p.double();
+            double_in_place(m, &mut p);
+            assert_eq!(p, expected);
+        }
+        for mut p in (0..5)
+            .map(|_| G2Projective::rand(&mut rng))
+            .chain([G2Projective::zero()])
+        {
+            let expected = p.double();
+            double_in_place(m, &mut p);
+            assert_eq!(p, expected);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(adx) = crate::field::adx::Adx::detect() {
+            let mut p = G1Projective::rand(&mut rng);
+            let expected = p.double().double();
+            double_in_place(adx, &mut p);
+            double_in_place(adx, &mut p);
+            assert_eq!(p, expected);
+        }
     }
 }
