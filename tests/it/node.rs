@@ -93,7 +93,10 @@ async fn start_following<C: Chain + Clone + 'static>(
             confirmations,
             poll_interval_ms: 100,
         },
-        prover: config::ProverConfig { workers: 1 },
+        prover: config::ProverConfig {
+            workers: 1,
+            ..Default::default()
+        },
         mempool: MempoolConfig::default(),
     };
     let sequencer = SequencerConfig {

@@ -3,7 +3,8 @@
 //! time (the machine's speed drifts; the fastest run is the one least disturbed). The results
 //! must agree every time, or the run fails.
 
-use super::{ArkMsm, Msm};
+use super::{Arithmetic, ArkMsm, FixedBases, Msm};
+use crate::field::FastField;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::CurveGroup;
 use ark_ff::UniformRand;
@@ -20,6 +21,19 @@ pub struct Comparison {
     pub ark_seconds: f64,
     /// The backend's time, seconds.
     pub ours_seconds: f64,
+}
+
+/// One size measured on fixed-base tables ([`FixedBases`]) beside `ark-ec`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixedComparison {
+    /// The MSM's times (`ours_seconds` on the table).
+    pub msm: Comparison,
+    /// The table's window width.
+    pub window: usize,
+    /// The table's size, bytes.
+    pub table_bytes: usize,
+    /// Building the table, seconds (once per set of bases).
+    pub build_seconds: f64,
 }
 
 impl Comparison {
@@ -93,4 +107,47 @@ pub fn compare<P: SWCurveConfig>(
         }
     }
     Ok(best)
+}
+
+/// Builds a fixed-base table of `n` sample bases within `budget` bytes (at the cheapest window
+/// that fits; `None` if none does), then times `ark-ec` and the table alternately as
+/// [`compare`] does.
+pub fn compare_fixed<P: SWCurveConfig>(
+    n: usize,
+    seed: u64,
+    repeat: usize,
+    budget: usize,
+) -> Result<Option<FixedComparison>, CompareError>
+where
+    P::BaseField: FastField,
+{
+    let Some(window) = FixedBases::<P>::window_for(n, rayon::current_num_threads(), budget) else {
+        return Ok(None);
+    };
+    let (bases, scalars) = sample::<P>(n, seed);
+    let started = Instant::now();
+    let table = FixedBases::new(&bases, window)?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    let mut best = Comparison {
+        n,
+        ark_seconds: f64::INFINITY,
+        ours_seconds: f64::INFINITY,
+    };
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let expected = ArkMsm.msm(&bases, &scalars)?;
+        best.ark_seconds = best.ark_seconds.min(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let got = table.msm(Arithmetic::Fastest, &scalars)?;
+        best.ours_seconds = best.ours_seconds.min(started.elapsed().as_secs_f64());
+        if got.into_affine() != expected.into_affine() {
+            return Err(CompareError::Disagrees(n));
+        }
+    }
+    Ok(Some(FixedComparison {
+        msm: best,
+        window: table.window(),
+        table_bytes: table.memory_bytes(),
+        build_seconds,
+    }))
 }

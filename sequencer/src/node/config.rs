@@ -21,6 +21,7 @@
 //!
 //! [prover]
 //! workers = 0                  # proofs in parallel; 0 sizes the pool for this machine
+//! table_memory_mib = 1024      # fixed-base tables of the proving key; 0 builds none
 //!
 //! [mempool]
 //! global_pending = 131072      # see `MempoolConfig`
@@ -138,11 +139,25 @@ impl Default for L1FollowConfig {
 }
 
 /// Proving settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProverConfig {
     /// Proofs made in parallel; 0 sizes the pool for the machine's cores and memory.
     pub workers: usize,
+    /// Memory for the proving key's fixed-base tables ([`zksettle_prover::KeyTables`]), MiB;
+    /// 0 builds none. They are built in the background after start (about one scalar
+    /// multiplication per key point: seconds for a few chunks, minutes at 2^20 constraints),
+    /// and proofs use them once they are ready.
+    pub table_memory_mib: u64,
+}
+
+impl Default for ProverConfig {
+    fn default() -> Self {
+        ProverConfig {
+            workers: 0,
+            table_memory_mib: (zksettle_prover::DEFAULT_TABLE_BYTES >> 20) as u64,
+        }
+    }
 }
 
 /// Why a configuration file was refused.

@@ -213,6 +213,32 @@ fn next_unproven<C: Chain + Clone + 'static>(
     (from..=last).find(|n| !busy.contains(n) && matches!(ctx.db.proof(*n), Ok(None)))
 }
 
+/// Builds the proving key's fixed-base tables on a blocking thread within the configured
+/// memory; proofs started meanwhile use the variable-base MSM.
+fn build_tables_in_background<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    prover: &Arc<BatchProver>,
+) {
+    let mib = ctx.config.prover.table_memory_mib;
+    if mib == 0 {
+        return;
+    }
+    let budget = usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+    let prover = prover.clone();
+    tokio::task::spawn_blocking(move || match prover.build_tables(budget) {
+        Ok(tables) => {
+            metrics::gauge!("zksettle_prover_table_bytes").set(tables.memory_bytes() as f64);
+            tracing::info!(
+                queries = tables.queries(),
+                mib = tables.memory_bytes() >> 20,
+                seconds = tables.build_seconds,
+                "fixed-base tables built"
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "fixed-base tables not built; proving without"),
+    });
+}
+
 pub(super) async fn prover<C: Chain + Clone + 'static>(
     ctx: Arc<NodeContext<C>>,
     prover: Arc<BatchProver>,
@@ -220,15 +246,18 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
     let workers = match ctx.config.prover.workers {
         0 => {
             let constraints = prover.constraints().constraints();
+            // The tables about to be built come out of the same memory.
+            let tables = ctx.config.prover.table_memory_mib.saturating_mul(1 << 20);
             zksettle_prover::pool::parallel_proofs(
                 constraints,
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
-                zksettle_prover::pool::available_memory_bytes(),
+                zksettle_prover::pool::available_memory_bytes().map(|m| m.saturating_sub(tables)),
             )
         }
         n => n,
     }
     .max(1);
+    build_tables_in_background(&ctx, &prover);
     let mut running: JoinSet<(u64, Result<Vec<u8>, String>)> = JoinSet::new();
     let mut busy = BTreeSet::new();
     loop {

@@ -316,10 +316,17 @@ fn bench_msm_prints_both_implementations_which_agree() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    for row in ["G1 2^8 ", "G2 2^8 ", "G1 2^11", "G2 2^11"] {
+    for row in [
+        "G1 2^8 ",
+        "G1 fixed 2^8 ",
+        "G2 2^8 ",
+        "G1 2^11",
+        "G1 fixed 2^11",
+        "G2 2^11",
+    ] {
         assert!(text.contains(row), "{row} in {text}");
     }
-    assert_eq!(text.matches("ratio").count(), 4, "{text}");
+    assert_eq!(text.matches("ratio").count(), 6, "{text}");
 }
 
 #[test]
@@ -353,6 +360,7 @@ fn bench_prove_proves_a_batch_both_ways_and_prints_the_ratio() {
             "zksettle",
             "ratio",
             "target 2.5x",
+            "tables",
         ] {
             assert!(line.contains(field), "{field} in {line:?} of {text}");
         }

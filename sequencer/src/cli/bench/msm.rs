@@ -1,7 +1,7 @@
 //! `zksettle bench msm`: zksettle's MSM beside ark-ec's on the same points.
 
 use clap::Args;
-use zksettle_prover::msm::compare::{compare, Comparison};
+use zksettle_prover::msm::compare::{compare, compare_fixed, Comparison};
 use zksettle_prover::Pippenger;
 
 /// The target ratio over ark-ec's MSM on G1.
@@ -18,6 +18,10 @@ pub(crate) struct MsmArgs {
     /// Runs of each implementation per size, alternating; each keeps its fastest.
     #[arg(long, default_value_t = 3)]
     repeat: usize,
+    /// Also measure fixed-base tables (what a prover builds for its key's queries once) within
+    /// this many MiB per size; 0 skips them.
+    #[arg(long = "fixed.table-memory-mib", default_value_t = 1024)]
+    table_memory_mib: usize,
 }
 
 pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
@@ -49,6 +53,30 @@ pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
             "NOT met"
         };
         row("G1", &c, &format!("(target {MSM_TARGET:.1}x: {verdict})"));
+        if args.table_memory_mib > 0 {
+            let fixed = compare_fixed::<ark_bn254::g1::Config>(
+                n,
+                u64::from(log),
+                args.repeat,
+                args.table_memory_mib << 20,
+            )?;
+            match fixed {
+                Some(f) => row(
+                    "G1 fixed",
+                    &f.msm,
+                    &format!(
+                        "(table c={}, {} MiB, built once in {:.2} s)",
+                        f.window,
+                        f.table_bytes >> 20,
+                        f.build_seconds
+                    ),
+                ),
+                None => println!(
+                    "  G1 fixed 2^{log}: no table fits {} MiB",
+                    args.table_memory_mib
+                ),
+            }
+        }
         if args.g2 {
             let c = compare::<ark_bn254::g2::Config>(
                 &Pippenger::default(),

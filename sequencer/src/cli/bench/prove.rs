@@ -3,8 +3,9 @@
 //! on the same circuit and keys, one row per capacity, as a ratio.
 //!
 //! zksettle's time is what a node pays per batch: the circuit's witness, the proof (its MSMs on
-//! zksettle's Pippenger) and the proof's self-check; the shape's constraint matrices are made
-//! once per prover, before the clock starts. arkworks' `prove` synthesizes the circuit, reduces
+//! zksettle's Pippenger and the key's fixed-base tables) and the proof's self-check; the
+//! shape's constraint matrices and the tables are made once per prover, before the clock
+//! starts, and the tables' build time is printed beside. arkworks' `prove` synthesizes the circuit, reduces
 //! and proves.
 
 use super::super::prover::{progress_bar, KeyArgs};
@@ -28,13 +29,21 @@ pub(crate) struct ProveArgs {
     depth: u8,
     #[command(flatten)]
     keys: KeyArgs,
+    /// Memory for the proving key's fixed-base tables, MiB (0: none); built before the clock
+    /// starts, as a node builds them once at start.
+    #[arg(long = "prover.table-memory-mib", default_value_t = 1024)]
+    table_memory_mib: usize,
+    /// Proofs of each implementation, alternating; each keeps its fastest.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
 }
 
 pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
     println!(
-        "Groth16 prove on {} threads, depth {}: zksettle beside ark_groth16::Groth16::prove, same circuit and keys",
+        "Groth16 prove on {} threads, depth {}: zksettle beside ark_groth16::Groth16::prove, same circuit and keys, fastest of {}",
         rayon::current_num_threads(),
-        args.depth
+        args.depth,
+        args.repeat.max(1)
     );
     for &chunks in &args.chunks {
         let (shape, keys) = args.keys.single_fee_slot(args.depth, chunks, "bench")?;
@@ -47,8 +56,20 @@ pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
         let bar = progress_bar(&format!("B={chunks} proving twice"))?;
         bar.set_message("constraint matrices");
         let prover = BatchProver::new(keys, domain)?;
+        let tables = if args.table_memory_mib > 0 {
+            bar.set_message("fixed-base tables");
+            let tables = prover.build_tables(args.table_memory_mib << 20)?;
+            format!(
+                "tables: {} of 5 queries, {} MiB, built in {:.1} s",
+                tables.queries(),
+                tables.memory_bytes() >> 20,
+                tables.build_seconds
+            )
+        } else {
+            "no tables".to_owned()
+        };
         bar.set_message("zksettle, then ark_groth16");
-        let c = compare_prove(&prover, &workload.batch.witness)?;
+        let c = compare_prove(&prover, &workload.batch.witness, args.repeat)?;
         bar.finish_and_clear();
         let verdict = if c.ratio() >= PROVE_TARGET {
             "met"
@@ -56,7 +77,7 @@ pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
             "NOT met"
         };
         println!(
-            "  B={chunks:<3} {:>9} constraints  ark_groth16 {:>7.2} s  zksettle {:>7.2} s  ratio {:>5.2}x  (target {PROVE_TARGET:.1}x: {verdict})",
+            "  B={chunks:<3} {:>9} constraints  ark_groth16 {:>7.2} s  zksettle {:>7.2} s  ratio {:>5.2}x  (target {PROVE_TARGET:.1}x: {verdict}; {tables})",
             c.constraints, c.ark_seconds, c.zksettle_seconds, c.ratio()
         );
     }
