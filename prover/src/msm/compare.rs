@@ -90,6 +90,18 @@ pub fn compare<P: SWCurveConfig>(
     repeat: usize,
 ) -> Result<Comparison, CompareError> {
     let (bases, scalars) = sample::<P>(n, seed);
+    alternate(&bases, &scalars, repeat, || backend.msm(&bases, &scalars))
+}
+
+/// `ark-ec` on `bases` and `scalars`, then `ours`, `repeat` times (at least once), keeping each
+/// one's fastest time and checking they agree every time.
+fn alternate<P: SWCurveConfig>(
+    bases: &[Affine<P>],
+    scalars: &[P::ScalarField],
+    repeat: usize,
+    ours: impl Fn() -> Result<Projective<P>, super::MsmError>,
+) -> Result<Comparison, CompareError> {
+    let n = bases.len();
     let mut best = Comparison {
         n,
         ark_seconds: f64::INFINITY,
@@ -97,10 +109,10 @@ pub fn compare<P: SWCurveConfig>(
     };
     for _ in 0..repeat.max(1) {
         let started = Instant::now();
-        let expected = ArkMsm.msm(&bases, &scalars)?;
+        let expected = ArkMsm.msm(bases, scalars)?;
         best.ark_seconds = best.ark_seconds.min(started.elapsed().as_secs_f64());
         let started = Instant::now();
-        let got = backend.msm(&bases, &scalars)?;
+        let got = ours()?;
         best.ours_seconds = best.ours_seconds.min(started.elapsed().as_secs_f64());
         if got.into_affine() != expected.into_affine() {
             return Err(CompareError::Disagrees(n));
@@ -128,24 +140,11 @@ where
     let started = Instant::now();
     let table = FixedBases::new(&bases, window)?;
     let build_seconds = started.elapsed().as_secs_f64();
-    let mut best = Comparison {
-        n,
-        ark_seconds: f64::INFINITY,
-        ours_seconds: f64::INFINITY,
-    };
-    for _ in 0..repeat.max(1) {
-        let started = Instant::now();
-        let expected = ArkMsm.msm(&bases, &scalars)?;
-        best.ark_seconds = best.ark_seconds.min(started.elapsed().as_secs_f64());
-        let started = Instant::now();
-        let got = table.msm(Arithmetic::Fastest, &scalars)?;
-        best.ours_seconds = best.ours_seconds.min(started.elapsed().as_secs_f64());
-        if got.into_affine() != expected.into_affine() {
-            return Err(CompareError::Disagrees(n));
-        }
-    }
+    let msm = alternate(&bases, &scalars, repeat, || {
+        table.msm(Arithmetic::Fastest, &scalars)
+    })?;
     Ok(Some(FixedComparison {
-        msm: best,
+        msm,
         window: table.window(),
         table_bytes: table.memory_bytes(),
         build_seconds,
