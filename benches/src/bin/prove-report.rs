@@ -25,7 +25,7 @@ const REPEAT: usize = 3;
 /// The fixed-base tables' memory (`ZKSETTLE_TABLE_MEMORY_MIB`, MiB; a node's default).
 fn table_bytes_from_env() -> eyre::Result<usize> {
     Ok(match std::env::var("ZKSETTLE_TABLE_MEMORY_MIB") {
-        Ok(mib) => mib.parse::<usize>()? << 20,
+        Ok(mib) => mib.parse::<usize>()?.saturating_mul(1 << 20),
         Err(_) => zksettle_prover::DEFAULT_TABLE_BYTES,
     })
 }

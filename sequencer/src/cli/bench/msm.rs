@@ -58,7 +58,7 @@ pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
                 n,
                 u64::from(log),
                 args.repeat,
-                args.table_memory_mib << 20,
+                args.table_memory_mib.saturating_mul(1 << 20),
             )?;
             match fixed {
                 Some(f) => row(

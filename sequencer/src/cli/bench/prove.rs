@@ -58,7 +58,7 @@ pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
         let prover = BatchProver::new(keys, domain)?;
         let tables = if args.table_memory_mib > 0 {
             bar.set_message("fixed-base tables");
-            let tables = prover.build_tables(args.table_memory_mib << 20)?;
+            let tables = prover.build_tables(args.table_memory_mib.saturating_mul(1 << 20))?;
             format!(
                 "tables: {} of 5 queries, {} MiB, built in {:.1} s",
                 tables.queries(),
