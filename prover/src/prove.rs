@@ -160,11 +160,31 @@ impl BatchProver {
     /// scalar multiplication's work per base, seconds for small shapes, minutes at 2^20
     /// constraints), unless built already; later proofs use them.
     pub fn build_tables(&self, budget: usize) -> Result<&KeyTables, ProverError> {
+        let threads = rayon::current_num_threads();
+        self.install_tables(|| KeyTables::build(&self.keys.proving_key, budget, threads))
+    }
+
+    /// [`Self::build_tables`] on `pool`, with the windows chosen for proofs on the current
+    /// pool: a build on a one-thread pool beside running proofs leaves them the other threads
+    /// (on the shared pool the build's many tasks would queue ahead of a proof's).
+    pub fn build_tables_on(
+        &self,
+        budget: usize,
+        pool: &rayon::ThreadPool,
+    ) -> Result<&KeyTables, ProverError> {
+        let threads = rayon::current_num_threads();
+        let pk = &self.keys.proving_key;
+        self.install_tables(|| pool.install(|| KeyTables::build(pk, budget, threads)))
+    }
+
+    fn install_tables(
+        &self,
+        build: impl FnOnce() -> Result<KeyTables, crate::msm::MsmError>,
+    ) -> Result<&KeyTables, ProverError> {
         if let Some(tables) = self.tables.get() {
             return Ok(tables);
         }
-        let built =
-            KeyTables::build(&self.keys.proving_key, budget).map_err(ProverError::Tables)?;
+        let built = build().map_err(ProverError::Tables)?;
         // A concurrent build may have won; either table set is as good.
         Ok(self.tables.get_or_init(|| built))
     }

@@ -39,11 +39,10 @@ pub struct KeyTables {
 }
 
 impl KeyTables {
-    /// Tables for `pk`'s queries within `budget` bytes (see the module docs), built on the
-    /// current rayon pool.
-    pub fn build(pk: &ProvingKey<Bn254>, budget: usize) -> Result<Self, MsmError> {
+    /// Tables for `pk`'s queries within `budget` bytes (see the module docs), with windows
+    /// chosen for proofs on `threads` threads, built on the current rayon pool.
+    pub fn build(pk: &ProvingKey<Bn254>, budget: usize, threads: usize) -> Result<Self, MsmError> {
         let started = Instant::now();
-        let threads = rayon::current_num_threads();
         let g1 = |bases: &[Affine<g1::Config>]| saving_per_byte::<g1::Config>(bases.len(), threads);
         // A G2 addition is about three G1 ones (its products are Fq2's).
         let g2 = |bases: &[Affine<g2::Config>]| {

@@ -330,10 +330,10 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
         g1: &pippenger,
         g2: &pippenger,
     };
-    let all = KeyTables::build(pk, usize::MAX).unwrap();
+    let all = KeyTables::build(pk, usize::MAX, 2).unwrap();
     assert_eq!(all.queries(), 5);
     let budget = all.memory_bytes() / 3;
-    let some = KeyTables::build(pk, budget).unwrap();
+    let some = KeyTables::build(pk, budget, 2).unwrap();
     assert!(
         (1..5).contains(&some.queries()) && some.memory_bytes() <= budget,
         "{some:?}"

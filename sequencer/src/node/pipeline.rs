@@ -225,17 +225,29 @@ fn build_tables_in_background<C: Chain + Clone + 'static>(
     }
     let budget = usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
     let prover = prover.clone();
-    tokio::task::spawn_blocking(move || match prover.build_tables(budget) {
-        Ok(tables) => {
-            metrics::gauge!("zksettle_prover_table_bytes").set(tables.memory_bytes() as f64);
-            tracing::info!(
-                queries = tables.queries(),
-                mib = tables.memory_bytes() >> 20,
-                seconds = tables.build_seconds,
-                "fixed-base tables built"
-            );
+    tokio::task::spawn_blocking(move || {
+        // One thread, so that proofs keep the shared pool's threads meanwhile.
+        let built = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|pool| {
+                prover
+                    .build_tables_on(budget, &pool)
+                    .map_err(|e| e.to_string())
+            });
+        match built {
+            Ok(tables) => {
+                metrics::gauge!("zksettle_prover_table_bytes").set(tables.memory_bytes() as f64);
+                tracing::info!(
+                    queries = tables.queries(),
+                    mib = tables.memory_bytes() >> 20,
+                    seconds = tables.build_seconds,
+                    "fixed-base tables built"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "fixed-base tables not built; proving without"),
         }
-        Err(e) => tracing::warn!(error = %e, "fixed-base tables not built; proving without"),
     });
 }
 
