@@ -12,6 +12,8 @@
 
 #[cfg(target_arch = "x86_64")]
 pub mod adx;
+#[cfg(target_arch = "x86_64")]
+pub mod ifma;
 
 use ark_ff::fields::{Fp2, Fp2Config, Fp2ConfigWrapper, QuadExtConfig};
 use ark_ff::{BigInt, Field, Fp, MontBackend, MontConfig, QuadExtField};
@@ -28,6 +30,15 @@ pub trait Multiplier: Copy + Send + Sync + std::fmt::Debug {
 
     /// `a²`.
     fn square<T: MontConfig<4>>(self, a: &Fp<MontBackend<T, 4>, 4>) -> Fp<MontBackend<T, 4>, 4>;
+
+    /// Eight-lane AVX-512 IFMA arithmetic, if this multiplier comes with it: loops with eight
+    /// independent BN254 base-field products at a time ([`crate::msm`]'s G1 bucket additions)
+    /// then run on it.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn ifma(self) -> Option<ifma::Ifma> {
+        None
+    }
 }
 
 /// `ark-ff`'s multiplication, on every target.

@@ -41,10 +41,10 @@ const MAX_BATCH: usize = 1024;
 
 /// A pending addition: the bucket and the point to add to it.
 #[derive(Debug, Clone, Copy)]
-struct Pending<F> {
-    bucket: u32,
-    x: F,
-    y: F,
+pub(super) struct Pending<F> {
+    pub(super) bucket: u32,
+    pub(super) x: F,
+    pub(super) y: F,
 }
 
 /// A window's `2^{c−1}` buckets and the batch of additions pending on them; reused across
@@ -67,6 +67,8 @@ where
     prefix: Vec<<P::BaseField as FastField>::Norm>,
     limit: usize,
     reduction: Reduction<P::BaseField>,
+    #[cfg(target_arch = "x86_64")]
+    lanes: super::lanes::LaneScratch,
 }
 
 impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M>
@@ -87,6 +89,8 @@ where
             prefix: Vec::with_capacity(MAX_BATCH),
             limit: 1,
             reduction: Reduction::default(),
+            #[cfg(target_arch = "x86_64")]
+            lanes: Default::default(),
         }
     }
 }
@@ -195,6 +199,10 @@ where
             return;
         }
         let m = self.multiplier;
+        #[cfg(target_arch = "x86_64")]
+        if self.complete_on_lanes() {
+            return;
+        }
         self.norms.clear();
         self.prefix.clear();
         // Two product chains of the denominators' norms (in the base field: on G1 the
@@ -239,6 +247,28 @@ where
             self.points[bucket] = (x3, y3);
         }
         self.pending.clear();
+    }
+
+    /// Completes the pending additions on [`super::lanes`] if the multiplier has IFMA lanes and
+    /// the curve is BN254's G1 (its base field is the one the lanes hold); `false` otherwise.
+    #[cfg(target_arch = "x86_64")]
+    fn complete_on_lanes(&mut self) -> bool {
+        use std::any::Any;
+        let Some(ifma) = self.multiplier.ifma() else {
+            return false;
+        };
+        let pending = (&self.pending as &dyn Any).downcast_ref::<Vec<Pending<ark_bn254::Fq>>>();
+        let points = (&mut self.points as &mut dyn Any)
+            .downcast_mut::<Vec<(ark_bn254::Fq, ark_bn254::Fq)>>();
+        let (Some(pending), Some(points)) = (pending, points) else {
+            return false;
+        };
+        super::lanes::complete(ifma, pending, points, &mut self.lanes);
+        for add in &self.pending {
+            self.state[add.bucket as usize] &= !BUSY;
+        }
+        self.pending.clear();
+        true
     }
 
     /// `Σ_k (k+1)·B_k` over the buckets `B_0, B_1, …` (each its affine point plus its spill),

@@ -162,9 +162,17 @@ where
     ) -> Result<Projective<P>, MsmError> {
         check_lengths(self.len, scalars.len())?;
         #[cfg(target_arch = "x86_64")]
-        if arithmetic == Arithmetic::Fastest {
-            if let Some(adx) = crate::field::adx::Adx::detect() {
-                return Ok(self.run(adx, scalars));
+        {
+            use crate::field::{adx::Adx, ifma::Ifma};
+            if arithmetic == Arithmetic::Fastest {
+                if let Some(ifma) = Ifma::detect() {
+                    return Ok(self.run(ifma, scalars));
+                }
+            }
+            if arithmetic != Arithmetic::Portable {
+                if let Some(adx) = Adx::detect() {
+                    return Ok(self.run(adx, scalars));
+                }
             }
         }
         let _ = arithmetic;

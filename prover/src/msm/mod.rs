@@ -9,7 +9,8 @@
 //!   inversions, a window size chosen from `n` by a cost model, and windows
 //!   spread over rayon's threads. Its field products run through a
 //!   [`crate::field::Multiplier`]: `ark-ff`'s, or on x86-64 CPUs with BMI2 and ADX the
-//!   assembly of [`crate::field::adx`], chosen at run time.
+//!   assembly of [`crate::field::adx`], chosen at run time; on CPUs with AVX-512 IFMA, G1's
+//!   bucket additions run eight at a time on its lanes ([`lanes`]).
 //! - [`FixedBases`] ([`fixed`]): bases known ahead (a proving key's queries) prepared once as
 //!   tables of `2^{cw}·P`, so an MSM over them is one window over all the digits: no
 //!   doublings, one bucket reduction, and a wider window.
@@ -18,6 +19,8 @@
 mod buckets;
 pub mod compare;
 pub mod fixed;
+#[cfg(target_arch = "x86_64")]
+mod lanes;
 pub mod pippenger;
 mod reduction;
 #[cfg(test)]

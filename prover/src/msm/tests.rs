@@ -13,8 +13,13 @@ fn scalars(n: usize, rng: &mut StdRng) -> Vec<Fr> {
     (0..n).map(|_| Fr::rand(rng)).collect()
 }
 
-/// Both field multiplications (the assembly one where this CPU has it, and ark-ff's).
-const ARITHMETICS: [Arithmetic; 2] = [Arithmetic::Fastest, Arithmetic::Portable];
+/// Every field arithmetic (the IFMA lanes and the assembly where this CPU has them, and
+/// ark-ff's).
+const ARITHMETICS: [Arithmetic; 3] = [
+    Arithmetic::Fastest,
+    Arithmetic::Scalar,
+    Arithmetic::Portable,
+];
 
 /// Every window width from 2 up, and the automatic one, against ark-ec.
 fn agrees_g1(what: &str, bases: &[G1Affine], scalars: &[Fr]) {
