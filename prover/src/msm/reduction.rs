@@ -135,6 +135,11 @@ struct AffineBatch<F> {
     numerator: Vec<F>,
     denominator: Vec<F>,
     prefix: Vec<F>,
+    /// The targets' coordinates, for the IFMA lanes.
+    x1: Vec<F>,
+    y1: Vec<F>,
+    #[cfg(target_arch = "x86_64")]
+    lanes: super::lanes::LaneScratch,
 }
 
 impl<F> Default for AffineBatch<F> {
@@ -145,6 +150,10 @@ impl<F> Default for AffineBatch<F> {
             numerator: Vec::new(),
             denominator: Vec::new(),
             prefix: Vec::new(),
+            x1: Vec::new(),
+            y1: Vec::new(),
+            #[cfg(target_arch = "x86_64")]
+            lanes: Default::default(),
         }
     }
 }
@@ -163,7 +172,13 @@ impl<F: FastField> AffineBatch<F> {
         self.numerator.clear();
         self.denominator.clear();
         self.prefix.clear();
-        let mut product = F::ONE;
+        self.x1.clear();
+        self.y1.clear();
+        #[cfg(target_arch = "x86_64")]
+        let on_lanes = m.ifma().is_some()
+            && std::any::TypeId::of::<F>() == std::any::TypeId::of::<ark_bn254::Fq>();
+        #[cfg(not(target_arch = "x86_64"))]
+        let on_lanes = false;
         for (j, target) in targets.iter_mut().enumerate() {
             let Some((x2, y2)) = addend(j) else {
                 continue;
@@ -190,12 +205,23 @@ impl<F: FastField> AffineBatch<F> {
             self.lane.push(j as u32);
             self.x2.push(x2);
             self.numerator.push(numerator);
-            self.prefix.push(product);
-            product = product.mul_fast(&denominator, m);
+            if on_lanes {
+                self.x1.push(x1);
+                self.y1.push(y1);
+            }
             self.denominator.push(denominator);
         }
         if self.lane.is_empty() {
             return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if on_lanes && self.add_on_lanes(m, targets) {
+            return;
+        }
+        let mut product = F::ONE;
+        for denominator in &self.denominator {
+            self.prefix.push(product);
+            product = product.mul_fast(denominator, m);
         }
         // A product of non-zero denominators is non-zero.
         let mut inverse = product.inverse().unwrap_or(F::ZERO);
@@ -211,6 +237,47 @@ impl<F: FastField> AffineBatch<F> {
             let y3 = lambda.mul_fast(&x1.sub_fast(&x3), m).sub_fast(&y1);
             targets[lane] = Some((x3, y3));
         }
+    }
+
+    /// The batch's additions on [`super::lanes`], if `m` has IFMA lanes and `F` is the field
+    /// they hold (BN254's base field); `false` if not.
+    #[cfg(target_arch = "x86_64")]
+    fn add_on_lanes<M: Multiplier>(&mut self, m: M, targets: &mut [Xy<F>]) -> bool {
+        use ark_bn254::Fq;
+        use std::any::Any;
+        #[expect(
+            clippy::ptr_arg,
+            reason = "the Vec is what downcasts: a slice is unsized"
+        )]
+        fn fq<F: 'static>(v: &Vec<F>) -> Option<&[Fq]> {
+            (v as &dyn Any).downcast_ref::<Vec<Fq>>().map(Vec::as_slice)
+        }
+        let inputs = [
+            &self.x1,
+            &self.y1,
+            &self.x2,
+            &self.numerator,
+            &self.denominator,
+        ]
+        .map(fq);
+        let (Some(ifma), [Some(x1), Some(y1), Some(x2), Some(numerator), Some(denominator)]) =
+            (m.ifma(), inputs)
+        else {
+            return false;
+        };
+        let lane = &self.lane;
+        super::lanes::add_with_slopes(
+            ifma,
+            [x1, y1, x2, numerator, denominator],
+            &mut self.lanes,
+            |i, x3, y3| {
+                let as_f = |v: Fq| (&v as &dyn Any).downcast_ref::<F>().copied();
+                if let (Some(x3), Some(y3)) = (as_f(x3), as_f(y3)) {
+                    targets[lane[i] as usize] = Some((x3, y3));
+                }
+            },
+        );
+        true
     }
 }
 
@@ -241,6 +308,11 @@ mod tests {
         if let Some(adx) = crate::field::adx::Adx::detect() {
             let fast = Reduction::default().weighted_sum::<P, _>(adx, buckets.len(), xy);
             assert_eq!(fast, portable, "the multipliers disagree");
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ifma) = crate::field::ifma::Ifma::detect() {
+            let lanes = Reduction::default().weighted_sum::<P, _>(ifma, buckets.len(), xy);
+            assert_eq!(lanes, portable, "the IFMA lanes disagree");
         }
         portable
     }
