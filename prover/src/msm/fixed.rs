@@ -183,7 +183,7 @@ where
         if self.len == 0 {
             return Projective::zero();
         }
-        let digits = signed_digits::<P::ScalarField>(scalars, self.window, self.windows);
+        let digits = signed_digits::<P::ScalarField>(scalars, &vec![self.window; self.windows]);
         // One part per thread, each with its own buckets: the parts' reductions are the only
         // work done twice.
         let threads = rayon::current_num_threads().max(1);

@@ -141,22 +141,25 @@ impl Pippenger {
             .window
             .unwrap_or_else(|| window_for(n, digit_bits, threads))
             .clamp(2, 24);
-        let windows = digit_bits.div_ceil(c);
-        let digits = signed_digits::<P::ScalarField>(scalars, c, windows);
+        let widths = balanced_widths(digit_bits, c);
+        let digits = signed_digits::<P::ScalarField>(scalars, &widths);
         let sums: Vec<Projective<P>> = digits
             .par_chunks(n)
+            .zip(&widths)
             .with_max_len(1)
             .map_init(
                 || Buckets::<P, M>::new(multiplier),
-                |buckets, window| window_sum(buckets, bases, window, 1 << (c - 1)),
+                |buckets, (window, width)| window_sum(buckets, bases, window, 1 << (width - 1)),
             )
             .collect();
-        sums.into_iter().rev().fold(Projective::zero(), |acc, s| {
-            let mut acc = acc;
-            for _ in 0..c {
+        // Σ_w 2^{o_w}·S_w by Horner from the top window, o_{w+1} − o_w = widths[w].
+        let mut windows = sums.into_iter().zip(&widths).rev();
+        let top = windows.next().map_or(Projective::zero(), |(sum, _)| sum);
+        windows.fold(top, |mut acc, (sum, &width)| {
+            for _ in 0..width {
                 acc.double_in_place();
             }
-            acc + s
+            acc + sum
         })
     }
 }
@@ -178,10 +181,33 @@ pub fn window_for(n: usize, digit_bits: usize, threads: usize) -> usize {
         .unwrap_or(16)
 }
 
-/// Signed digits, window-major: `out[w·n + i]` is digit `w` of scalar `i`'s magnitude, negated
-/// when the scalar was above `(r−1)/2`.
-pub(super) fn signed_digits<F: PrimeField>(scalars: &[F], c: usize, windows: usize) -> Vec<i32> {
+/// `⌈b/c⌉` window widths summing to `b`, none above `c` and differing by at most one bit: with
+/// `c` for all of them the
+/// top window would hold the `b mod c` bits left over, its few buckets then taking most of its
+/// points on each (at 2^16 points and `c = 13`, 64 buckets: 13% slower, measured).
+pub(super) fn balanced_widths(b: usize, c: usize) -> Vec<usize> {
+    let windows = b.div_ceil(c);
+    let (narrow, wide) = (b / windows, b % windows);
+    (0..windows)
+        .map(|w| narrow + usize::from(w < wide))
+        .collect()
+}
+
+/// Signed digits, window-major: `out[w·n + i]` is digit `w` (`widths[w]` bits wide, at bit
+/// `Σ_{v<w} widths[v]`) of scalar `i`'s magnitude, negated when the scalar was above `(r−1)/2`.
+/// The widths must sum to at least the bit size of `r`, so the top window never carries.
+pub(super) fn signed_digits<F: PrimeField>(scalars: &[F], widths: &[usize]) -> Vec<i32> {
     let n = scalars.len();
+    let windows = widths.len();
+    debug_assert!(widths.iter().sum::<usize>() >= F::MODULUS_BIT_SIZE as usize);
+    let offsets: Vec<usize> = widths
+        .iter()
+        .scan(0, |offset, &width| {
+            let this = *offset;
+            *offset += width;
+            Some(this)
+        })
+        .collect();
     let mut out = vec![0i32; windows * n];
     // Each block of scalars writes its own range of every window.
     let blocks = n.div_ceil(DIGIT_BLOCK);
@@ -193,8 +219,6 @@ pub(super) fn signed_digits<F: PrimeField>(scalars: &[F], c: usize, windows: usi
         }
     }
     let half_r = F::MODULUS_MINUS_ONE_DIV_TWO;
-    let half = 1i64 << (c - 1);
-    let full = 1i64 << c;
     parts
         .into_par_iter()
         .zip(scalars.par_chunks(DIGIT_BLOCK))
@@ -210,10 +234,11 @@ pub(super) fn signed_digits<F: PrimeField>(scalars: &[F], c: usize, windows: usi
                 let limbs = limbs.as_ref();
                 let mut carry = 0i64;
                 for (w, window) in block.iter_mut().enumerate() {
-                    let mut value = bits_at(limbs, w * c, c) as i64 + carry;
+                    let c = widths[w];
+                    let mut value = bits_at(limbs, offsets[w], c) as i64 + carry;
                     carry = 0;
-                    if value > half {
-                        value -= full;
+                    if value > 1 << (c - 1) {
+                        value -= 1 << c;
                         carry = 1;
                     }
                     window[i] = if negate { -value } else { value } as i32;
@@ -246,6 +271,10 @@ pub(super) fn window_sum<P: SWCurveConfig, M: Multiplier>(
 where
     P::BaseField: FastField,
 {
+    // Small scalars leave their top windows empty.
+    if digits.iter().all(|&d| d == 0) {
+        return Projective::zero();
+    }
     buckets.reset(count);
     for (i, (base, &digit)) in bases.iter().zip(digits).enumerate() {
         // The bucket a few points ahead starts loading now: at 2^20 points the buckets outgrow

@@ -151,6 +151,25 @@ fn fixed_bases_refuse_other_lengths_and_fit_their_budget() {
 }
 
 #[test]
+fn window_widths_cover_the_scalar_evenly() {
+    for c in 2..=24 {
+        let widths = pippenger::balanced_widths(254, c);
+        assert_eq!(widths.len(), 254usize.div_ceil(c), "c = {c}");
+        assert_eq!(widths.iter().sum::<usize>(), 254, "c = {c}");
+        let (narrowest, widest) = (widths.iter().min(), widths.iter().max());
+        assert!(widest <= Some(&c), "c = {c}: {widths:?}");
+        assert!(
+            widest.zip(narrowest).is_some_and(|(w, n)| w - n <= 1),
+            "c = {c}: {widths:?}"
+        );
+    }
+    // c = 13: fourteen windows of 13 bits and six of 12, where equal widths would leave the top
+    // one 7 bits (64 buckets).
+    let widths = pippenger::balanced_widths(254, 13);
+    assert_eq!(widths.iter().filter(|&&w| w == 12).count(), 6);
+}
+
+#[test]
 fn window_grows_with_the_number_of_points() {
     let bits = Fr::MODULUS_BIT_SIZE as usize;
     let sizes = [1 << 10, 1 << 16, 1 << 20];
