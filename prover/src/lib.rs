@@ -16,7 +16,8 @@
 //!   default), the witness map beside the MSMs that do not need it.
 //! - [`field`]: the field arithmetic the MSM and the QAP's FFTs call inline, with a
 //!   [`field::Multiplier`] chosen once per call: `ark-ff`'s, or MULX/ADX assembly
-//!   ([`field::adx`]) where the CPU has it.
+//!   ([`field::adx`]) where the CPU has it, with eight-lane AVX-512 IFMA arithmetic
+//!   ([`field::ifma`]) for G1's bucket additions where it has that too.
 //! - [`msm`]: the [`Msm`] backend trait, `ark-ec`'s MSM as the reference ([`ArkMsm`]) and
 //!   zksettle's [`Pippenger`] (signed digits, batched affine buckets), and fixed-base tables
 //!   ([`msm::FixedBases`]).

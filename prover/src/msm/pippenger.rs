@@ -69,6 +69,23 @@ pub enum Arithmetic {
     Portable,
 }
 
+impl Arithmetic {
+    /// What [`Arithmetic::Fastest`] runs on, on this CPU (for reports).
+    pub fn fastest_here() -> &'static str {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::field::{adx::Adx, ifma::Ifma};
+            if Ifma::detect().is_some() {
+                return "G1 additions on AVX-512 IFMA lanes, MULX/ADX products";
+            }
+            if Adx::detect().is_some() {
+                return "MULX/ADX products";
+            }
+        }
+        "ark-ff products"
+    }
+}
+
 impl<P: SWCurveConfig> Msm<P> for Pippenger
 where
     P::BaseField: FastField,

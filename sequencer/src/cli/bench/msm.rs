@@ -26,8 +26,9 @@ pub(crate) struct MsmArgs {
 
 pub(super) fn run(args: &MsmArgs) -> eyre::Result<()> {
     println!(
-        "MSM on {} threads: zksettle (signed digits, batched affine buckets) beside ark-ec, same points, fastest of {}",
+        "MSM on {} threads: zksettle (signed digits, batched affine buckets; {}) beside ark-ec, same points, fastest of {}",
         rayon::current_num_threads(),
+        zksettle_prover::msm::Arithmetic::fastest_here(),
         args.repeat.max(1)
     );
     let row = |curve: &str, c: &Comparison, target: &str| {
