@@ -166,6 +166,7 @@ impl Lanes {
     #[target_feature(enable = "avx512f")]
     #[inline]
     pub(crate) fn modulus_times(k: u64) -> Lanes {
+        debug_assert!(k <= 84, "k·p must stay below 2^260");
         Lanes(splat_limbs(&multiple_of_modulus(k)))
     }
 

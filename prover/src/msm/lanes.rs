@@ -21,7 +21,7 @@
 use super::buckets::Pending;
 use crate::field::ifma::{elements_of, words_of, Ifma, Lanes, LANES};
 use ark_bn254::Fq;
-use ark_ff::{Field, One};
+use ark_ff::{Field, One, Zero};
 
 /// One group's addition inputs, kept from the forward pass for the backward one.
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +103,8 @@ fn complete_buckets(pending: &[Pending<Fq>], points: &mut [(Fq, Fq)], scratch: &
                 }
             }
         }
-        // A lane without an addition adds 1 to 0: a non-zero denominator, result unused.
+        // A lane without an addition adds the point with x-word 1 to (0, 0): a non-zero
+        // denominator, its result unused.
         for lane_word in &mut words[2][0][additions.len()..] {
             *lane_word = 1;
         }
@@ -192,6 +193,7 @@ impl LaneScratch {
         }
         // Every denominator is non-zero (the callers divert equal x-coordinates), so is their
         // product.
+        debug_assert!(!running.is_zero(), "a zero denominator reached the lanes");
         let mut inverse = running.inverse().unwrap_or(Fq::one());
         let mut inverses = [Fq::one(); LANES];
         for lane in (0..LANES).rev() {

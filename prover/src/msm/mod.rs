@@ -19,6 +19,7 @@
 mod buckets;
 pub mod compare;
 pub mod fixed;
+mod glv;
 #[cfg(target_arch = "x86_64")]
 mod lanes;
 pub mod pippenger;

@@ -25,8 +25,15 @@ const ARITHMETICS: [Arithmetic; 3] = [
 fn agrees_g1(what: &str, bases: &[G1Affine], scalars: &[Fr]) {
     let expected = ArkMsm.msm(bases, scalars).unwrap();
     for window in [None, Some(2), Some(3), Some(5), Some(8), Some(13)] {
-        for arithmetic in ARITHMETICS {
-            let msm = Pippenger { window, arithmetic };
+        for (arithmetic, glv) in ARITHMETICS
+            .into_iter()
+            .flat_map(|a| [(a, Some(true)), (a, Some(false))])
+        {
+            let msm = Pippenger {
+                window,
+                arithmetic,
+                glv,
+            };
             let got = Msm::<g1::Config>::msm(&msm, bases, scalars).unwrap();
             assert_eq!(got.into_affine(), expected.into_affine(), "{what}, {msm:?}");
         }
@@ -48,7 +55,11 @@ fn agrees_g2(bases: &[G2Affine], scalars: &[Fr]) {
     let expected = ArkMsm.msm(bases, scalars).unwrap();
     for window in [None, Some(2), Some(4), Some(9), Some(11)] {
         for arithmetic in ARITHMETICS {
-            let msm = Pippenger { window, arithmetic };
+            let msm = Pippenger {
+                window,
+                arithmetic,
+                glv: Some(true),
+            };
             let got = Msm::<g2::Config>::msm(&msm, bases, scalars).unwrap();
             assert_eq!(got.into_affine(), expected.into_affine(), "{msm:?}");
         }
@@ -197,7 +208,7 @@ proptest! {
             .collect();
         let expected = ArkMsm.msm(&bases, &s).unwrap();
         for arithmetic in ARITHMETICS {
-            let msm = Pippenger { window: Some(window), arithmetic };
+            let msm = Pippenger { window: Some(window), arithmetic, glv: None };
             let got = Msm::<g1::Config>::msm(&msm, &bases, &s).unwrap();
             prop_assert_eq!(got.into_affine(), expected.into_affine());
         }
