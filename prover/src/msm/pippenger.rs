@@ -58,9 +58,10 @@ pub struct Pippenger {
 }
 
 /// Below this many points the GLV split pays for itself: halving the windows halves the
-/// bucket reductions, most of a small MSM's work (2^8 points 0.53x the time, 2^12 0.78x, 2^14
-/// 0.95x), while from 2^15 up the split and the doubled bases cost more than it saves (1.17x).
-pub const GLV_BELOW: usize = 1 << 15;
+/// bucket reductions, most of a small MSM's work (in-process A/B: 2^8 points 0.62x the time,
+/// 2^12 0.74x, 2^14 0.87x, 2^15 0.95x, 57,344 0.99x), while from 2^16 up the split and the
+/// doubled bases cost more than it saves (2^16 1.14x, 2^18 1.08x).
+pub const GLV_BELOW: usize = 1 << 16;
 
 /// The field multiplication an MSM runs on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
