@@ -1,10 +1,10 @@
 //! Eight BN254 base-field products at once, with AVX-512 IFMA (`VPMADD52LUQ`/`VPMADD52HUQ`:
 //! Intel since Ice Lake, AMD since Zen 4).
 //!
-//! A [`Lanes`] value holds eight elements of `F_p` in radix `2^52`, five limbs each, one element
+//! A `Lanes` value holds eight elements of `F_p` in radix `2^52`, five limbs each, one element
 //! per 64-bit lane of five `zmm` registers. Its products are Montgomery products for
 //! `R' = 2^260`: element `e` is represented by any integer `E ≡ e·2^260 (mod p)` below
-//! `2^260`, and [`Lanes::mul`] computes `A·B·2^{−260} mod p` by operand scanning with
+//! `2^260`, and `Lanes::mul` computes `A·B·2^{−260} mod p` by operand scanning with
 //! interleaved reduction, five times
 //!
 //! ```text
@@ -137,25 +137,19 @@ fn splat_limbs(limbs: &[u64; LIMBS]) -> [__m512i; LIMBS] {
     out
 }
 
-/// Carries every limb's bits above 52 into the next; the top limb keeps its own.
+/// Carries every limb's bits above 52 into the next; the top limb keeps its own. `SIGNED`
+/// limbs may be negative (two's complement) and carry by arithmetic shifts.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn carry(mut r: [__m512i; LIMBS]) -> Lanes {
+fn carry<const SIGNED: bool>(mut r: [__m512i; LIMBS]) -> Lanes {
     let mask = splat(MASK);
     for k in 0..LIMBS - 1 {
-        r[k + 1] = _mm512_add_epi64(r[k + 1], _mm512_srli_epi64::<52>(r[k]));
-        r[k] = _mm512_and_si512(r[k], mask);
-    }
-    Lanes(r)
-}
-
-/// [`carry`] for limbs that may be negative (as two's complement): arithmetic shifts.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn carry_signed(mut r: [__m512i; LIMBS]) -> Lanes {
-    let mask = splat(MASK);
-    for k in 0..LIMBS - 1 {
-        r[k + 1] = _mm512_add_epi64(r[k + 1], _mm512_srai_epi64::<52>(r[k]));
+        let high = if SIGNED {
+            _mm512_srai_epi64::<52>(r[k])
+        } else {
+            _mm512_srli_epi64::<52>(r[k])
+        };
+        r[k + 1] = _mm512_add_epi64(r[k + 1], high);
         r[k] = _mm512_and_si512(r[k], mask);
     }
     Lanes(r)
@@ -191,7 +185,7 @@ impl Lanes {
             }
             t[i + 1] = _mm512_add_epi64(t[i + 1], _mm512_srli_epi64::<52>(t[i]));
         }
-        carry([t[5], t[6], t[7], t[8], t[9]])
+        carry::<false>([t[5], t[6], t[7], t[8], t[9]])
     }
 
     /// `A + B` (the caller keeps it below `2^260`).
@@ -202,7 +196,7 @@ impl Lanes {
         for (r, b) in r.iter_mut().zip(&b.0) {
             *r = _mm512_add_epi64(*r, *b);
         }
-        carry(r)
+        carry::<false>(r)
     }
 
     /// `A − B + k·p` for `multiple = k·p` ([`Lanes::modulus_times`]) with `B ≤ k·p`, so the
@@ -214,7 +208,7 @@ impl Lanes {
         for ((r, b), multiple) in r.iter_mut().zip(&b.0).zip(&multiple.0) {
             *r = _mm512_sub_epi64(_mm512_add_epi64(*r, *multiple), *b);
         }
-        carry_signed(r)
+        carry::<true>(r)
     }
 
     /// The elements of eight `ark-ff` elements given limb by limb (`words[k][lane]`, canonical
@@ -258,7 +252,7 @@ impl Lanes {
         for k in 0..LIMBS {
             less[k] = _mm512_sub_epi64(r[k], p[k]);
         }
-        let less = carry_signed(less).0;
+        let less = carry::<true>(less).0;
         // Where r − p is negative, r is already canonical.
         let keep = _mm512_cmplt_epi64_mask(less[4], _mm512_setzero_si512());
         let mut c = r;

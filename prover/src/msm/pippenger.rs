@@ -2,16 +2,20 @@
 //!
 //! A scalar `s` above `(r−1)/2` is replaced by `r − s` on the negated point, so every magnitude
 //! is below `2^{b−1}` (`b` the bit size of `r`): small negative scalars, common in witnesses,
-//! cost what small positive ones do. The magnitude is written in `W = ⌈b/c⌉` signed base-`2^c`
-//! digits `s = Σ_w d_w·2^{cw}` with `d_w ∈ (−2^{c−1}, 2^{c−1}]`: a digit above `2^{c−1}`
-//! becomes `d − 2^c` and carries one into the next window, and the top window, holding at most
-//! `c−1` bits plus a carry, never needs to. A window then needs only the `2^{c−1}` buckets
+//! cost what small positive ones do. The magnitude is written in `W = ⌈b/c⌉` signed digits
+//! `s = Σ_w d_w·2^{o_w}` of balanced widths `c_w ≤ c` (`o_w = Σ_{v<w} c_v`, `Σ c_w = b`) with
+//! `d_w ∈ (−2^{c_w−1}, 2^{c_w−1}]`: a digit above `2^{c_w−1}` becomes `d − 2^{c_w}` and carries
+//! one into the next window, and the top window, holding at most `c_w−1` bits plus a carry,
+//! never needs to. A window then needs only the `2^{c_w−1}` buckets
 //! `B_k = Σ_{|d_{w,i}|=k} sign(d_{w,i})·P_i`, since `−P` costs nothing in affine form, and
 //!
 //! ```text
 //! S_w = Σ_k k·B_k   (running sums from the top bucket down: two additions per bucket)
-//! Σ sᵢ·Pᵢ = Σ_w 2^{cw}·S_w   (Horner: c doublings per window)
+//! Σ sᵢ·Pᵢ = Σ_w 2^{o_w}·S_w   (Horner: c_w doublings per window)
 //! ```
+//!
+//! On BN254's G1, below [`GLV_BELOW`] points, the scalars are first split by the GLV
+//! endomorphism (`msm/glv.rs`) into `2n` scalars of 127 bits.
 //!
 //! Buckets are accumulated in affine coordinates with one inversion per batch of additions
 //! ([`super::buckets`]), the bucket a few points ahead prefetched, and reduced in affine lanes
@@ -52,7 +56,7 @@ pub struct Pippenger {
     pub window: Option<usize>,
     /// Which field multiplication the buckets use.
     pub arithmetic: Arithmetic,
-    /// Whether BN254's G1 MSMs split scalars by the GLV endomorphism ([`super::glv`]): `None`
+    /// Whether BN254's G1 MSMs split scalars by the GLV endomorphism (`msm/glv.rs`): `None`
     /// below [`GLV_BELOW`] points, where it measured faster.
     pub glv: Option<bool>,
 }
@@ -229,9 +233,9 @@ pub fn window_for(n: usize, digit_bits: usize, threads: usize) -> usize {
 }
 
 /// `⌈b/c⌉` window widths summing to `b`, none above `c` and differing by at most one bit: with
-/// `c` for all of them the
-/// top window would hold the `b mod c` bits left over, its few buckets then taking most of its
-/// points on each (at 2^16 points and `c = 13`, 64 buckets: 13% slower, measured).
+/// `c` for all of them the top window would hold the `b mod c` bits left over, its few buckets
+/// then taking most of its points each (at 2^16 points and `c = 13`, 64 buckets: 13% slower,
+/// measured).
 pub(super) fn balanced_widths(b: usize, c: usize) -> Vec<usize> {
     let windows = b.div_ceil(c);
     let (narrow, wide) = (b / windows, b % windows);
