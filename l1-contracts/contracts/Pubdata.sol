@@ -94,13 +94,14 @@ library Pubdata {
         to = address(uint160(readUint(data, p + 22, 20)));
     }
 
-    /// A forced-exit record at `offset`: its queue hash, token, amount paid and requester.
+    /// A forced-exit record at `offset`: its queue hash, account index, token, amount paid and
+    /// requester.
     function forcedExitRecord(bytes calldata data, uint256 offset, uint256 w)
         internal
         pure
-        returns (bytes32 hash, uint32 token, uint128 amount, address requester)
+        returns (bytes32 hash, uint32 index, uint32 token, uint128 amount, address requester)
     {
-        uint32 index = uint32(readUint(data, offset + 1, w));
+        index = uint32(readUint(data, offset + 1, w));
         uint256 p = offset + 1 + w;
         token = uint32(readUint(data, p, 4));
         amount = uint128(readUint(data, p + 4, 16));

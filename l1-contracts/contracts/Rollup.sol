@@ -23,9 +23,16 @@ interface IPoseidon6 {
 /// commitment (protocol §10), which this contract recomputes from calldata; the batch must
 /// consume the next priority operations in queue order. Withdrawals and forced exits credit
 /// pending balances that their owners pull with `withdraw`.
-/// @dev Exodus: once a priority operation is past its expiry unprocessed, anyone can stop the
-/// rollup; from then on every account exits once against the last verified root with a Merkle
-/// proof checked here with Poseidon, and unprocessed deposits are refunded.
+/// @dev Runs behind `RollupProxy` (delegatecall): the proxy's address is the rollup's address,
+/// the one in every commitment and signature domain, and holds the state; this contract's code
+/// holds the deployment's constants (immutables) and the state is set once by `initialize`.
+/// Who can do what (protocol §13): governance manages the operators, the guardian and the fee
+/// recipient, and upgrades the code after a notice longer than the priority window; operators
+/// submit batches, and anyone may once no operator has for `fallbackDelay`; the guardian can
+/// only pause batch submission. Exodus: once a priority operation is past its expiry
+/// unprocessed, anyone can stop the rollup; from then on every account exits once against the
+/// last verified root with a Merkle proof checked here with Poseidon, unprocessed deposits are
+/// refunded, and no upgrade can execute.
 contract Rollup {
     /// Field modulus r (Baby Jubjub's base field, BN254's scalar field).
     uint256 internal constant R =
@@ -33,8 +40,15 @@ contract Rollup {
     uint256 internal constant BJJ_A = 168700;
     uint256 internal constant BJJ_D = 168696;
     uint256 internal constant COMMITMENT_MASK = (1 << 253) - 1;
-    uint64 internal constant MIN_PRIORITY_WINDOW = 60;
+    /// Shortest priority window on a public chain: a day gives users time to notice an operator
+    /// that stopped and to act, and a permissionless prover time to take over.
+    uint64 internal constant MIN_PRIORITY_WINDOW = 1 days;
+    /// Shortest priority window on local development chains (ids 31337, 1337), for tests.
+    uint64 internal constant MIN_DEV_PRIORITY_WINDOW = 60;
     uint64 internal constant MAX_PRIORITY_WINDOW = 365 days;
+    /// EIP-1967's implementation slot, `keccak256("eip1967.proxy.implementation") - 1`: where
+    /// `RollupProxy` reads the code it delegates to.
+    bytes32 internal constant IMPLEMENTATION_SLOT = 0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc;
 
     struct Leaf {
         uint32 index;
@@ -44,6 +58,24 @@ contract Rollup {
         uint256 keyX;
         uint256 keyY;
         address l1Address;
+    }
+
+    /// What a deployment fixes in this contract's code (see the immutables of the same names).
+    struct Params {
+        IVerifier verifier;
+        bytes32 expectedVkHash;
+        IPoseidon4 poseidon4;
+        IPoseidon6 poseidon6;
+        uint8 depth;
+        uint256 chunks;
+        uint256 feeSlots;
+        uint64 priorityWindow;
+        uint64 fallbackDelay;
+        uint64 upgradeNotice;
+        uint64 batchInterval;
+        uint64 maxPriorityOps;
+        uint32 maxForcedExitsPerIndex;
+        uint256 forcedExitFee;
     }
 
     IVerifier public immutable verifier;
@@ -59,14 +91,45 @@ contract Rollup {
     uint256 public immutable feeSlots;
     /// Seconds a priority operation may wait before exodus can be triggered.
     uint64 public immutable priorityWindow;
+    /// Seconds without a batch from an operator after which anyone may submit batches, so a
+    /// permissionless prover can process the queue before it expires. Below `priorityWindow`.
+    uint64 public immutable fallbackDelay;
+    /// Seconds between `scheduleUpgrade` and `executeUpgrade`. Above `priorityWindow`, so a
+    /// user who rejects an upgrade can queue a forced exit that is either processed or expires
+    /// (exodus, which blocks the upgrade) before it lands.
+    uint64 public immutable upgradeNotice;
+    /// Seconds one batch takes to prove and land, as the deployer declares it: with
+    /// `maxPriorityOps` it bounds how long the queue takes to drain (checked at deployment).
+    uint64 public immutable batchInterval;
+    /// Most priority operations open at once; deposits may fill only half of it, so the other
+    /// half stays for forced exits (which pay a fee: deposits cost only gas).
+    uint64 public immutable maxPriorityOps;
+    /// Most forced exits open at once for one account index.
+    uint32 public immutable maxForcedExitsPerIndex;
+    /// Wei a forced-exit request pays (to `feeRecipient`; nothing is refunded).
+    uint256 public immutable forcedExitFee;
     /// Bits 0 and 2 of the op byte of each chunk one calldata word covers (see `_skipPlainChunks`).
     uint256 internal immutable skipMask;
     /// Bytes of those chunks.
     uint256 internal immutable skipStride;
 
+    /// Set by `initialize` (and in this contract's own storage by its constructor, so the
+    /// implementation itself can never be initialized).
+    bool internal initialized;
+    /// Manages operators, the guardian and the fee recipient; schedules upgrades.
+    address public governance;
+    /// May pause and unpause batch submission, nothing else.
+    address public guardian;
+    /// Receives forced-exit fees (as a pending balance of ether).
+    address public feeRecipient;
+    /// The implementation `executeUpgrade` will install (0: none scheduled).
+    address public pendingImplementation;
+    /// When it may be installed.
+    uint64 public upgradeReadyAt;
+
     /// Root after the last verified batch.
     bytes32 public stateRoot;
-    // The four counters below share one storage slot, so a batch reads and writes it once.
+    // The six fields below share one storage slot, so a batch reads and writes it once.
     /// Number of the last verified batch (0: genesis).
     uint64 public batchNumber;
     /// Whether the rollup has stopped for exits.
@@ -75,6 +138,10 @@ contract Rollup {
     uint64 public priorityHead;
     /// Next priority serial to assign.
     uint64 public priorityTail;
+    /// When an operator last had a batch verified (initially: the deployment).
+    uint48 public lastOperatorBatchAt;
+    /// Whether the guardian has paused batch submission.
+    bool public paused;
 
     /// Token id → token address (0: ether).
     address[] public tokens;
@@ -87,6 +154,10 @@ contract Rollup {
     mapping(address => mapping(uint32 => uint256)) public pendingBalance;
     /// Leaf indices that exited in exodus.
     mapping(uint32 => bool) public exited;
+    /// Addresses that may submit batches at any time.
+    mapping(address => bool) public isOperator;
+    /// Account index → forced exits queued and not yet processed.
+    mapping(uint32 => uint256) public openForcedExits;
 
     bool transient locked;
 
@@ -106,25 +177,46 @@ contract Rollup {
         uint64 indexed number, bytes32 oldRoot, bytes32 newRoot, uint256 commitment, uint64 priorityHead
     );
     event PendingCredited(address indexed owner, uint32 indexed token, uint256 amount);
-    event Withdrawn(address indexed owner, uint32 indexed token, uint256 amount);
+    event Withdrawn(address indexed owner, uint32 indexed token, address to, uint256 amount);
     event ExodusActivated(uint64 expiredSerial);
     event Exited(uint32 indexed index, uint32 indexed token, address indexed l1Address, uint128 balance);
     event DepositRefunded(uint64 indexed serial, address indexed l1Address, uint32 token, uint128 amount);
+    event GovernanceTransferred(address indexed previous, address indexed next);
+    event OperatorSet(address indexed operator, bool active);
+    event GuardianSet(address indexed guardian);
+    event FeeRecipientSet(address indexed recipient);
+    event PauseSet(bool paused);
+    event UpgradeScheduled(address indexed implementation, uint64 readyAt);
+    event UpgradeCancelled(address indexed implementation);
+    event Upgraded(address indexed implementation);
 
     error VerifyingKeyMismatch(bytes32 expected, bytes32 actual);
     error BadShape();
+    error BadTiming();
+    error BadQueueLimits();
+    error AlreadyInitialized();
+    error ZeroAddress();
     error Reentrancy();
     error InExodus();
     error NotInExodus();
     error UnknownToken(address token);
     error TokenAlreadyRegistered(address token);
-    error NotAContract(address token);
+    error NotAContract(address account);
     error ZeroAmount();
     error AmountTooLarge();
     error MissingL1Address();
     error KeyNotOnCurve();
     error InvalidAccountIndex(uint32 index);
     error UnknownTokenId(uint32 tokenId);
+    error InsufficientFee(uint256 required, uint256 paid);
+    error TooManyForcedExits(uint32 index);
+    error PriorityQueueFull();
+    error NotGovernance(address caller);
+    error NotGuardian(address caller);
+    error NotOperator(address caller);
+    error NotDirectCall();
+    error BatchesPaused();
+    error EmptyBatch();
     error WrongBatchNumber(uint64 expected, uint64 got);
     error WrongPubdataLength(uint256 expected, uint256 got);
     error InvalidProof();
@@ -136,6 +228,8 @@ contract Rollup {
     error NotInState();
     error NotRefundable(uint64 serial);
     error NothingToWithdraw();
+    error NoUpgradeScheduled();
+    error UpgradeNotReady(uint64 readyAt);
 
     modifier nonReentrant() {
         if (locked) revert Reentrancy();
@@ -149,33 +243,57 @@ contract Rollup {
         _;
     }
 
-    constructor(
-        IVerifier verifier_,
-        bytes32 expectedVkHash,
-        IPoseidon4 poseidon4_,
-        IPoseidon6 poseidon6_,
-        bytes32 genesisRoot,
-        uint8 depth_,
-        uint256 chunks_,
-        uint256 feeSlots_,
-        uint64 priorityWindow_
-    ) {
-        bytes32 actual = verifier_.vkHash();
-        if (actual != expectedVkHash) revert VerifyingKeyMismatch(expectedVkHash, actual);
-        if (depth_ < 2 || depth_ > 32 || depth_ % 2 != 0 || uint256(genesisRoot) >= R) revert BadShape();
-        // Every op must fit a batch, or a queued deposit could never be processed.
-        uint256 w = (uint256(depth_) + 7) / 8;
-        if (chunks_ * (2 * w + 6) < Pubdata.chunksOf(Pubdata.depositBytes(w), 2 * w + 6)) revert BadShape();
-        if (priorityWindow_ < MIN_PRIORITY_WINDOW || priorityWindow_ > MAX_PRIORITY_WINDOW) revert BadShape();
-        verifier = verifier_;
-        vkHash = actual;
-        poseidon4 = poseidon4_;
-        poseidon6 = poseidon6_;
-        depth = depth_;
-        chunks = chunks_;
-        feeSlots = feeSlots_;
-        priorityWindow = priorityWindow_;
+    modifier onlyGovernance() {
+        if (msg.sender != governance) revert NotGovernance(msg.sender);
+        _;
+    }
+
+    modifier onlyGuardian() {
+        if (msg.sender != guardian) revert NotGuardian(msg.sender);
+        _;
+    }
+
+    /// Fixes the deployment's constants and checks that they keep users safe: every op fits a
+    /// batch, the fallback opens before operations expire, an upgrade's notice outlasts the
+    /// window, and a full queue can be drained within the window.
+    constructor(Params memory p) {
+        bytes32 actual = p.verifier.vkHash();
+        if (actual != p.expectedVkHash) revert VerifyingKeyMismatch(p.expectedVkHash, actual);
+        if (p.depth < 2 || p.depth > 32 || p.depth % 2 != 0) revert BadShape();
+        uint256 w = (uint256(p.depth) + 7) / 8;
         uint256 chunkBytes = 2 * w + 6;
+        // Every op must fit a batch, or a queued deposit could never be processed.
+        uint256 depositChunks = Pubdata.chunksOf(Pubdata.depositBytes(w), chunkBytes) / chunkBytes;
+        if (p.chunks < depositChunks) revert BadShape();
+        uint64 minWindow =
+            (block.chainid == 31337 || block.chainid == 1337) ? MIN_DEV_PRIORITY_WINDOW : MIN_PRIORITY_WINDOW;
+        if (p.priorityWindow < minWindow || p.priorityWindow > MAX_PRIORITY_WINDOW) revert BadTiming();
+        if (p.fallbackDelay == 0 || p.fallbackDelay >= p.priorityWindow) revert BadTiming();
+        if (p.upgradeNotice <= p.priorityWindow || p.upgradeNotice > 2 * MAX_PRIORITY_WINDOW) revert BadTiming();
+        if (p.batchInterval == 0) revert BadTiming();
+        // A prover taking over when the fallback opens has `priorityWindow - fallbackDelay`
+        // seconds before the oldest open operation can expire; at one batch per
+        // `batchInterval`, each holding at least `chunks / depositChunks` operations, it must
+        // be able to process a full queue in that time.
+        uint256 batchesInTime = (p.priorityWindow - p.fallbackDelay) / p.batchInterval;
+        if (
+            p.maxPriorityOps < 2 || p.maxPriorityOps > batchesInTime * (p.chunks / depositChunks)
+                || p.maxForcedExitsPerIndex == 0
+        ) revert BadQueueLimits();
+        verifier = p.verifier;
+        vkHash = actual;
+        poseidon4 = p.poseidon4;
+        poseidon6 = p.poseidon6;
+        depth = p.depth;
+        chunks = p.chunks;
+        feeSlots = p.feeSlots;
+        priorityWindow = p.priorityWindow;
+        fallbackDelay = p.fallbackDelay;
+        upgradeNotice = p.upgradeNotice;
+        batchInterval = p.batchInterval;
+        maxPriorityOps = p.maxPriorityOps;
+        maxForcedExitsPerIndex = p.maxForcedExitsPerIndex;
+        forcedExitFee = p.forcedExitFee;
         uint256 group = 31 / chunkBytes + 1;
         uint256 mask = 0;
         for (uint256 j = 0; j < group; j++) {
@@ -183,9 +301,121 @@ contract Rollup {
         }
         skipMask = mask;
         skipStride = group * chunkBytes;
+        initialized = true;
+    }
+
+    /// @notice Sets the state of a new deployment, once (`RollupProxy`'s constructor calls it
+    /// in the deploying transaction). `operator` may be 0 (none yet), `guardian` too (no one
+    /// can pause until governance names one).
+    function initialize(
+        bytes32 genesisRoot,
+        address governance_,
+        address operator,
+        address guardian_,
+        address feeRecipient_
+    ) external {
+        if (initialized) revert AlreadyInitialized();
+        if (uint256(genesisRoot) >= R) revert BadShape();
+        if (governance_ == address(0) || feeRecipient_ == address(0)) revert ZeroAddress();
+        initialized = true;
         stateRoot = genesisRoot;
+        lastOperatorBatchAt = uint48(block.timestamp);
         tokens.push(address(0));
         emit TokenRegistered(0, address(0));
+        governance = governance_;
+        emit GovernanceTransferred(address(0), governance_);
+        if (operator != address(0)) {
+            isOperator[operator] = true;
+            emit OperatorSet(operator, true);
+        }
+        guardian = guardian_;
+        emit GuardianSet(guardian_);
+        feeRecipient = feeRecipient_;
+        emit FeeRecipientSet(feeRecipient_);
+    }
+
+    // ------------------------------------------------------------ governance
+
+    /// @notice Lets `operator` submit batches at any time (`active`), or no longer.
+    function setOperator(address operator, bool active_) external onlyGovernance {
+        isOperator[operator] = active_;
+        emit OperatorSet(operator, active_);
+    }
+
+    /// @notice Hands governance to `next`.
+    function transferGovernance(address next) external onlyGovernance {
+        if (next == address(0)) revert ZeroAddress();
+        emit GovernanceTransferred(governance, next);
+        governance = next;
+    }
+
+    /// @notice Names the guardian (0: none).
+    function setGuardian(address guardian_) external onlyGovernance {
+        guardian = guardian_;
+        emit GuardianSet(guardian_);
+    }
+
+    /// @notice Names who receives forced-exit fees from now on.
+    function setFeeRecipient(address recipient) external onlyGovernance {
+        if (recipient == address(0)) revert ZeroAddress();
+        feeRecipient = recipient;
+        emit FeeRecipientSet(recipient);
+    }
+
+    /// @notice Announces that `implementation` replaces this code after `upgradeNotice`
+    /// seconds (replacing any upgrade already scheduled, whose notice then starts over).
+    function scheduleUpgrade(address implementation_) external onlyGovernance active {
+        if (implementation_.code.length == 0) revert NotAContract(implementation_);
+        uint64 readyAt = uint64(block.timestamp) + upgradeNotice;
+        pendingImplementation = implementation_;
+        upgradeReadyAt = readyAt;
+        emit UpgradeScheduled(implementation_, readyAt);
+    }
+
+    /// @notice Withdraws the scheduled upgrade.
+    function cancelUpgrade() external onlyGovernance {
+        address pending = pendingImplementation;
+        if (pending == address(0)) revert NoUpgradeScheduled();
+        delete pendingImplementation;
+        delete upgradeReadyAt;
+        emit UpgradeCancelled(pending);
+    }
+
+    /// @notice Installs the scheduled implementation once its notice has passed; never in
+    /// exodus, so users who rejected it and forced exodus meanwhile exit under this code. The
+    /// state stays where it is (the proxy's storage); the new code must keep its layout.
+    function executeUpgrade() external onlyGovernance active {
+        address next = pendingImplementation;
+        if (next == address(0)) revert NoUpgradeScheduled();
+        uint64 readyAt = upgradeReadyAt;
+        if (block.timestamp < readyAt) revert UpgradeNotReady(readyAt);
+        delete pendingImplementation;
+        delete upgradeReadyAt;
+        assembly ("memory-safe") {
+            sstore(IMPLEMENTATION_SLOT, next)
+        }
+        emit Upgraded(next);
+    }
+
+    /// @notice The code the proxy runs.
+    function implementation() external view returns (address impl) {
+        assembly ("memory-safe") {
+            impl := sload(IMPLEMENTATION_SLOT)
+        }
+    }
+
+    /// @notice Stops batch submission (the guardian only). Nothing else stops: deposits,
+    /// forced-exit requests, withdrawals and exodus go on, so a pause longer than the priority
+    /// window leads to exodus.
+    function pause() external onlyGuardian {
+        paused = true;
+        emit PauseSet(true);
+    }
+
+    /// @notice Resumes batch submission.
+    function unpause() external onlyGuardian {
+        paused = false;
+        emit PauseSet(false);
     }
 
     // ---------------------------------------------------------------- tokens
@@ -233,18 +463,30 @@ contract Rollup {
     }
 
     /// @notice Asks the rollup to pay the whole balance of account `index` in `token` to the
-    /// caller, which must be that account's L1 address (else the op pays nothing).
-    function requestForcedExit(uint32 index, uint32 token) external active {
+    /// caller, which must be that account's L1 address (else the op pays nothing). Pays
+    /// `forcedExitFee` or more (all of `msg.value` goes to the fee recipient): a request costs
+    /// the operator chunks it must prove within the window, so flooding the queue is priced.
+    function requestForcedExit(uint32 index, uint32 token) external payable active {
         if (index == 0 || (depth < 32 && uint256(index) >= (uint256(1) << depth))) {
             revert InvalidAccountIndex(index);
         }
         if (token >= tokens.length) revert UnknownTokenId(token);
+        if (msg.value < forcedExitFee) revert InsufficientFee(forcedExitFee, msg.value);
+        if (priorityTail - priorityHead >= maxPriorityOps) revert PriorityQueueFull();
+        uint256 open = openForcedExits[index];
+        if (open >= maxForcedExitsPerIndex) revert TooManyForcedExits(index);
+        openForcedExits[index] = open + 1;
+        if (msg.value != 0) _credit(feeRecipient, 0, msg.value);
         uint64 expiry = uint64(block.timestamp) + priorityWindow;
         uint64 serial = _push(Pubdata.forcedExitHash(index, token, msg.sender), expiry);
         emit ForcedExitQueued(serial, index, token, msg.sender, expiry);
     }
 
+    /// Deposits may fill only half the queue: they cost their sender nothing but gas (the
+    /// amount comes back on L2), so without the reserve a deposit flood could lock owners out
+    /// of forced exits, their way out when the operator censors them.
     function _queueDeposit(uint32 token, uint256 amount, uint256 keyX, uint256 keyY, address l1Address) internal {
+        if (priorityTail - priorityHead >= maxPriorityOps / 2) revert PriorityQueueFull();
         if (amount == 0) revert ZeroAmount();
         if (amount >= 1 << 128) revert AmountTooLarge();
         if (l1Address == address(0)) revert MissingL1Address();
@@ -277,7 +519,14 @@ contract Rollup {
 
     // -------------------------------------------------------------- batches
 
-    /// @notice Verifies batch `number` (the next one) moving the root to `newRoot`.
+    /// @notice Verifies batch `number` (the next one) moving the root to `newRoot`. Only an
+    /// operator may submit, or anyone once no operator has had a batch verified for
+    /// `fallbackDelay` seconds (until an operator does again); never while paused.
+    /// @dev The sender must be the transaction's origin and hold no code (an EIP-7702
+    /// delegated account has some), so the batch is the transaction's own input, where
+    /// `zksettle verify chain` reads it back; and the batch must hold at least one op (the
+    /// circuit puts ops first, so a Noop first chunk means an empty batch), so every batch
+    /// makes progress and none can be proven ahead by someone holding the proving key.
     /// @param pubdata exactly `chunks·C + feeSlots·w` bytes (protocol §9).
     /// @param proof Groth16 proof: A, B (EIP-197 order), C.
     function submitBatch(uint64 number, bytes32 newRoot, bytes calldata pubdata, uint256[8] calldata proof)
@@ -285,12 +534,14 @@ contract Rollup {
         active
         nonReentrant
     {
+        _authorizeSubmitter();
         if (number != batchNumber + 1) revert WrongBatchNumber(batchNumber + 1, number);
         if (uint256(newRoot) >= R) revert NotInState();
         uint256 w = (uint256(depth) + 7) / 8;
         uint256 chunkBytes = 2 * w + 6;
         uint256 expectedLength = chunks * chunkBytes + feeSlots * w;
         if (pubdata.length != expectedLength) revert WrongPubdataLength(expectedLength, pubdata.length);
+        if (uint8(pubdata[0]) == Pubdata.OP_NOOP) revert EmptyBatch();
         bytes32 oldRoot = stateRoot;
         uint256 commitment = uint256(
             sha256(abi.encodePacked(uint64(block.chainid), address(this), oldRoot, newRoot, number, pubdata))
@@ -300,6 +551,20 @@ contract Rollup {
         batchNumber = number;
         uint64 head = _settle(pubdata, w, chunkBytes);
         emit BatchVerified(number, oldRoot, newRoot, commitment, head);
+    }
+
+    /// Refuses a submission from a contract call, while paused, or from someone other than an
+    /// operator before the fallback opens; an operator's submission (once its batch is
+    /// verified: a revert undoes this) closes the fallback again. A permissionless batch does
+    /// not, so a prover that took over can go on until the queue is drained.
+    function _authorizeSubmitter() internal {
+        if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotDirectCall();
+        if (paused) revert BatchesPaused();
+        if (isOperator[msg.sender]) {
+            lastOperatorBatchAt = uint48(block.timestamp);
+        } else if (block.timestamp < uint256(lastOperatorBatchAt) + fallbackDelay) {
+            revert NotOperator(msg.sender);
+        }
     }
 
     /// Walks the chunk area: checks each deposit and forced exit against the queue, in order,
@@ -328,10 +593,11 @@ contract Rollup {
                 offset += Pubdata.chunksOf(Pubdata.withdrawBytes(w), chunkBytes);
             } else {
                 // The circuit admits no other code, so this is a forced exit.
-                (bytes32 hash, uint32 token, uint128 amount, address requester) =
+                (bytes32 hash, uint32 index, uint32 token, uint128 amount, address requester) =
                     Pubdata.forcedExitRecord(pubdata, offset, w);
                 _consume(head, hash);
                 head++;
+                openForcedExits[index]--;
                 if (amount != 0) _credit(requester, token, amount);
                 offset += Pubdata.chunksOf(Pubdata.forcedExitBytes(w), chunkBytes);
             }
@@ -376,11 +642,23 @@ contract Rollup {
     /// @notice Pays `owner`'s pending balance of `token` to `owner`; anyone may trigger it (for
     /// owners that cannot call, such as contracts credited by an L2 withdrawal).
     function withdrawFor(address owner, uint32 token) public nonReentrant {
+        _pay(owner, token, owner);
+    }
+
+    /// @notice Pays the caller's pending balance of `token` to `to`: for an owner whose own
+    /// address cannot receive it (a token's blacklist, a contract refusing ether).
+    function withdrawTo(uint32 token, address to) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        _pay(msg.sender, token, to);
+    }
+
+    /// Clears `owner`'s pending balance of `token` before paying it to `to`.
+    function _pay(address owner, uint32 token, address to) internal {
         uint256 amount = pendingBalance[owner][token];
         if (amount == 0) revert NothingToWithdraw();
         pendingBalance[owner][token] = 0;
-        emit Withdrawn(owner, token, amount);
-        TokenTransfer.send(tokens[token], owner, amount);
+        emit Withdrawn(owner, token, to, amount);
+        TokenTransfer.send(tokens[token], to, amount);
     }
 
     /// @notice The expiry of the oldest unprocessed priority operation (0: none).

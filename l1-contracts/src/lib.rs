@@ -6,8 +6,11 @@
 //! from a fresh compile.
 //!
 //! - `Rollup`: state root, tokens, the priority queue (deposits, forced exits) with expiries,
-//!   batch submission (commitment recomputed with the SHA-256 precompile, priority ops consumed
-//!   in order, Groth16 proof checked), pull withdrawals, exodus with Merkle-proof exits.
+//!   fees and caps, batch submission by operators (commitment recomputed with the SHA-256
+//!   precompile, priority ops consumed in order, Groth16 proof checked) with a permissionless
+//!   fallback, pull withdrawals, exodus with Merkle-proof exits, governance, a guardian's pause
+//!   and upgrades after a notice.
+//! - `RollupProxy`: the rollup's permanent address, delegating to the current `Rollup` code.
 //! - `Verifier`: Groth16 over BN254 for one public input, its key fixed at deployment.
 //! - `PoseidonT5`, `PoseidonT7`: circomlib's Poseidon for the exits' Merkle proofs, generated
 //!   from the same constants as the core's ([`generate`]).
@@ -33,8 +36,9 @@ pub mod rpc;
 pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest};
 pub use embedded::EmbeddedChain;
 pub use rollup::{
-    deploy, exit_call, BatchSubmission, DeployConfig, Deployment, L1Error, PriorityOp,
-    RollupClient, VerifiedBatch,
+    deploy, deploy_implementation, exit_call, predicted_rollup_address, BatchSubmission,
+    DeployConfig, Deployment, L1Error, PendingUpgrade, PriorityOp, Roles, RollupClient,
+    VerifiedBatch,
 };
 pub use rpc::{RpcChain, RpcConfig};
 
@@ -51,11 +55,15 @@ pub mod bindings {
         Rollup,
         "artifacts/Rollup.json"
     );
+    alloy::sol!(RollupProxy, "artifacts/RollupProxy.json");
     alloy::sol!(Verifier, "artifacts/Verifier.json");
     alloy::sol!(PoseidonT5, "artifacts/PoseidonT5.json");
     alloy::sol!(PoseidonT7, "artifacts/PoseidonT7.json");
     alloy::sol!(TestToken, "artifacts/TestToken.json");
     alloy::sol!(NoReturnToken, "artifacts/NoReturnToken.json");
     alloy::sol!(Reenterer, "artifacts/Reenterer.json");
+    alloy::sol!(FeeOnTransferToken, "artifacts/FeeOnTransferToken.json");
+    alloy::sol!(BlacklistToken, "artifacts/BlacklistToken.json");
+    alloy::sol!(BatchForwarder, "artifacts/BatchForwarder.json");
     alloy::sol!(GasProbe, "artifacts/GasProbe.json");
 }

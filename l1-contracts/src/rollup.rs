@@ -1,7 +1,7 @@
-//! The rollup contract, typed: deployment of the Poseidon, Verifier and Rollup contracts, and
-//! every call zksettle makes, over any [`Chain`].
+//! The rollup contract, typed: deployment of the Poseidon, Verifier and Rollup contracts and
+//! the proxy that is the rollup's address, and every call zksettle makes, over any [`Chain`].
 
-use crate::bindings::{PoseidonT5, PoseidonT7, Rollup, Verifier};
+use crate::bindings::{PoseidonT5, PoseidonT7, Rollup, RollupProxy, Verifier};
 use crate::chain::{Chain, ChainError, ChainLog, Receipt, TxRequest};
 use crate::convert::{address, b256_of_fr, fr_of_b256, l1_address, proof_words};
 use crate::generate::{verifier_key_words, KeyShapeError};
@@ -56,7 +56,9 @@ impl L1Error {
     }
 }
 
-/// What a deployment needs.
+/// What a deployment needs. [`DeployConfig::new`] fills everything beyond the key, the genesis
+/// and the window with development defaults; the contract refuses values that would leave
+/// users unsafe (protocol §13).
 #[derive(Debug, Clone)]
 pub struct DeployConfig {
     /// The batch circuit's verifying key.
@@ -67,15 +69,114 @@ pub struct DeployConfig {
     pub genesis_root: Fr,
     /// The circuit shape.
     pub shape: BatchShape,
-    /// Seconds a priority operation may wait before exodus can be triggered.
+    /// Seconds a priority operation may wait before exodus can be triggered (at least a day,
+    /// except on the local development chain ids 31337 and 1337).
     pub priority_window_seconds: u64,
+    /// Seconds without a batch from an operator after which anyone may submit batches (below
+    /// the window, so a permissionless prover can still process the queue).
+    pub fallback_delay_seconds: u64,
+    /// Seconds between scheduling an upgrade and executing it (above the window).
+    pub upgrade_notice_seconds: u64,
+    /// Seconds one batch takes to prove and land, as the deployer declares it: the contract
+    /// checks that `max_priority_ops` can be processed after the fallback opens at that pace.
+    pub batch_interval_seconds: u64,
+    /// Most priority operations open at once (deposits may fill half).
+    pub max_priority_ops: u64,
+    /// Most forced exits open at once for one account index.
+    pub max_forced_exits_per_index: u32,
+    /// Wei each forced-exit request pays to the fee recipient.
+    pub forced_exit_fee_wei: U256,
+    /// Who governs, operates, guards and receives fees.
+    pub roles: Roles,
+}
+
+/// The rollup's roles at deployment; `None` is the deploying account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// Manages operators, guardian and fee recipient; schedules upgrades.
+    pub governance: Option<Address>,
+    /// The first operator (`Some(Address::ZERO)`: none until governance names one).
+    pub operator: Option<Address>,
+    /// May pause batch submission (`Some(Address::ZERO)`: no one).
+    pub guardian: Option<Address>,
+    /// Receives forced-exit fees.
+    pub fee_recipient: Option<Address>,
+}
+
+impl DeployConfig {
+    /// Batch interval [`DeployConfig::new`] declares: a minute, about what a devnet-sized batch
+    /// takes to prove and land.
+    pub const DEFAULT_BATCH_INTERVAL_SECONDS: u64 = 60;
+    /// Open forced exits per account index [`DeployConfig::new`] allows: the owner needs one;
+    /// the second lets it retry while a stranger's request on its index is open.
+    pub const DEFAULT_MAX_FORCED_EXITS_PER_INDEX: u32 = 2;
+    /// Forced-exit fee [`DeployConfig::new`] sets: 0.001 ether, well above what settling a
+    /// forced exit's four chunks costs the operator in gas (a few thousand), small beside an
+    /// owner's balance leaving; what a flood of them costs (protocol §13).
+    pub const DEFAULT_FORCED_EXIT_FEE_WEI: u64 = 1_000_000_000_000_000;
+
+    /// A deployment with development defaults: the deployer holds every role; the fallback
+    /// opens after half the window and an upgrade waits two windows; batches are declared to
+    /// take [`Self::DEFAULT_BATCH_INTERVAL_SECONDS`]; the queue cap is the largest the contract
+    /// accepts for those ([`Self::largest_queue`]).
+    pub fn new(
+        verifying_key: VerifyingKey<Bn254>,
+        vk_hash: [u8; 32],
+        genesis_root: Fr,
+        shape: BatchShape,
+        priority_window_seconds: u64,
+    ) -> Self {
+        let fallback_delay_seconds = priority_window_seconds / 2;
+        let batch_interval_seconds = Self::DEFAULT_BATCH_INTERVAL_SECONDS;
+        DeployConfig {
+            verifying_key,
+            vk_hash,
+            genesis_root,
+            shape,
+            priority_window_seconds,
+            fallback_delay_seconds,
+            upgrade_notice_seconds: priority_window_seconds.saturating_mul(2),
+            batch_interval_seconds,
+            max_priority_ops: Self::largest_queue(
+                &shape,
+                priority_window_seconds,
+                fallback_delay_seconds,
+                batch_interval_seconds,
+            ),
+            max_forced_exits_per_index: Self::DEFAULT_MAX_FORCED_EXITS_PER_INDEX,
+            forced_exit_fee_wei: U256::from(Self::DEFAULT_FORCED_EXIT_FEE_WEI),
+            roles: Roles::default(),
+        }
+    }
+
+    /// The most priority operations the contract lets open at once for these timings: the
+    /// batches that fit between the fallback opening and the window closing, times the
+    /// operations a batch holds when every one is as large as a deposit (protocol §13).
+    pub fn largest_queue(
+        shape: &BatchShape,
+        priority_window_seconds: u64,
+        fallback_delay_seconds: u64,
+        batch_interval_seconds: u64,
+    ) -> u64 {
+        let per_batch = shape
+            .op_chunks(zksettle_core::op::OP_DEPOSIT)
+            .and_then(|deposit| shape.chunks.checked_div(deposit))
+            .map_or(0, |n| u64::try_from(n).unwrap_or(u64::MAX));
+        let batches = priority_window_seconds
+            .saturating_sub(fallback_delay_seconds)
+            .checked_div(batch_interval_seconds)
+            .unwrap_or(0);
+        batches.saturating_mul(per_batch)
+    }
 }
 
 /// Addresses of a deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deployment {
-    /// The rollup.
+    /// The rollup: the proxy, whose address is the domain of every commitment and signature.
     pub rollup: Address,
+    /// The `Rollup` code the proxy runs at deployment.
+    pub implementation: Address,
     /// Its Groth16 verifier.
     pub verifier: Address,
     /// Poseidon of four elements (tree nodes).
@@ -130,6 +231,15 @@ impl PriorityOp {
     }
 }
 
+/// An upgrade governance has scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingUpgrade {
+    /// The code that will be installed.
+    pub implementation: Address,
+    /// Unix time from which it may be.
+    pub ready_at: u64,
+}
+
 /// A batch the contract verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedBatch {
@@ -180,11 +290,20 @@ pub fn exit_call(account: &Account, path: &MerklePath) -> Rollup::exitCall {
     Rollup::exitCall { leaf, siblings }
 }
 
-/// Deploys the Poseidon contracts, the Verifier for `config.verifying_key` and the Rollup.
+/// Transactions [`deploy`] sends before the proxy (two Poseidons, the verifier, the rollup's
+/// code): the proxy is the deployer's contract created at its nonce plus this.
+const TRANSACTIONS_BEFORE_PROXY: u64 = 4;
+
+/// The address [`deploy`] gives the rollup when the deployer's next nonce is `nonce`: what a
+/// batch or signature made before deployment must bind (protocol §10).
+pub fn predicted_rollup_address(deployer: Address, nonce: u64) -> Address {
+    deployer.create(nonce + TRANSACTIONS_BEFORE_PROXY)
+}
+
+/// Deploys the Poseidon contracts, the Verifier for `config.verifying_key`, the `Rollup` code
+/// and the `RollupProxy` that is the rollup (initialized in its deploying transaction).
 pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deployment, L1Error> {
     let words = verifier_key_words(&config.verifying_key)?.map(|w| U256::from_be_bytes(w));
-    let created =
-        |receipt: Receipt, what| receipt.contract_address.ok_or(L1Error::NotDeployed(what));
     let poseidon4 = created(
         chain
             .send(TxRequest::deploy(PoseidonT5::BYTECODE.clone()))
@@ -211,18 +330,21 @@ pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deploy
             found: hex::encode(found),
         });
     }
+    let implementation = deploy_code(chain, config, verifier, poseidon4, poseidon6).await?;
+    let deployer = chain.sender();
+    let role = |r: Option<Address>| r.unwrap_or(deployer);
+    let initialization = Rollup::initializeCall {
+        genesisRoot: b256_of_fr(&config.genesis_root),
+        governance_: role(config.roles.governance),
+        operator: role(config.roles.operator),
+        guardian_: role(config.roles.guardian),
+        feeRecipient_: role(config.roles.fee_recipient),
+    };
     let init = [
-        Rollup::BYTECODE.as_ref(),
-        &Rollup::constructorCall {
-            verifier_: verifier,
-            expectedVkHash: config.vk_hash.into(),
-            poseidon4_: poseidon4,
-            poseidon6_: poseidon6,
-            genesisRoot: b256_of_fr(&config.genesis_root),
-            depth_: config.shape.depth,
-            chunks_: U256::from(config.shape.chunks),
-            feeSlots_: U256::from(config.shape.fee_slots),
-            priorityWindow_: config.priority_window_seconds,
+        RollupProxy::BYTECODE.as_ref(),
+        &RollupProxy::constructorCall {
+            implementation,
+            initialization: initialization.abi_encode().into(),
         }
         .abi_encode(),
     ]
@@ -232,14 +354,74 @@ pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deploy
         .await
         .map_err(L1Error::from_chain)?;
     let block = receipt.block_number;
-    let rollup = created(receipt, "Rollup")?;
+    let rollup = created(receipt, "RollupProxy")?;
     Ok(Deployment {
         rollup,
+        implementation,
         verifier,
         poseidon4,
         poseidon6,
         block,
     })
+}
+
+/// Deploys new `Rollup` code for `deployment` (its verifier and Poseidon contracts, the
+/// constants of `config`), to install with [`RollupClient::schedule_upgrade`] and
+/// [`RollupClient::execute_upgrade`]. `config`'s genesis root and roles are not used: the state
+/// stays the proxy's.
+pub async fn deploy_implementation<C: Chain>(
+    chain: &C,
+    deployment: &Deployment,
+    config: &DeployConfig,
+) -> Result<Address, L1Error> {
+    deploy_code(
+        chain,
+        config,
+        deployment.verifier,
+        deployment.poseidon4,
+        deployment.poseidon6,
+    )
+    .await
+}
+
+/// Deploys the `Rollup` code with `config`'s constants.
+async fn deploy_code<C: Chain>(
+    chain: &C,
+    config: &DeployConfig,
+    verifier: Address,
+    poseidon4: Address,
+    poseidon6: Address,
+) -> Result<Address, L1Error> {
+    let params = Rollup::Params {
+        verifier,
+        expectedVkHash: config.vk_hash.into(),
+        poseidon4,
+        poseidon6,
+        depth: config.shape.depth,
+        chunks: U256::from(config.shape.chunks),
+        feeSlots: U256::from(config.shape.fee_slots),
+        priorityWindow: config.priority_window_seconds,
+        fallbackDelay: config.fallback_delay_seconds,
+        upgradeNotice: config.upgrade_notice_seconds,
+        batchInterval: config.batch_interval_seconds,
+        maxPriorityOps: config.max_priority_ops,
+        maxForcedExitsPerIndex: config.max_forced_exits_per_index,
+        forcedExitFee: config.forced_exit_fee_wei,
+    };
+    let init = [
+        Rollup::BYTECODE.as_ref(),
+        &Rollup::constructorCall { p: params }.abi_encode(),
+    ]
+    .concat();
+    let receipt = chain
+        .send(TxRequest::deploy(init))
+        .await
+        .map_err(L1Error::from_chain)?;
+    created(receipt, "Rollup")
+}
+
+fn created(receipt: Receipt, what: &'static str) -> Result<Address, L1Error> {
+    receipt.contract_address.ok_or(L1Error::NotDeployed(what))
 }
 
 /// Calls `to` with `call` and decodes what it returns.
@@ -370,11 +552,23 @@ impl<C: Chain> RollupClient<C> {
         deposit_of(&first_event::<Rollup::DepositQueued>(&receipt)?)
     }
 
-    /// Asks for the balance of account `index` in `token` to be paid to the sender.
+    /// Asks for the balance of account `index` in `token` to be paid to the sender, paying the
+    /// contract's forced-exit fee (read first).
     pub async fn request_forced_exit(
         &self,
         index: AccountIndex,
         token: TokenId,
+    ) -> Result<PriorityOp, L1Error> {
+        let fee = self.forced_exit_fee().await?;
+        self.request_forced_exit_paying(index, token, fee).await
+    }
+
+    /// [`Self::request_forced_exit`] paying `fee` wei, whatever the contract asks.
+    pub async fn request_forced_exit_paying(
+        &self,
+        index: AccountIndex,
+        token: TokenId,
+        fee: U256,
     ) -> Result<PriorityOp, L1Error> {
         let receipt = self
             .send(
@@ -382,7 +576,7 @@ impl<C: Chain> RollupClient<C> {
                     index: index.0,
                     token: token.0,
                 },
-                U256::ZERO,
+                fee,
             )
             .await?;
         let e = first_event::<Rollup::ForcedExitQueued>(&receipt)?;
@@ -419,6 +613,133 @@ impl<C: Chain> RollupClient<C> {
     pub async fn withdraw(&self, token: TokenId) -> Result<Receipt, L1Error> {
         self.send(Rollup::withdrawCall { token: token.0 }, U256::ZERO)
             .await
+    }
+
+    /// Pays the sender's pending balance of `token` to `to` (when the sender's own address
+    /// cannot receive it).
+    pub async fn withdraw_to(&self, token: TokenId, to: Address) -> Result<Receipt, L1Error> {
+        self.send(Rollup::withdrawToCall { token: token.0, to }, U256::ZERO)
+            .await
+    }
+
+    /// Forced exits queued and not yet processed for account `index`.
+    pub async fn open_forced_exits(&self, index: AccountIndex) -> Result<U256, L1Error> {
+        self.read(Rollup::openForcedExitsCall(index.0)).await
+    }
+
+    /// Wei a forced-exit request must pay.
+    pub async fn forced_exit_fee(&self) -> Result<U256, L1Error> {
+        self.read(Rollup::forcedExitFeeCall {}).await
+    }
+
+    /// Governance: lets `operator` submit batches at any time, or no longer.
+    pub async fn set_operator(&self, operator: Address, active: bool) -> Result<Receipt, L1Error> {
+        self.send(
+            Rollup::setOperatorCall {
+                operator,
+                active_: active,
+            },
+            U256::ZERO,
+        )
+        .await
+    }
+
+    /// Whether `account` is an operator.
+    pub async fn is_operator(&self, account: Address) -> Result<bool, L1Error> {
+        self.read(Rollup::isOperatorCall(account)).await
+    }
+
+    /// Governance: hands governance to `next`.
+    pub async fn transfer_governance(&self, next: Address) -> Result<Receipt, L1Error> {
+        self.send(Rollup::transferGovernanceCall { next }, U256::ZERO)
+            .await
+    }
+
+    /// Governance: names the guardian (zero: none).
+    pub async fn set_guardian(&self, guardian: Address) -> Result<Receipt, L1Error> {
+        self.send(
+            Rollup::setGuardianCall {
+                guardian_: guardian,
+            },
+            U256::ZERO,
+        )
+        .await
+    }
+
+    /// Governance: names who receives forced-exit fees.
+    pub async fn set_fee_recipient(&self, recipient: Address) -> Result<Receipt, L1Error> {
+        self.send(Rollup::setFeeRecipientCall { recipient }, U256::ZERO)
+            .await
+    }
+
+    /// The governance address.
+    pub async fn governance(&self) -> Result<Address, L1Error> {
+        self.read(Rollup::governanceCall {}).await
+    }
+
+    /// The guardian address (zero: none).
+    pub async fn guardian(&self) -> Result<Address, L1Error> {
+        self.read(Rollup::guardianCall {}).await
+    }
+
+    /// Who receives forced-exit fees.
+    pub async fn fee_recipient(&self) -> Result<Address, L1Error> {
+        self.read(Rollup::feeRecipientCall {}).await
+    }
+
+    /// Guardian: stops batch submission (and nothing else).
+    pub async fn pause(&self) -> Result<Receipt, L1Error> {
+        self.send(Rollup::pauseCall {}, U256::ZERO).await
+    }
+
+    /// Guardian: resumes batch submission.
+    pub async fn unpause(&self) -> Result<Receipt, L1Error> {
+        self.send(Rollup::unpauseCall {}, U256::ZERO).await
+    }
+
+    /// Whether batch submission is paused.
+    pub async fn paused(&self) -> Result<bool, L1Error> {
+        self.read(Rollup::pausedCall {}).await
+    }
+
+    /// Governance: announces `implementation` as the rollup's next code; it may be installed
+    /// once the contract's upgrade notice has passed.
+    pub async fn schedule_upgrade(&self, implementation: Address) -> Result<Receipt, L1Error> {
+        self.send(
+            Rollup::scheduleUpgradeCall {
+                implementation_: implementation,
+            },
+            U256::ZERO,
+        )
+        .await
+    }
+
+    /// Governance: withdraws the scheduled upgrade.
+    pub async fn cancel_upgrade(&self) -> Result<Receipt, L1Error> {
+        self.send(Rollup::cancelUpgradeCall {}, U256::ZERO).await
+    }
+
+    /// Governance: installs the scheduled upgrade (after its notice, never in exodus).
+    pub async fn execute_upgrade(&self) -> Result<Receipt, L1Error> {
+        self.send(Rollup::executeUpgradeCall {}, U256::ZERO).await
+    }
+
+    /// The `Rollup` code the proxy runs.
+    pub async fn implementation(&self) -> Result<Address, L1Error> {
+        self.read(Rollup::implementationCall {}).await
+    }
+
+    /// The scheduled upgrade, if any.
+    pub async fn pending_upgrade(&self) -> Result<Option<PendingUpgrade>, L1Error> {
+        let implementation = self.read(Rollup::pendingImplementationCall {}).await?;
+        if implementation == Address::ZERO {
+            return Ok(None);
+        }
+        let ready_at = self.read(Rollup::upgradeReadyAtCall {}).await?;
+        Ok(Some(PendingUpgrade {
+            implementation,
+            ready_at,
+        }))
     }
 
     /// Stops the rollup (only once a priority operation has expired).
@@ -493,7 +814,9 @@ impl<C: Chain> RollupClient<C> {
     }
 
     /// The `submitBatch` call mined in `tx_hash`. The transaction must call the rollup directly
-    /// (a batch submitted through another contract is in that call's trace, not its input).
+    /// (a batch submitted through another contract is in that call's trace, not its input);
+    /// the contract refuses every other submission (`NotDirectCall`), so every verified batch
+    /// decodes here.
     pub async fn batch_submission(
         &self,
         tx_hash: alloy::primitives::B256,

@@ -66,13 +66,13 @@ async fn start_following<C: Chain + Clone + 'static>(
         .try_init();
     let deployment = deploy(
         &operator,
-        &DeployConfig {
-            verifying_key: keys().verifying_key().clone(),
-            vk_hash: keys().vk_hash,
-            genesis_root: crate::settlement::l2::L2::genesis_root(),
-            shape: SHAPE,
-            priority_window_seconds: 3600,
-        },
+        &DeployConfig::new(
+            keys().verifying_key().clone(),
+            keys().vk_hash,
+            crate::settlement::l2::L2::genesis_root(),
+            SHAPE,
+            3600,
+        ),
     )
     .await
     .unwrap();

@@ -1,7 +1,8 @@
 //! `cargo run --release -p zksettle-benches --bin gas-report -- [B ...]`: L1 gas of zksettle on
 //! the embedded EVM (Prague rules), from real proven batches of `B` transfers at depth 24
-//! (default B = 8 16 32; at depth 24 a batch must hold a 7-chunk deposit): batch submission, proof verification, deposit, forced-exit request,
-//! withdrawal and exodus exit. Gas per transfer at B = 512 comes from a least-squares line
+//! (default B = 8 16 32; at depth 24 a batch must hold a 7-chunk deposit): batch submission
+//! (through the rollup's proxy, by an operator), proof verification, deposit, forced-exit
+//! request (paying its fee), withdrawal and exodus exit. Gas per transfer at B = 512 comes from a least-squares line
 //! through the measured batch costs, printed beside the target it must meet.
 //!
 //! Keys come from the insecure development setup, cached in `~/.cache/zksettle/keys` (shared
@@ -13,7 +14,9 @@ use zksettle_benches::transfer_batch_in;
 use zksettle_core::{BatchShape, Domain, L1Address, PrivateKey, TokenId};
 use zksettle_l1::bindings::GasProbe;
 use zksettle_l1::convert::{l1_address, proof_words, u256_of_fr};
-use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient, TxRequest};
+use zksettle_l1::{
+    deploy, predicted_rollup_address, Chain, DeployConfig, EmbeddedChain, RollupClient, TxRequest,
+};
 use zksettle_prover::{BatchProver, KeyStore, INSECURE_SETUP_NOTICE};
 
 const DEPTH: u8 = 24;
@@ -114,21 +117,20 @@ async fn measure(
             (user, U256::from(10u128.pow(24))),
         ],
     );
-    // The rollup is the fourth contract the operator deploys (two Poseidons, the verifier,
-    // the rollup): its address is known before the batch is signed for it.
-    let rollup_address = operator.create(3);
+    // The rollup's address (its proxy's) is known before the batch is signed for it.
+    let rollup_address = predicted_rollup_address(operator, 0);
     let domain = Domain {
         chain_id: 31337,
         rollup: l1_address(rollup_address),
     };
     let fixture = transfer_batch_in(DEPTH, shape.chunks, domain)?;
-    let config = DeployConfig {
-        verifying_key: keys.verifying_key().clone(),
-        vk_hash: keys.vk_hash,
-        genesis_root: fixture.genesis_root,
+    let config = DeployConfig::new(
+        keys.verifying_key().clone(),
+        keys.vk_hash,
+        fixture.genesis_root,
         shape,
-        priority_window_seconds: 3600,
-    };
+        3600,
+    );
     let deployment = deploy(&chain, &config).await?;
     eyre::ensure!(
         deployment.rollup == rollup_address,
@@ -183,11 +185,14 @@ async fn measure(
         .gas_used;
     let forced_exit = as_user
         .chain()
-        .send(TxRequest::call(
-            deployment.rollup,
-            zksettle_l1::bindings::Rollup::requestForcedExitCall { index: 2, token: 0 }
-                .abi_encode(),
-        ))
+        .send(
+            TxRequest::call(
+                deployment.rollup,
+                zksettle_l1::bindings::Rollup::requestForcedExitCall { index: 2, token: 0 }
+                    .abi_encode(),
+            )
+            .with_value(rollup.forced_exit_fee().await?),
+        )
         .await?
         .gas_used;
     // An exit presents a path against the last verified root; the fixture's path is of the

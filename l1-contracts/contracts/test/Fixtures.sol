@@ -42,10 +42,43 @@ contract TestToken {
         return true;
     }
 
-    function _move(address from, address to, uint256 value) internal {
+    function _move(address from, address to, uint256 value) internal virtual {
         balanceOf[from] -= value;
         balanceOf[to] += value;
         emit Transfer(from, to, value);
+    }
+}
+
+/// @title A token that keeps 1% of every transfer (burnt): the recipient gets less than sent.
+contract FeeOnTransferToken is TestToken {
+    constructor() TestToken("Fee on transfer", "FOT") {}
+
+    function _move(address from, address to, uint256 value) internal override {
+        uint256 fee = value / 100;
+        balanceOf[from] -= value;
+        balanceOf[to] += value - fee;
+        totalSupply -= fee;
+        emit Transfer(from, to, value - fee);
+    }
+}
+
+/// @title A token whose transfers to or from a blacklisted address revert (as USDC's and USDT's
+/// do). Anyone may blacklist, for tests.
+contract BlacklistToken is TestToken {
+    mapping(address => bool) public blacklisted;
+
+    error Blacklisted(address account);
+
+    constructor() TestToken("Blacklist", "BLK") {}
+
+    function setBlacklisted(address account, bool value) external {
+        blacklisted[account] = value;
+    }
+
+    function _move(address from, address to, uint256 value) internal override {
+        if (blacklisted[from]) revert Blacklisted(from);
+        if (blacklisted[to]) revert Blacklisted(to);
+        super._move(from, to, value);
     }
 }
 
@@ -92,6 +125,25 @@ contract Reenterer {
         try IWithdraw(msg.sender).withdraw(0) {
             reentered = true;
         } catch {}
+    }
+}
+
+interface ISubmitBatch {
+    function submitBatch(uint64 number, bytes32 newRoot, bytes calldata pubdata, uint256[8] calldata proof)
+        external;
+}
+
+/// @title Submits a batch from inside a contract call: its pubdata is then in the call's trace,
+/// not in any transaction's input, so the rollup must refuse it.
+contract BatchForwarder {
+    function forward(
+        ISubmitBatch rollup,
+        uint64 number,
+        bytes32 newRoot,
+        bytes calldata pubdata,
+        uint256[8] calldata proof
+    ) external {
+        rollup.submitBatch(number, newRoot, pubdata, proof);
     }
 }
 

@@ -91,7 +91,9 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         DEVNET_CHAIN_ID,
         &[(operator, funding), (developer, funding)],
     );
-    let (deployment, _) = super::l1::deploy_with_empty_genesis(&chain, &keys, 24 * 3600)
+    // The operator account deploys, so it governs, operates, guards and takes forced-exit fees.
+    let config = super::l1::empty_genesis_config(&keys, 24 * 3600)?;
+    let deployment = super::l1::deploy_config(&chain, &config)
         .await
         .wrap_err("on the embedded chain")?;
     let domain = Domain {

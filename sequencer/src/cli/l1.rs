@@ -1,6 +1,7 @@
 //! `zksettle l1 …`: the base chain.
 
 use super::prover::{KeyArgs, ShapeArgs};
+use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
@@ -62,13 +63,92 @@ pub(crate) struct DeployArgs {
     shape: ShapeArgs,
     #[command(flatten)]
     keys: KeyArgs,
-    /// Seconds a deposit or forced exit may wait before anyone can stop the rollup (exodus).
+    /// Seconds a deposit or forced exit may wait before anyone can stop the rollup (exodus);
+    /// at least a day except on the local chain ids 31337 and 1337.
     #[arg(
         long = "l1.priority-window",
         default_value_t = 24 * 3600,
         env = "ZKSETTLE_L1_PRIORITY_WINDOW"
     )]
     priority_window: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The rollup's roles and limits at deployment; each defaults to `DeployConfig::new`'s.
+#[derive(Debug, Args)]
+pub(crate) struct LimitArgs {
+    /// Seconds without an operator's batch after which anyone may submit batches (default:
+    /// half the priority window; must be below it).
+    #[arg(long = "l1.fallback-delay", env = "ZKSETTLE_L1_FALLBACK_DELAY")]
+    fallback_delay: Option<u64>,
+    /// Seconds between scheduling an upgrade and executing it (default: two priority windows;
+    /// must exceed one).
+    #[arg(long = "l1.upgrade-notice", env = "ZKSETTLE_L1_UPGRADE_NOTICE")]
+    upgrade_notice: Option<u64>,
+    /// Seconds one batch takes to prove and land, as declared to the contract (default 60).
+    #[arg(long = "l1.batch-interval", env = "ZKSETTLE_L1_BATCH_INTERVAL")]
+    batch_interval: Option<u64>,
+    /// Most priority operations open at once (default: the largest the timings allow).
+    #[arg(long = "l1.max-priority-ops", env = "ZKSETTLE_L1_MAX_PRIORITY_OPS")]
+    max_priority_ops: Option<u64>,
+    /// Most open forced exits per account index (default 2).
+    #[arg(
+        long = "l1.max-forced-exits-per-index",
+        env = "ZKSETTLE_L1_MAX_FORCED_EXITS_PER_INDEX"
+    )]
+    max_forced_exits_per_index: Option<u32>,
+    /// Wei a forced-exit request pays (default 0.001 ether).
+    #[arg(long = "l1.forced-exit-fee", env = "ZKSETTLE_L1_FORCED_EXIT_FEE")]
+    forced_exit_fee: Option<u128>,
+    /// Governance address (default: the deployer).
+    #[arg(long = "l1.governance", env = "ZKSETTLE_L1_GOVERNANCE")]
+    governance: Option<Address>,
+    /// First operator (default: the deployer).
+    #[arg(long = "l1.operator", env = "ZKSETTLE_L1_OPERATOR")]
+    operator: Option<Address>,
+    /// Guardian, who may pause batch submission (default: the deployer).
+    #[arg(long = "l1.guardian", env = "ZKSETTLE_L1_GUARDIAN")]
+    guardian: Option<Address>,
+    /// Receiver of forced-exit fees (default: the deployer).
+    #[arg(long = "l1.fee-recipient", env = "ZKSETTLE_L1_FEE_RECIPIENT")]
+    fee_recipient: Option<Address>,
+}
+
+impl LimitArgs {
+    /// `config` with every value given on the command line; the queue cap, unless given, is
+    /// recomputed for the timings.
+    fn apply(&self, mut config: DeployConfig) -> DeployConfig {
+        if let Some(v) = self.fallback_delay {
+            config.fallback_delay_seconds = v;
+        }
+        if let Some(v) = self.upgrade_notice {
+            config.upgrade_notice_seconds = v;
+        }
+        if let Some(v) = self.batch_interval {
+            config.batch_interval_seconds = v;
+        }
+        config.max_priority_ops = self.max_priority_ops.unwrap_or_else(|| {
+            DeployConfig::largest_queue(
+                &config.shape,
+                config.priority_window_seconds,
+                config.fallback_delay_seconds,
+                config.batch_interval_seconds,
+            )
+        });
+        if let Some(v) = self.max_forced_exits_per_index {
+            config.max_forced_exits_per_index = v;
+        }
+        if let Some(v) = self.forced_exit_fee {
+            config.forced_exit_fee_wei = U256::from(v);
+        }
+        let roles = &mut config.roles;
+        roles.governance = self.governance.or(roles.governance);
+        roles.operator = self.operator.or(roles.operator);
+        roles.guardian = self.guardian.or(roles.guardian);
+        roles.fee_recipient = self.fee_recipient.or(roles.fee_recipient);
+        config
+    }
 }
 
 pub(crate) fn run(command: &L1Command) -> eyre::Result<()> {
@@ -80,38 +160,47 @@ pub(crate) fn run(command: &L1Command) -> eyre::Result<()> {
     }
 }
 
-/// Deploys the contracts for `keys` with an empty genesis tree; returns them and the root.
-pub(crate) async fn deploy_with_empty_genesis<C: Chain>(
-    chain: &C,
+/// The deployment of `keys` with an empty genesis tree and development defaults
+/// (`DeployConfig::new`: the deployer holds every role).
+pub(crate) fn empty_genesis_config(
     keys: &zksettle_prover::BatchKeys,
     priority_window_seconds: u64,
-) -> eyre::Result<(zksettle_l1::Deployment, zksettle_core::Fr)> {
+) -> eyre::Result<DeployConfig> {
     let shape = keys.shape;
     let genesis_root = AccountTree::open(MemoryStore::new(), shape.depth)?.root()?;
-    let deployment = deploy(
-        chain,
-        &DeployConfig {
-            verifying_key: keys.verifying_key().clone(),
-            vk_hash: keys.vk_hash,
-            genesis_root,
-            shape,
-            priority_window_seconds,
-        },
-    )
-    .await
-    .wrap_err("deploying the contracts")?;
-    Ok((deployment, genesis_root))
+    Ok(DeployConfig::new(
+        keys.verifying_key().clone(),
+        keys.vk_hash,
+        genesis_root,
+        shape,
+        priority_window_seconds,
+    ))
+}
+
+/// Deploys the contracts as `config` says.
+pub(crate) async fn deploy_config<C: Chain>(
+    chain: &C,
+    config: &DeployConfig,
+) -> eyre::Result<zksettle_l1::Deployment> {
+    deploy(chain, config)
+        .await
+        .wrap_err("deploying the contracts")
 }
 
 async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
     let keys = args.keys.load_or_setup(shape)?;
     let chain = args.rpc.connect().await?;
-    let (deployment, genesis_root) =
-        deploy_with_empty_genesis(&chain, &keys, args.priority_window).await?;
+    let config = args
+        .limits
+        .apply(empty_genesis_config(&keys, args.priority_window)?);
+    let deployment = deploy_config(&chain, &config).await?;
+    let genesis_root = config.genesis_root;
+    let role = |r: Option<Address>| r.unwrap_or(chain.sender());
     let out = serde_json::json!({
         "chain_id": chain.chain_id(),
         "rollup": deployment.rollup,
+        "implementation": deployment.implementation,
         "verifier": deployment.verifier,
         "poseidon4": deployment.poseidon4,
         "poseidon6": deployment.poseidon6,
@@ -119,7 +208,17 @@ async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
         "vk_hash": format!("0x{}", hex::encode(keys.vk_hash)),
         "genesis_root": fr_to_decimal(&genesis_root),
         "shape": { "depth": shape.depth, "chunks": shape.chunks, "fee_slots": shape.fee_slots },
-        "priority_window_seconds": args.priority_window,
+        "priority_window_seconds": config.priority_window_seconds,
+        "fallback_delay_seconds": config.fallback_delay_seconds,
+        "upgrade_notice_seconds": config.upgrade_notice_seconds,
+        "batch_interval_seconds": config.batch_interval_seconds,
+        "max_priority_ops": config.max_priority_ops,
+        "max_forced_exits_per_index": config.max_forced_exits_per_index,
+        "forced_exit_fee_wei": config.forced_exit_fee_wei.to_string(),
+        "governance": role(config.roles.governance),
+        "operator": role(config.roles.operator),
+        "guardian": role(config.roles.guardian),
+        "fee_recipient": role(config.roles.fee_recipient),
         "insecure_keys": keys.insecure,
         "notice": if keys.insecure { INSECURE_SETUP_NOTICE } else { "" },
     });

@@ -112,6 +112,20 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
         hex::encode(on_chain),
         hex::encode(keys.vk_hash)
     );
+    // A node whose key is not an operator can only submit once the permissionless fallback
+    // opens: say so now rather than through failed submissions.
+    let sender = chain.sender();
+    if !rollup
+        .is_operator(sender)
+        .await
+        .wrap_err("reading the rollup's operators")?
+    {
+        tracing::warn!(
+            %sender,
+            "this key is not an operator of the rollup: its batches are refused until no operator \
+             has submitted for the fallback delay (governance adds operators with setOperator)"
+        );
+    }
     let domain = Domain {
         chain_id: chain.chain_id(),
         rollup: l1_address(args.rollup),

@@ -356,8 +356,11 @@ async fn deposit(args: &DepositArgs) -> eyre::Result<()> {
 async fn forced_exit(args: &ForcedExitArgs) -> eyre::Result<()> {
     let chain = args.l1.connect().await?;
     let rollup = RollupClient::new(chain, args.rollup);
+    // The fee goes to the rollup's fee recipient and is not refunded: show it first.
+    let fee = rollup.forced_exit_fee().await?;
+    eprintln!("paying the rollup's forced-exit fee: {fee} wei");
     let op = rollup
-        .request_forced_exit(AccountIndex(args.index), TokenId(args.token))
+        .request_forced_exit_paying(AccountIndex(args.index), TokenId(args.token), fee)
         .await?;
     println!("{}", serde_json::to_string_pretty(&op)?);
     Ok(())

@@ -60,18 +60,25 @@ fn rollup_error(result: Result<zksettle_l1::Receipt, L1Error>) -> RollupErrors {
 }
 
 async fn deployed<C: Chain + Clone>(a: &Actors<C>, window: u64) -> (zksettle_l1::Deployment, L2) {
-    let deployment = deploy(
-        &a.operator,
-        &DeployConfig {
-            verifying_key: keys().verifying_key().clone(),
-            vk_hash: keys().vk_hash,
-            genesis_root: L2::genesis_root(),
-            shape: SHAPE,
-            priority_window_seconds: window,
-        },
+    deployed_with(a, config(window)).await
+}
+
+/// The test shape's deployment with development defaults (the operator holds every role).
+fn config(window: u64) -> DeployConfig {
+    DeployConfig::new(
+        keys().verifying_key().clone(),
+        keys().vk_hash,
+        L2::genesis_root(),
+        SHAPE,
+        window,
     )
-    .await
-    .unwrap();
+}
+
+async fn deployed_with<C: Chain + Clone>(
+    a: &Actors<C>,
+    config: DeployConfig,
+) -> (zksettle_l1::Deployment, L2) {
+    let deployment = deploy(&a.operator, &config).await.unwrap();
     let l2 = L2::new(Domain {
         chain_id: a.operator.chain_id(),
         rollup: l1_address(deployment.rollup),
@@ -230,7 +237,7 @@ async fn settlement<C: Chain + Clone>(a: Actors<C>) {
     // The transfer comes first so the withdrawal's record sits inside a calldata word the
     // contract's chunk walk must not skip.
     let b4 = l2.batch(vec![
-        transfer(&l2, 3, 3, 1, 1, 50, L1Address::ZERO),
+        transfer(&l2, 3, 3, 1, 1, 50, alice_l1),
         withdraw(&l2, 1, 1, 200, 1, l1_address(reenterer)),
     ]);
     operator
@@ -408,3 +415,4 @@ async fn exodus_exits_pay_once_on_anvil() {
     let anvil = Anvil::start(31337).unwrap();
     exodus(on_anvil(&anvil).await).await;
 }
+

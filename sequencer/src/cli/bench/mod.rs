@@ -14,7 +14,7 @@
 mod msm;
 mod prove;
 
-use super::l1::deploy_with_empty_genesis;
+use super::l1::{deploy_config, empty_genesis_config};
 use super::prover::KeyArgs;
 use alloy::primitives::{Address, U256};
 use clap::{Args, Subcommand};
@@ -196,7 +196,17 @@ async fn start_node(
 ) -> eyre::Result<Running> {
     let depositor = Address::repeat_byte(0xbe);
     let chain = EmbeddedChain::new(CHAIN_ID, &[(depositor, U256::from(10u128.pow(27)))]);
-    let (deployment, _) = deploy_with_empty_genesis(&chain, keys, 24 * 3600).await?;
+    // The senders' deposits are queued at once: declare one batch a second (the bench's node
+    // seals without proving) so the queue cap leaves room for every sender.
+    let mut config = empty_genesis_config(keys, 24 * 3600)?;
+    config.batch_interval_seconds = 1;
+    config.max_priority_ops = zksettle_l1::DeployConfig::largest_queue(
+        &shape,
+        config.priority_window_seconds,
+        config.fallback_delay_seconds,
+        config.batch_interval_seconds,
+    );
+    let deployment = deploy_config(&chain, &config).await?;
     let domain = Domain {
         chain_id: CHAIN_ID,
         rollup: l1_address(deployment.rollup),
