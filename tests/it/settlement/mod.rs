@@ -4,6 +4,9 @@
 //! contract must refuse, and exodus with its exits and refunds.
 
 pub(crate) mod l2;
+mod operators;
+mod queue;
+mod upgrades;
 
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
@@ -416,3 +419,24 @@ async fn exodus_exits_pay_once_on_anvil() {
     exodus(on_anvil(&anvil).await).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_operators_submit_until_the_fallback_opens_on_the_embedded_evm() {
+    operators::operators(embedded()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_operators_submit_until_the_fallback_opens_on_anvil() {
+    let anvil = Anvil::start(31337).unwrap();
+    operators::operators(on_anvil(&anvil).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooded_queue_stops_at_its_caps_and_is_drained_without_exodus() {
+    queue::flood(embedded()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_proven_before_an_upgrade_settle_after_it_on_anvil() {
+    let anvil = Anvil::start(31337).unwrap();
+    upgrades::upgrade(on_anvil(&anvil).await).await;
+}
