@@ -305,13 +305,13 @@ pub fn predicted_rollup_address(deployer: Address, nonce: u64) -> Address {
 pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deployment, L1Error> {
     let words = verifier_key_words(&config.verifying_key)?.map(|w| U256::from_be_bytes(w));
     let poseidon4 = created(
-        chain
+        &chain
             .send(TxRequest::deploy(PoseidonT5::BYTECODE.clone()))
             .await?,
         "PoseidonT5",
     )?;
     let poseidon6 = created(
-        chain
+        &chain
             .send(TxRequest::deploy(PoseidonT7::BYTECODE.clone()))
             .await?,
         "PoseidonT7",
@@ -322,7 +322,7 @@ pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deploy
         &Verifier::constructorCall { vk: words }.abi_encode(),
     ]
     .concat();
-    let verifier = created(chain.send(TxRequest::deploy(init)).await?, "Verifier")?;
+    let verifier = created(&chain.send(TxRequest::deploy(init)).await?, "Verifier")?;
     let found = call_contract(chain, verifier, Verifier::vkHashCall {}).await?;
     if found.0 != config.vk_hash {
         return Err(L1Error::VerifyingKeyMismatch {
@@ -354,7 +354,7 @@ pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deploy
         .await
         .map_err(L1Error::from_chain)?;
     let block = receipt.block_number;
-    let rollup = created(receipt, "RollupProxy")?;
+    let rollup = created(&receipt, "RollupProxy")?;
     Ok(Deployment {
         rollup,
         implementation,
@@ -417,10 +417,11 @@ async fn deploy_code<C: Chain>(
         .send(TxRequest::deploy(init))
         .await
         .map_err(L1Error::from_chain)?;
-    created(receipt, "Rollup")
+    created(&receipt, "Rollup")
 }
 
-fn created(receipt: Receipt, what: &'static str) -> Result<Address, L1Error> {
+/// The contract a deployment's receipt reports.
+fn created(receipt: &Receipt, what: &'static str) -> Result<Address, L1Error> {
     receipt.contract_address.ok_or(L1Error::NotDeployed(what))
 }
 
