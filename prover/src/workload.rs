@@ -105,7 +105,8 @@ pub fn transfer_batch_in(
                 fee: 1,
                 nonce: 0,
                 to: key(i - 1).public_key(),
-                to_l1_address: L1Address::ZERO,
+                // The exit address the recipient's account was opened with.
+                to_l1_address: L1Address([1; 20]),
             };
             let signature = Tx::Transfer(t).sign(&key(i), &domain).signature;
             Op::Transfer {

@@ -1,9 +1,11 @@
 //! Turning what arrives (L1 priority operations, signed transactions) into the core's [`Op`]s:
 //! the sequencer chooses the account index a deposit or transfer lands in.
 //!
-//! A key and token that already own an account get the lowest such index; otherwise the next
-//! never-used index opens one. Accounts opened earlier in the same batch count as existing, so
-//! two deposits to one new key share its new account.
+//! An account is the (key, token, exit address) triple its funds were sent to (protocol §4): a
+//! deposit or transfer goes to the lowest index holding exactly that triple, never to an account
+//! of the same key whose exit address someone else chose; otherwise the next never-used index
+//! opens one. Accounts opened earlier in the same batch count as existing, so two deposits to
+//! one new triple share its new account.
 
 use std::collections::HashMap;
 use zksettle_core::account::{AccountIndex, L1Address, TokenId};
@@ -78,10 +80,11 @@ impl<'a, S: TreeStore> Router<'a, S> {
             .is_some())
     }
 
-    /// The index for `key`'s account in `token` that can take `credit`; `l1` matters only for
-    /// keys that cannot sign (the core adds to such an account only deposits from its own L1
-    /// address). An account whose balance would pass 2^128 - 1 is passed over for a new one: the
-    /// core refuses such a credit, and a refused deposit would stall the priority queue.
+    /// The index for the account (`key`, `token`, exit address `l1`) that can take `credit`. The
+    /// core credits an existing account only from its own exit address, so an account of the
+    /// same key opened by someone else with their address is never a candidate. An account whose
+    /// balance would pass 2^128 - 1 is passed over for a new one: the core refuses such a
+    /// credit, and a refused deposit would stall the priority queue.
     fn route(
         &mut self,
         key: &PublicKey,
@@ -90,22 +93,19 @@ impl<'a, S: TreeStore> Router<'a, S> {
         credit: u128,
     ) -> Result<AccountIndex, RouteError> {
         self.last_opened = false;
-        let locked = !key.is_valid();
-        let scope = if locked { l1 } else { L1Address::default() };
         let packed = key.pack();
         let mut found = None;
-        if let Some(index) = self.opened.get(&(packed, token, scope)).copied() {
+        if let Some(index) = self.opened.get(&(packed, token, l1)).copied() {
             if self.fits(index, credit)? {
                 found = Some(index);
             }
         }
         if found.is_none() {
             for index in self.tree.accounts_by_key(key, token)? {
-                let owner_matches = !locked
-                    || self
-                        .tree
-                        .account(index)?
-                        .is_some_and(|a| a.l1_address == l1);
+                let owner_matches = self
+                    .tree
+                    .account(index)?
+                    .is_some_and(|a| a.l1_address == l1);
                 if owner_matches && self.fits(index, credit)? {
                     found = Some(index);
                     break;
@@ -121,7 +121,7 @@ impl<'a, S: TreeStore> Router<'a, S> {
                 let index = AccountIndex(self.next_free as u32);
                 self.next_free += 1;
                 self.last_opened = true;
-                self.opened.insert((packed, token, scope), index);
+                self.opened.insert((packed, token, l1), index);
                 index
             }
         };
@@ -270,7 +270,7 @@ mod tests {
             fee: 0,
             nonce: 0,
             to: key(2),
-            to_l1_address: L1Address::default(),
+            to_l1_address: L1Address([2; 20]),
         })
         .sign(
             &PrivateKey::from_bytes([1; 32]),
@@ -283,6 +283,50 @@ mod tests {
             target(&router.transaction(&transfer).unwrap()),
             AccountIndex(3)
         );
+    }
+
+    /// The critical finding of the December 2026 review: a stranger deposits 1 wei to Bob's key
+    /// naming the stranger's own exit address, and every later deposit or transfer to Bob's key
+    /// used to be routed into that account, which the stranger could then force out.
+    #[test]
+    fn funds_for_a_key_never_land_in_an_account_whose_exit_address_someone_else_chose() {
+        let tree = AccountTree::open(MemoryStore::new(), 4).unwrap();
+        let mut router = Router::new(&tree).unwrap();
+        let bob = key(2);
+        let deposit_from = |serial, l1: L1Address, amount| PriorityOp::Deposit {
+            serial,
+            token: TokenId(0),
+            amount,
+            packed_key: bob.pack(),
+            l1_address: l1,
+            expiry: 0,
+        };
+        let attacker = L1Address([0xee; 20]);
+        let bob_l1 = L1Address([2; 20]);
+        let planted = target(&router.priority(&deposit_from(0, attacker, 1)).unwrap());
+        let bobs = target(&router.priority(&deposit_from(1, bob_l1, 5_000)).unwrap());
+        assert_ne!(
+            planted, bobs,
+            "Bob's deposit went into the attacker's account"
+        );
+        // A payer who names Bob's exit address reaches Bob's account, not the planted one.
+        let transfer = Tx::Transfer(zksettle_core::Transfer {
+            from: AccountIndex(9),
+            token: TokenId(0),
+            amount: 1,
+            fee: 0,
+            nonce: 0,
+            to: bob,
+            to_l1_address: bob_l1,
+        })
+        .sign(
+            &PrivateKey::from_bytes([1; 32]),
+            &zksettle_core::Domain {
+                chain_id: 1,
+                rollup: L1Address::default(),
+            },
+        );
+        assert_eq!(target(&router.transaction(&transfer).unwrap()), bobs);
     }
 
     #[test]

@@ -165,10 +165,11 @@ async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
     }
 }
 
+/// A transfer to the account (`to`'s key, exit address `to_l1`).
 fn transfer(
     from: u32,
     signer: u8,
-    to: &PrivateKey,
+    (to, to_l1): (&PrivateKey, L1Address),
     amount: u128,
     fee: u128,
     nonce: u32,
@@ -181,7 +182,7 @@ fn transfer(
         fee,
         nonce,
         to: to.public_key(),
-        to_l1_address: L1Address::default(),
+        to_l1_address: to_l1,
     })
     .sign(&user(signer), domain)
 }
@@ -255,12 +256,18 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
         hashes.push(
             send(
                 &n.client,
-                &transfer(2, 1, &user(2), 1_000, 1, nonce, &n.domain),
+                &transfer(2, 1, (&user(2), bob_l1), 1_000, 1, nonce, &n.domain),
             )
             .await,
         );
     }
-    hashes.push(send(&n.client, &transfer(3, 2, &carol, 500, 0, 0, &n.domain)).await);
+    hashes.push(
+        send(
+            &n.client,
+            &transfer(3, 2, (&carol, L1Address([3; 20])), 500, 0, 0, &n.domain),
+        )
+        .await,
+    );
     let withdrawal = Tx::Withdraw(Withdraw {
         from: AccountIndex(2),
         token: TokenId(0),
@@ -576,8 +583,8 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
     }
 
     // Protocol refusals, each with its code.
-    let good = transfer(1, 1, &user(2), 1_000, 0, 0, &n.domain);
-    let wrong_signer = transfer(1, 2, &user(2), 1_000, 0, 0, &n.domain);
+    let good = transfer(1, 1, (&user(2), L1Address([2; 20])), 1_000, 0, 0, &n.domain);
+    let wrong_signer = transfer(1, 2, (&user(2), L1Address([2; 20])), 1_000, 0, 0, &n.domain);
     assert_eq!(
         error_code(&n.client, "zks_sendTransaction", wrong_signer).await,
         codes::BAD_SIGNATURE
@@ -587,22 +594,46 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
         error_code(&n.client, "zks_sendTransaction", good).await,
         codes::ALREADY_KNOWN
     );
-    let far = transfer(1, 1, &user(2), 1_000, 0, 1_000, &n.domain);
+    let far = transfer(
+        1,
+        1,
+        (&user(2), L1Address([2; 20])),
+        1_000,
+        0,
+        1_000,
+        &n.domain,
+    );
     assert_eq!(
         error_code(&n.client, "zks_sendTransaction", far).await,
         codes::NONCE_TOO_HIGH
     );
-    let broke = transfer(1, 1, &user(2), 2_000_000, 0, 1, &n.domain);
+    let broke = transfer(
+        1,
+        1,
+        (&user(2), L1Address([2; 20])),
+        2_000_000,
+        0,
+        1,
+        &n.domain,
+    );
     assert_eq!(
         error_code(&n.client, "zks_sendTransaction", broke).await,
         codes::INSUFFICIENT_BALANCE
     );
-    let nobody = transfer(7, 1, &user(2), 1, 0, 0, &n.domain);
+    let nobody = transfer(7, 1, (&user(2), L1Address([2; 20])), 1, 0, 0, &n.domain);
     assert_eq!(
         error_code(&n.client, "zks_sendTransaction", nobody).await,
         codes::UNKNOWN_ACCOUNT
     );
-    let unpackable = transfer(1, 1, &user(2), 123_456_789_123, 0, 1, &n.domain);
+    let unpackable = transfer(
+        1,
+        1,
+        (&user(2), L1Address([2; 20])),
+        123_456_789_123,
+        0,
+        1,
+        &n.domain,
+    );
     assert_eq!(
         error_code(&n.client, "zks_sendTransaction", unpackable).await,
         codes::NOT_PACKABLE
@@ -615,7 +646,7 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
         fee: 0,
         nonce: 1,
         to: user(2).public_key(),
-        to_l1_address: L1Address::default(),
+        to_l1_address: L1Address([2; 20]),
     })
     .sign(&user(1), &n.domain);
     assert_eq!(
@@ -633,13 +664,31 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
     );
 
     // In bulk: each entry answered in place, in order, with the code it gets alone.
-    let next = transfer(1, 1, &user(2), 1_000, 0, 1, &n.domain);
+    let next = transfer(1, 1, (&user(2), L1Address([2; 20])), 1_000, 0, 1, &n.domain);
     let entries = vec![
         serde_json::to_value(good).unwrap(),
-        serde_json::to_value(transfer(1, 2, &user(2), 1_000, 0, 1, &n.domain)).unwrap(),
+        serde_json::to_value(transfer(
+            1,
+            2,
+            (&user(2), L1Address([2; 20])),
+            1_000,
+            0,
+            1,
+            &n.domain,
+        ))
+        .unwrap(),
         serde_json::Value::String(format!("0x{}", hex::encode(next.encode()))),
         serde_json::Value::String("0xzz".into()),
-        serde_json::to_value(transfer(7, 1, &user(2), 1, 0, 0, &n.domain)).unwrap(),
+        serde_json::to_value(transfer(
+            7,
+            1,
+            (&user(2), L1Address([2; 20])),
+            1,
+            0,
+            0,
+            &n.domain,
+        ))
+        .unwrap(),
     ];
     let answers: Vec<rpc::BulkAnswer> = n
         .client

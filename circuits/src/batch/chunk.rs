@@ -4,11 +4,11 @@
 //! In the first chunk of an op (`position = 0`), with `A` the first account and `B` the second:
 //!
 //! ```text
-//! Deposit        A.key' = key_valid ? key : O; A empty → {token, 0, amount, key', l1};
-//!                A existing → same token and key' (and l1 if key' = O), balance + amount
-//! Transfer       signature of m under A.key, A.nonce = nonce, A.token = token;
-//!                A: balance − amount − fee, nonce + 1;  B exists, B.token = token, B.key = key:
-//!                B: balance + amount;  amount = unpack(amount_packed)
+//! Deposit        l1 ≠ 0; A.key' = key_valid ? key : O; A empty → {token, 0, amount, key', l1};
+//!                A existing → same token, key' and l1, balance + amount
+//! Transfer       signature of m under A.key (on the curve), A.nonce = nonce, A.token = token;
+//!                A: balance − amount − fee, nonce + 1;  l1 ≠ 0; B exists, B.token = token,
+//!                B.key = key, B.l1 = l1: B: balance + amount;  amount = unpack(amount_packed)
 //! TransferToNew  as Transfer, but B empty → {token, 0, amount, key, l1}
 //! Withdraw       signature; A.token = token; l1 ≠ 0; A: balance − amount − fee, nonce + 1
 //! ForcedExit     paid = (A exists ∧ A.token = token ∧ A.l1 = l1 ≠ 0) ? A.balance : 0;
@@ -170,9 +170,10 @@ pub(crate) fn chunk(
     a.key
         .y
         .conditional_enforce_equal(&deposit_key.y, &deposit_into_existing)?;
-    let locked_deposit_into_existing = and(&deposit_into_existing, &!op.key_valid.clone());
+    // An account is its (key, token, exit address): a deposit adds only to the account whose
+    // exit address it names, so no one can make their address the exit of someone else's funds.
     a.l1_address
-        .conditional_enforce_equal(&l1, &locked_deposit_into_existing)?;
+        .conditional_enforce_equal(&l1, &deposit_into_existing)?;
 
     // Forced exit: the whole balance to the owner's non-zero L1 address, else nothing.
     let owner_asks =
@@ -180,8 +181,9 @@ pub(crate) fn chunk(
     let paid = FrVar::conditionally_select(&owner_asks, &a.balance, &FpVar::zero())?;
     amount.conditional_enforce_equal(&paid, &and(&first, &f(FORCED_EXIT)))?;
 
-    // Withdrawals need an L1 recipient.
-    enforce_nonzero_if(&l1, &and(&first, &f(WITHDRAW)))?;
+    // Withdrawals need an L1 recipient; deposits and transfers name the recipient account's
+    // exit address, and every account holding value has one (protocol §4).
+    enforce_nonzero_if(&l1, &and(&first, &(&signed | &f(DEPOSIT))))?;
 
     // Transfers: the amount is the packed one.
     amount.conditional_enforce_equal(&op.amount_unpacked, &transfer_like)?;
@@ -219,6 +221,7 @@ pub(crate) fn chunk(
     b.token.conditional_enforce_equal(&token, &to_existing)?;
     b.key.x.conditional_enforce_equal(&op.key.x, &to_existing)?;
     b.key.y.conditional_enforce_equal(&op.key.y, &to_existing)?;
+    b.l1_address.conditional_enforce_equal(&l1, &to_existing)?;
     let to_new = and(&first, &f(TRANSFER_TO_NEW));
     (FpVar::from(to_new.clone()) * FpVar::from(b.exists.clone())).enforce_equal(&FpVar::zero())?;
     let after_b = AccountVar {
@@ -284,6 +287,10 @@ pub(crate) fn chunk(
         message,
     ])?;
     let h_bits = h.to_bits_le()?;
+    // The sender's key is a curve point (the doubling formulas assume it; a genesis account
+    // could otherwise hold an off-curve key such as (0, 0), under which `divide` leaves the
+    // doubled point free and any signature would verify), and 8·A is not the identity.
+    PointVar::select(&enable_sig, &a.key, &PointVar::identity())?.enforce_on_curve()?;
     let a8 = a.key.double()?.double()?.double()?;
     enforce_nonzero_if(&a8.x, &enable_sig)?;
 
@@ -320,8 +327,10 @@ pub(crate) fn chunk(
     let chosen = selectors
         .iter()
         .fold(FpVar::zero(), |acc, s| acc + FpVar::from(s.clone()));
-    (&chosen * (&chosen - FpVar::one())).enforce_equal(&FpVar::zero())?;
-    (&fee * (FpVar::one() - &chosen)).enforce_equal(&FpVar::zero())?;
+    // A slot is chosen exactly when there is a fee to credit: the selectors of a zero fee are
+    // all zero rather than free (found by the raw-witness mutation harness; harmless, as every
+    // use multiplies them by the fee, but a witness nothing determines is one to remove).
+    chosen.enforce_equal(&FpVar::from(!fee.is_zero()?))?;
     let mut chosen_token = FpVar::zero();
     let mut fees = Vec::with_capacity(fee_tokens.len());
     for (selector, slot_token) in selectors.iter().zip(fee_tokens) {

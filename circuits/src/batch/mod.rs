@@ -278,6 +278,7 @@ mod tests {
     #[test]
     fn constraints_per_transfer_slot_do_not_grow() {
         let per_chunk = constraints_per_chunk(24).unwrap();
+        eprintln!("{per_chunk} constraints per chunk at D = 24");
         assert!(
             per_chunk * 100 <= CONSTRAINTS_PER_CHUNK_D24 * 105 && per_chunk <= TARGET_PER_CHUNK_D24,
             "{per_chunk} constraints per chunk"

@@ -4,7 +4,9 @@
 // Test fixtures fail the test by panicking, like the assertions around them.
 #![allow(clippy::unwrap_used)]
 
+mod agreement;
 mod batch;
 mod differential;
 mod mutations;
+mod raw_mutations;
 mod support;

@@ -77,9 +77,15 @@ pub enum OpError {
     /// The recipient key is not a point of the prime-order subgroup.
     #[error("recipient key is not a valid public key")]
     InvalidRecipientKey,
-    /// A withdrawal to the zero address.
-    #[error("withdrawal needs a non-zero L1 address")]
+    /// A withdrawal, deposit or transfer that names no L1 address (zero). Every account holding
+    /// value has a non-zero exit address (protocol §4), and a withdrawal needs a recipient.
+    #[error("the operation needs a non-zero L1 address")]
     MissingL1Address,
+    /// The recipient account exists but its exit address is not the one the transaction or
+    /// deposit names: an account is the (key, token, exit address) its funds were sent to, so
+    /// nobody's funds land in an account whose exit address they did not choose.
+    #[error("account {0:?} has another exit address than the one named")]
+    ExitAddressMismatch(AccountIndex),
     /// A forced exit in pubdata pays another amount than the state allows.
     #[error("forced exit must pay {expected}, pubdata says {got}")]
     ForcedExitAmount {
@@ -112,9 +118,13 @@ pub enum BatchError {
         /// Slots in the shape.
         slots: usize,
     },
-    /// A fee recipient does not exist at the start of the batch.
+    /// A fee recipient is index 0 or beyond the tree, or does not exist when the fees are
+    /// credited after the last op.
     #[error("fee recipient {0:?} does not exist")]
     UnknownFeeRecipient(AccountIndex),
+    /// One account named in two fee slots.
+    #[error("fee recipient {0:?} is named twice")]
+    DuplicateFeeRecipient(AccountIndex),
     /// Two fee recipients hold the same token (or are the same account).
     #[error("two fee recipients for token {0:?}")]
     DuplicateFeeToken(TokenId),

@@ -27,7 +27,7 @@ use crate::op::{Op, PubdataOp};
 use crate::pubdata::{encode_batch, BatchShape};
 use crate::tree::{AccountTree, TreeStore};
 use crate::tx::{Domain, SignedTx, Tx};
-use execute::FeeLedger;
+use execute::{FeeLedger, FeeMode};
 use serde::{Deserialize, Serialize};
 
 /// What the transition needs to know about the deployment.
@@ -119,7 +119,7 @@ fn apply_batch_inner<S: TreeStore>(
         });
     }
     let old_root = tree.root()?;
-    let mut fees = FeeLedger::open(tree, shape, &input.fee_recipients)?;
+    let mut fees = FeeLedger::open(tree, shape, &input.fee_recipients, FeeMode::Build)?;
     let signatures = presign_check(tree, &config.domain, &input.ops);
     let mut used_chunks = 0;
     let (mut included, mut rejected, mut ops) = (Vec::new(), Vec::new(), Vec::new());
@@ -151,12 +151,12 @@ fn apply_batch_inner<S: TreeStore>(
             Err(error) => rejected.push(Rejection { position, error }),
         }
     }
-    let fee_witnesses = execute::settle_fees(tree, &fees).map_err(|e| match e {
-        OpError::Storage(msg) => storage_error(msg),
-        other => BatchError::Replay {
-            position: ops.len(),
-            error: other,
-        },
+    let fee_witnesses = execute::settle_fees(tree, &fees, ops.len()).map_err(|e| match e {
+        BatchError::Replay {
+            error: OpError::Storage(msg),
+            ..
+        } => storage_error(msg),
+        other => other,
     })?;
     let new_root = tree.root()?;
     let pubdata_ops: Vec<PubdataOp> = ops.iter().map(|o| o.op).collect();
@@ -304,14 +304,22 @@ fn validate<S: TreeStore>(
             } else {
                 tree.account(*to)?
             };
+            if t.to_l1_address.is_zero() {
+                return Err(OpError::MissingL1Address);
+            }
             match receiver {
-                Some(r) if r.public_key == t.to => PubdataOp::Transfer {
+                Some(r) if r.public_key != t.to => return Err(OpError::RecipientMismatch(*to)),
+                // Checked here, not in `execute::plan`: a plain transfer's pubdata does not carry
+                // the signed exit address, so replay, like the signature, leaves it to the proof.
+                Some(r) if r.l1_address != t.to_l1_address => {
+                    return Err(OpError::ExitAddressMismatch(*to))
+                }
+                Some(_) => PubdataOp::Transfer {
                     from,
                     to: *to,
                     amount: t.amount,
                     fee: t.fee,
                 },
-                Some(_) => return Err(OpError::RecipientMismatch(*to)),
                 None => PubdataOp::TransferToNew {
                     from,
                     to: *to,

@@ -1,7 +1,7 @@
 //! Replaying a batch from its pubdata alone: how an auditor rebuilds the state from L1 data.
 
 use super::error::BatchError;
-use super::execute::{self, FeeLedger};
+use super::execute::{self, FeeLedger, FeeMode};
 use super::StfConfig;
 use crate::commitment::batch_commitment;
 use crate::field::Fr;
@@ -22,8 +22,11 @@ pub struct ReplayedBatch {
     pub ops: Vec<PubdataOp>,
 }
 
-/// Applies pubdata to the tree with the same state rules as [`super::apply_batch`] (no signature
-/// or nonce-value checks: the proof vouches for those). On `Err` the tree is unchanged.
+/// Applies pubdata to the tree with the state rules of protocol §7 and the fee rule of §8, which
+/// the circuit enforces: every batch the circuit accepts replays (no signature, nonce-value or
+/// signed-exit-address checks: the proof vouches for those). [`super::apply_batch`] builds
+/// batches under a stricter fee policy, so whatever it builds replays too. On `Err` the tree is
+/// unchanged.
 pub fn replay_batch<S: TreeStore>(
     tree: &mut AccountTree<S>,
     config: &StfConfig,
@@ -53,17 +56,14 @@ fn replay_inner<S: TreeStore>(
     }
     let decoded = decode_batch(shape, pubdata)?;
     let old_root = tree.root()?;
-    let mut fees = FeeLedger::open(tree, shape, &decoded.fee_recipients)?;
+    let mut fees = FeeLedger::open(tree, shape, &decoded.fee_recipients, FeeMode::Validate)?;
     for (position, op) in decoded.ops.iter().enumerate() {
         let plan = execute::plan(tree, &fees, op)
             .map_err(|error| BatchError::Replay { position, error })?;
         execute::apply(tree, &mut fees, plan)
             .map_err(|error| BatchError::Replay { position, error })?;
     }
-    execute::settle_fees(tree, &fees).map_err(|error| BatchError::Replay {
-        position: decoded.ops.len(),
-        error,
-    })?;
+    execute::settle_fees(tree, &fees, decoded.ops.len())?;
     let new_root = tree.root()?;
     Ok(ReplayedBatch {
         old_root,

@@ -443,15 +443,6 @@ fn replay_rejects_pubdata_the_state_does_not_allow() {
             },
             OpError::RecipientMismatch(AccountIndex(3)),
         ),
-        (
-            PubdataOp::Transfer {
-                from: AccountIndex(1),
-                to: AccountIndex(2),
-                amount: 1,
-                fee: 1,
-            },
-            OpError::NoFeeRecipient(TokenId(ETH)),
-        ),
     ];
     for (op, expected) in bad {
         let mut tree = AccountTree::open(w.tree.store().clone(), SHAPE.depth).unwrap();
@@ -463,6 +454,200 @@ fn replay_rejects_pubdata_the_state_does_not_allow() {
         }
         assert_eq!(tree.root().unwrap(), root);
     }
+    // A fee no recipient ever takes: the fee rule is checked after the last op (protocol §8).
+    let mut tree = AccountTree::open(w.tree.store().clone(), SHAPE.depth).unwrap();
+    let unpaid_fee = PubdataOp::Transfer {
+        from: AccountIndex(1),
+        to: AccountIndex(2),
+        amount: 1,
+        fee: 1,
+    };
+    let pubdata = encode_batch(&SHAPE, &[unpaid_fee], &[]).unwrap();
+    match replay_batch(&mut tree, &config(), 2, &pubdata) {
+        Err(BatchError::Replay { position: 1, error }) => {
+            assert_eq!(error, OpError::NoFeeRecipient(TokenId(ETH)))
+        }
+        other => panic!("expected a replay error, got {other:?}"),
+    }
+}
+
+/// A transfer naming `to_l1_address` as the recipient's exit address.
+fn transfer_naming(to: u32, recipient: u8, to_l1_address: L1Address, nonce: u32) -> Op {
+    let t = Transfer {
+        from: AccountIndex(1),
+        token: TokenId(ETH),
+        amount: 10,
+        fee: 0,
+        nonce,
+        to: key(recipient).public_key(),
+        to_l1_address,
+    };
+    let signature = zksettle_core::Tx::Transfer(t)
+        .sign(&key(1), &config().domain)
+        .signature;
+    Op::Transfer {
+        to: AccountIndex(to),
+        transfer: t,
+        signature,
+    }
+}
+
+/// The critical finding of the December 2026 review, at the state transition: a stranger opens
+/// an account for Bob's key with the stranger's exit address (1 wei), and Bob's own deposit, or
+/// a payment naming Bob's address, must not land in it, so the stranger's forced exit takes back
+/// only the stranger's wei.
+#[test]
+fn funds_never_land_in_an_account_whose_exit_address_their_sender_did_not_name() {
+    let mut w = funded();
+    let bob = 7;
+    let attacker = L1Address([0xee; 20]);
+    let deposit_from = |to, l1_address, amount| {
+        Op::Deposit(zksettle_core::Deposit {
+            to: AccountIndex(to),
+            token: TokenId(ETH),
+            amount,
+            public_key: key(bob).public_key().0,
+            l1_address,
+        })
+    };
+    w.batch(vec![deposit_from(9, attacker, 1)], vec![]);
+    assert_eq!(
+        reject(&mut w, deposit_from(9, addr(bob), 5_000)),
+        OpError::ExitAddressMismatch(AccountIndex(9))
+    );
+    assert_eq!(
+        reject(&mut w, transfer_naming(9, bob, addr(bob), 0)),
+        OpError::ExitAddressMismatch(AccountIndex(9))
+    );
+    // Bob's funds go to an account of his own address, which the attacker cannot force out.
+    w.batch(
+        vec![
+            deposit_from(10, addr(bob), 5_000),
+            transfer_naming(10, bob, addr(bob), 0),
+        ],
+        vec![],
+    );
+    assert_eq!(w.balance(10), 5_010);
+    let stolen = w.batch(
+        vec![
+            forced_exit(9, ETH, attacker),
+            forced_exit(10, ETH, attacker),
+        ],
+        vec![],
+    );
+    let paid: Vec<u128> = stolen
+        .witness
+        .ops
+        .iter()
+        .map(|o| match o.op {
+            PubdataOp::ForcedExit { amount, .. } => amount,
+            _ => panic!("a forced exit"),
+        })
+        .collect();
+    assert_eq!(paid, vec![1, 0]);
+    assert_eq!(w.balance(10), 5_010);
+}
+
+/// Finding 2: every account holding value has an exit address; nothing opens one without it.
+#[test]
+fn no_account_is_opened_or_paid_without_an_exit_address() {
+    let mut w = funded();
+    assert_eq!(
+        reject(&mut w, transfer_naming(9, 7, L1Address::ZERO, 0)),
+        OpError::MissingL1Address
+    );
+    assert_eq!(
+        reject(&mut w, transfer_naming(2, 2, L1Address::ZERO, 0)),
+        OpError::MissingL1Address
+    );
+    let no_address = Op::Deposit(zksettle_core::Deposit {
+        to: AccountIndex(9),
+        token: TokenId(ETH),
+        amount: 5,
+        public_key: key(7).public_key().0,
+        l1_address: L1Address::ZERO,
+    });
+    assert_eq!(reject(&mut w, no_address), OpError::MissingL1Address);
+}
+
+/// Finding 5: replay checks fees by the circuit's rule, after the last op, so it accepts a fee
+/// paid before its recipient is opened and a recipient whose balance passes near 2^128 before
+/// being spent down; the sequencer's building rule is stricter and refuses both.
+#[test]
+fn replay_checks_fees_after_the_last_op_as_the_circuit_does() {
+    let w = funded();
+    let replay = |ops: &[PubdataOp], recipients: &[AccountIndex]| {
+        let mut tree = AccountTree::open(w.tree.store().clone(), SHAPE.depth).unwrap();
+        let pubdata = encode_batch(&SHAPE, ops, recipients).unwrap();
+        replay_batch(&mut tree, &config(), 2, &pubdata).map(|_| tree)
+    };
+    let fee_first = [
+        PubdataOp::Transfer {
+            from: AccountIndex(1),
+            to: AccountIndex(2),
+            amount: 1,
+            fee: 5,
+        },
+        PubdataOp::Deposit {
+            to: AccountIndex(6),
+            token: TokenId(ETH),
+            amount: 1,
+            public_key: key(9).public_key().0,
+            l1_address: addr(9),
+        },
+    ];
+    let tree = replay(&fee_first, &[AccountIndex(6)]).unwrap();
+    assert_eq!(tree.account(AccountIndex(6)).unwrap().unwrap().balance, 6);
+    // The same recipient unopened: refused after the last op.
+    assert!(matches!(
+        replay(&fee_first[..1], &[AccountIndex(6)]),
+        Err(BatchError::UnknownFeeRecipient(AccountIndex(6)))
+    ));
+    // A recipient near 2^128 that spends down before the fees are credited.
+    let mut near = World::new();
+    near.batch(
+        vec![deposit(1, ETH, 1_000, 1), deposit(4, ETH, u128::MAX - 5, 9)],
+        vec![],
+    );
+    let spend_down = [
+        PubdataOp::Transfer {
+            from: AccountIndex(1),
+            to: AccountIndex(1),
+            amount: 0,
+            fee: 10,
+        },
+        PubdataOp::Transfer {
+            from: AccountIndex(4),
+            to: AccountIndex(1),
+            amount: 100,
+            fee: 0,
+        },
+    ];
+    let mut tree = AccountTree::open(near.tree.store().clone(), SHAPE.depth).unwrap();
+    let pubdata = encode_batch(&SHAPE, &spend_down, &[AccountIndex(4)]).unwrap();
+    replay_batch(&mut tree, &config(), 2, &pubdata).unwrap();
+    assert_eq!(
+        tree.account(AccountIndex(4)).unwrap().unwrap().balance,
+        u128::MAX - 95
+    );
+    // The builder takes a fee only once its recipient exists.
+    let mut builder = funded();
+    let input = BatchInput {
+        number: 2,
+        ops: vec![
+            transfer(1, 1, 2, 2, ETH, 1, 5, 0),
+            deposit(6, ETH, 1, 9),
+            // Nonce 0 again: the first was rejected.
+            transfer(1, 1, 2, 2, ETH, 1, 5, 0),
+        ],
+        fee_recipients: vec![AccountIndex(6)],
+    };
+    let applied = apply_batch(&mut builder.tree, &builder.config, &input).unwrap();
+    assert_eq!(applied.included, vec![1, 2]);
+    assert_eq!(
+        applied.rejected[0].error,
+        OpError::NoFeeRecipient(TokenId(ETH))
+    );
 }
 
 #[test]
@@ -532,7 +717,7 @@ fn a_deposit_to_a_key_that_cannot_sign_locks_the_account_to_its_l1_address() {
     // Only deposits from the same L1 address add to it.
     assert_eq!(
         reject(&mut w, locked_deposit(addr(8))),
-        OpError::RecipientMismatch(AccountIndex(9))
+        OpError::ExitAddressMismatch(AccountIndex(9))
     );
     w.batch(vec![locked_deposit(addr(7))], vec![]);
     assert_eq!(w.balance(9), 100);

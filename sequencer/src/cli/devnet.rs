@@ -181,7 +181,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
          \nIts key (public, for development only): {dev}\
          \n\nTry, in another terminal:\
          \n  {exe} wallet balance  --rpc-url http://{rpc_addr} --key {dev}\
-         \n  {exe} wallet transfer --rpc-url http://{rpc_addr} --key {dev} --to {to} --amount 1000000000000000 --wait\
+         \n  {exe} wallet transfer --rpc-url http://{rpc_addr} --key {dev} --to {to} --to-l1 {to_l1} --amount 1000000000000000 --wait\
          \n\nCtrl-C stops the devnet.",
         metrics = args.metrics_addr,
         rollup = deployment.rollup,
@@ -189,6 +189,9 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         chunks = shape.chunks,
         dev = hex::encode(developer_key.to_bytes()),
         to = hex::encode(recipient.public_key().pack()),
+        // The recipient is named by key and exit address (protocol §4); any address the
+        // recipient controls on L1 will do, here the developer's own.
+        to_l1 = developer,
     );
     let _ = chain.block_number().await?;
     tokio::signal::ctrl_c().await?;

@@ -104,9 +104,11 @@ pub(crate) struct TransferArgs {
     /// Token id.
     #[arg(long = "token", default_value_t = 0)]
     token: u32,
-    /// L1 address recorded if the transfer opens the recipient's account.
+    /// The recipient's exit address on L1. With the key it names the recipient's account: the
+    /// transfer goes only to an account of that key whose exit address this is (or opens one),
+    /// never to an account whose exit address someone else chose.
     #[arg(long = "to-l1")]
-    to_l1: Option<Address>,
+    to_l1: Address,
     /// Follow the transaction until it settles on L1.
     #[arg(long = "wait")]
     wait: bool,
@@ -279,7 +281,7 @@ async fn transfer(args: &TransferArgs) -> eyre::Result<()> {
         fee: args.fee,
         nonce: from.next_nonce,
         to: parse_key(&args.to)?,
-        to_l1_address: args.to_l1.map(l1_address).unwrap_or_default(),
+        to_l1_address: l1_address(args.to_l1),
     });
     send(&client, &key, tx, args.wait).await
 }

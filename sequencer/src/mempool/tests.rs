@@ -17,7 +17,7 @@ fn transfer(from: u32, nonce: Nonce, amount: Balance, fee: Balance) -> SignedTx 
         fee,
         nonce,
         to: PrivateKey::from_bytes([99; 32]).public_key(),
-        to_l1_address: L1Address::default(),
+        to_l1_address: L1Address([99; 20]),
     })
     .sign(&key, &domain())
 }

@@ -50,6 +50,11 @@ impl SequencerState {
                 if !recipient_key_is_valid(store, &t.to, tx.token())? {
                     return Err(OpError::InvalidRecipientKey.into());
                 }
+                // The recipient is a (key, exit address) pair: without an address the funds
+                // would have no way out on L1 (protocol §4).
+                if t.to_l1_address.is_zero() {
+                    return Err(OpError::MissingL1Address.into());
+                }
             }
             Tx::Withdraw(w) => {
                 if w.to_l1_address.is_zero() {

@@ -59,7 +59,7 @@ fn transfer(from: u32, signer: u8, to: u8, amount: u128, fee: u128, nonce: u32) 
         fee,
         nonce,
         to: user(to).public_key(),
-        to_l1_address: L1Address::default(),
+        to_l1_address: L1Address([to; 20]),
     })
     .sign(&user(signer), &genesis().domain)
 }
@@ -232,7 +232,7 @@ fn recipients_outside_the_subgroup_are_refused_each_time_and_valid_ones_pass() {
             fee: 0,
             nonce,
             to: key,
-            to_l1_address: L1Address::default(),
+            to_l1_address: L1Address([77; 20]),
         })
         .sign(&user(11), &domain)
     };

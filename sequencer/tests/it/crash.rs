@@ -14,7 +14,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use zksettle_core::{AccountIndex, Domain, L1Address, PrivateKey, TokenId, Transfer, Tx};
+use zksettle_core::{AccountIndex, Domain, PrivateKey, TokenId, Transfer, Tx};
 use zksettle_l1::anvil::{Anvil, DEV_KEYS};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, RollupClient, RpcChain, RpcConfig};
@@ -168,7 +168,7 @@ async fn deploy_and_fund() -> Setup {
     let deployed: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rollup = deployed["rollup"].as_str().unwrap().to_owned();
     let deploy_block = field(&deployed, "block");
-    let depositor: PrivateKeySigner = DEV_KEYS[1].parse().unwrap();
+    let depositor = depositor();
     let chain = RpcChain::connect(anvil.url(), depositor.clone(), RpcConfig::default())
         .await
         .unwrap();
@@ -196,6 +196,11 @@ async fn deploy_and_fund() -> Setup {
     }
 }
 
+/// The L1 account that funds every user.
+fn depositor() -> PrivateKeySigner {
+    DEV_KEYS[1].parse().unwrap()
+}
+
 /// Transfer `nonce` of user `i` (account `i + 1`) to the next user.
 fn transfer(setup: &Setup, i: usize, nonce: u32) -> zksettle_core::SignedTx {
     Tx::Transfer(Transfer {
@@ -205,7 +210,8 @@ fn transfer(setup: &Setup, i: usize, nonce: u32) -> zksettle_core::SignedTx {
         fee: 0,
         nonce,
         to: user((i + 1) % USERS).public_key(),
-        to_l1_address: L1Address::default(),
+        // Every user's account was opened by the depositor's deposit.
+        to_l1_address: l1_address(depositor().address()),
     })
     .sign(&user(i), &setup.domain)
 }

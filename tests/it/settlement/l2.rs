@@ -86,6 +86,15 @@ impl L2 {
         self.tree.merkle_path(AccountIndex(index)).unwrap()
     }
 
+    /// The op of a queued priority operation, routed as the node routes it (the sequencer's
+    /// [`Router`](zksettle_sequencer::routing::Router) over this state).
+    pub(crate) fn route(&self, op: &PriorityOp) -> Op {
+        zksettle_sequencer::routing::Router::new(&self.tree)
+            .unwrap()
+            .priority(op)
+            .unwrap()
+    }
+
     /// Applies `ops` (all must be accepted) and proves the batch.
     pub(crate) fn batch(&mut self, ops: Vec<Op>) -> ProvenBatch {
         let number = self.next;

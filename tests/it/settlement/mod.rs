@@ -5,6 +5,7 @@
 
 pub(crate) mod l2;
 mod operators;
+mod ownership;
 mod queue;
 mod upgrades;
 

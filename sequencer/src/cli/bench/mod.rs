@@ -29,7 +29,7 @@ use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zksettle_core::{AccountIndex, BatchShape, Domain, L1Address, PrivateKey, TokenId};
+use zksettle_core::{AccountIndex, BatchShape, Domain, PrivateKey, TokenId};
 use zksettle_core::{Transfer, Tx};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{EmbeddedChain, RollupClient};
@@ -107,6 +107,9 @@ pub(crate) fn run(command: &BenchCommand) -> eyre::Result<()> {
     }
 }
 
+/// The L1 account that funds every sender, and so every sender account's exit address.
+const DEPOSITOR: Address = Address::repeat_byte(0xbe);
+
 fn sender_key(i: usize) -> PrivateKey {
     super::devnet::dev_key(&format!("zksettle bench sender {i}"))
 }
@@ -157,7 +160,8 @@ fn load(args: &LoadArgs) -> eyre::Result<()> {
                         fee: 0,
                         nonce,
                         to,
-                        to_l1_address: L1Address::default(),
+                        // Every sender's account was opened by the depositor's deposits.
+                        to_l1_address: l1_address(DEPOSITOR),
                     })
                     .sign(&keys[i], &domain);
                     signing.inc(1);
@@ -194,7 +198,7 @@ async fn start_node(
     keys: &zksettle_prover::BatchKeys,
     per_sender: usize,
 ) -> eyre::Result<Running> {
-    let depositor = Address::repeat_byte(0xbe);
+    let depositor = DEPOSITOR;
     let chain = EmbeddedChain::new(CHAIN_ID, &[(depositor, U256::from(10u128.pow(27)))]);
     // The senders' deposits are queued at once: declare one batch a second (the bench's node
     // seals without proving) so the queue cap leaves room for every sender.
