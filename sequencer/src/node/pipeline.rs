@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use zksettle_l1::convert::u256_of_fr;
 use zksettle_l1::Chain;
 use zksettle_prover::{BatchProof, BatchProver};
 
@@ -389,7 +390,9 @@ async fn send_next<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<b
         .batch(next)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("batch {next} has a proof but no record"))?;
-    // After a restart the contract may already hold this batch (sent before the crash).
+    // After a restart the contract may already hold this batch (sent before the crash), or
+    // someone else's batch of this number (another operator, or anyone after the fallback
+    // delay): only a batch proving exactly this node's statement is claimed as its own.
     let on_chain = ctx.rollup.batch_number().await.map_err(|e| e.to_string())?;
     let l1_tx = if on_chain >= next {
         let head = l1_head(ctx).await?;
@@ -403,11 +406,26 @@ async fn send_next<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<b
                 .await
                 .map_err(|e| e.to_string())?
                 .into_iter()
-                .find(|b| b.number == next)
-                .map(|b| b.tx_hash.to_string());
+                .find(|b| b.number == next);
             from = to + 1;
         }
-        found.unwrap_or_default()
+        let verified = found.ok_or_else(|| {
+            format!("the contract is past batch {next} but its BatchVerified event was not found")
+        })?;
+        let ours = verified.old_root == record.witness.old_root
+            && verified.new_root == record.new_root()
+            && verified.commitment == u256_of_fr(&record.witness.commitment);
+        if !ours {
+            metrics::counter!("zksettle_l1_foreign_batches_total").increment(1);
+            return Err(format!(
+                "batch {next} on L1 (tx {}) is not this node's: its new root is {}, ours {}; \
+                 the node does not claim it and stops settling",
+                verified.tx_hash,
+                verified.new_root,
+                record.new_root()
+            ));
+        }
+        verified.tx_hash.to_string()
     } else {
         let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice())
             .map_err(|e| format!("stored proof of batch {next}: {e}"))?;
