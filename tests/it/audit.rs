@@ -75,6 +75,26 @@ fn tampered_chains(record: &L1Record, verifier: &BatchVerifier) {
         change(&mut r);
         rebuild_record(&r, verifier).unwrap_err()
     };
+    // A genesis account whose key is off the curve, (0, 0), under which a signature check
+    // could be cheated, is refused before anything is replayed (review F7).
+    let forged_key = zksettle_verifier::AccountEntry {
+        index: AccountIndex(9),
+        account: zksettle_core::Account::new(
+            zksettle_core::TokenId(0),
+            1,
+            zksettle_core::PublicKey(zksettle_core::babyjubjub::Point {
+                x: Fr::from(0u64),
+                y: Fr::from(0u64),
+            }),
+            zksettle_core::L1Address([9; 20]),
+        ),
+    };
+    assert!(matches!(
+        rebuild(record, verifier, &[forged_key], &no_progress),
+        Err(RebuildError::GenesisKey {
+            index: AccountIndex(9)
+        })
+    ));
     let missing = with(&|r| {
         r.batches.remove(1);
     });

@@ -73,6 +73,17 @@ pub enum RebuildError {
         /// The number found.
         found: u64,
     },
+    /// A genesis account holds a key no account can hold: off the curve, outside the
+    /// prime-order subgroup, or otherwise not a valid key (only the identity, the locked key of
+    /// protocol §7, is allowed besides valid keys). The circuit checks that a signer's key is on
+    /// the curve, but a key such as (0, 0) in a genesis state would be a forgery waiting.
+    #[error(
+        "genesis account {index:?} holds a key that is neither a valid key nor the locked key"
+    )]
+    GenesisKey {
+        /// The account's index.
+        index: AccountIndex,
+    },
     /// The genesis accounts do not reach the root the first batch starts from.
     #[error("the genesis state has root {genesis}, batch 1 starts from {recorded}")]
     GenesisRoot {
@@ -223,6 +234,12 @@ pub fn rebuild(
         shape: header.shape,
     };
     let mut tree = AccountTree::open(MemoryStore::new(), header.shape.depth)?;
+    if let Some(bad) = genesis.iter().find(|e| {
+        !e.account.public_key.is_valid()
+            && e.account.public_key.0 != zksettle_core::babyjubjub::Point::IDENTITY
+    }) {
+        return Err(RebuildError::GenesisKey { index: bad.index });
+    }
     let mut touched: BTreeSet<AccountIndex> = genesis.iter().map(|e| e.index).collect();
     let updates: Vec<_> = genesis.iter().map(|e| (e.index, Some(e.account))).collect();
     tree.set_accounts(&updates)?;
