@@ -39,6 +39,8 @@ pub const META_SETTLED: &[u8] = b"settled";
 pub const META_L1_NEXT_BLOCK: &[u8] = b"l1_next_block";
 /// Next priority serial a batch will include (u64 BE).
 pub const META_NEXT_PRIORITY: &[u8] = b"next_priority";
+/// The arrival number the next accepted transaction gets (u64 BE); arrivals are never reused.
+pub const META_NEXT_ARRIVAL: &[u8] = b"next_arrival";
 /// The settlement transaction in flight, if any (JSON of [`crate::records::InFlight`]).
 pub const META_IN_FLIGHT: &[u8] = b"l1_in_flight";
 
@@ -223,6 +225,16 @@ impl NodeDb {
     /// Stages a batch.
     pub fn put_batch(&self, batch: &mut WriteBatch, record: &BatchRecord) {
         batch.put_cf(self.cf(CF_BATCHES), be(record.number), encode(record));
+    }
+
+    /// Stages a batch's removal (a batch discarded for one settled by someone else).
+    pub fn delete_batch(&self, batch: &mut WriteBatch, number: u64) {
+        batch.delete_cf(self.cf(CF_BATCHES), be(number));
+    }
+
+    /// Stages a proof's removal.
+    pub fn delete_proof(&self, batch: &mut WriteBatch, number: u64) {
+        batch.delete_cf(self.cf(CF_PROOFS), be(number));
     }
 
     /// A batch's proof bytes.

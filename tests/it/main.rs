@@ -8,5 +8,6 @@
 mod audit;
 mod durable_state;
 mod node;
+mod node_recovery;
 mod settlement;
 mod snarkjs;

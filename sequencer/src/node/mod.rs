@@ -10,7 +10,9 @@
 //!              prover workers (blocking threads, in parallel) ──► proofs in the database
 //!                   │
 //!                   ▼
-//!              L1 sender (in batch order; reconciles with the contract after a restart)
+//!              L1 sender (in batch order; follows the contract: claims a verified batch only
+//!                         if it is this node's statement, adopts anyone else's, resends what a
+//!                         reorganization removed; see `state::adopt`)
 //! ```
 //!
 //! Every stage reads its work from the database, so each resumes where it stopped after a
@@ -47,6 +49,11 @@ pub enum NodeEvent {
     Settled(u64, String),
     /// A transaction left the pool without being included.
     Dropped(TxHash, String),
+    /// This node's sealed batch was discarded: L1 verified someone else's under its number
+    /// (its transactions went back to the pool or into that batch).
+    Discarded(u64),
+    /// A batch seen verified is no longer on L1 (a reorganization); it is sent again.
+    Unsettled(u64),
 }
 
 /// What the node's tasks share.

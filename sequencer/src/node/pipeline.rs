@@ -2,7 +2,7 @@
 //! until aborted, logs and retries on failure, and takes its work from the database.
 
 use super::{Admission, NodeContext, NodeEvent};
-use crate::state::{SequencerState, SubmitError};
+use crate::state::{ForeignBatch, SequencerState, SubmitError};
 use crate::store::{META_L1_NEXT_BLOCK, META_PROVEN, META_SETTLED};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rocksdb::WriteBatch;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use zksettle_l1::convert::u256_of_fr;
-use zksettle_l1::Chain;
+use zksettle_l1::{Chain, VerifiedBatch};
 use zksettle_prover::{BatchProof, BatchProver};
 
 /// Most transactions admitted in one group (one synced write).
@@ -271,7 +271,7 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
     }
     .max(1);
     build_tables_in_background(&ctx, &prover);
-    let mut running: JoinSet<(u64, Result<Vec<u8>, String>)> = JoinSet::new();
+    let mut running: JoinSet<(u64, Result<ProvenStatement, String>)> = JoinSet::new();
     let mut busy = BTreeSet::new();
     loop {
         let cursor = ctx.db.meta_u64(META_PROVEN).unwrap_or(0) + 1;
@@ -299,11 +299,18 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
         }
         tokio::select! {
             Some(done) = running.join_next() => match done {
-                Ok((n, Ok(bytes))) => {
+                Ok((n, Ok(proven))) => {
                     busy.remove(&n);
-                    if let Err(e) = store_proof(&ctx, n, &bytes) {
-                        tracing::error!(batch = n, error = %e, "storing the proof");
-                        continue;
+                    match store_proof(&ctx, n, &proven) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::info!(batch = n, "proof discarded: the batch was replaced");
+                            continue;
+                        }
+                        Err(e) => {
+                            tracing::error!(batch = n, error = %e, "storing the proof");
+                            continue;
+                        }
                     }
                     tracing::info!(batch = n, "proven");
                     metrics::counter!("zksettle_batches_proven_total").increment(1);
@@ -323,16 +330,29 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
     }
 }
 
+/// A proof and the statement it proves.
+struct ProvenStatement {
+    /// The batch's commitment (its one public input) when it was proven.
+    commitment: zksettle_core::Fr,
+    /// The proof, arkworks compressed.
+    bytes: Vec<u8>,
+}
+
 fn prove<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
     prover: &BatchProver,
     n: u64,
-) -> Result<Vec<u8>, String> {
+) -> Result<ProvenStatement, String> {
     let record = ctx
         .db
         .batch(n)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("batch {n} is not stored"))?;
+    if record.foreign {
+        return Err(format!(
+            "batch {n} was settled by someone else; nothing to prove"
+        ));
+    }
     let started = Instant::now();
     let proof = prover
         .prove(&record.witness, &|_| {})
@@ -342,23 +362,35 @@ fn prove<C: Chain + Clone + 'static>(
     proof
         .serialize_compressed(&mut bytes)
         .map_err(|e| e.to_string())?;
-    Ok(bytes)
+    Ok(ProvenStatement {
+        commitment: record.witness.commitment,
+        bytes,
+    })
 }
 
+/// Stores the proof of batch `n` unless the batch was replaced while it was proven (adopting a
+/// batch settled by someone else discards this node's unsettled batches, and the number is
+/// sealed again): `Ok(false)` then. The state lock keeps adoption out meanwhile.
 fn store_proof<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
     n: u64,
-    bytes: &[u8],
-) -> Result<(), crate::store::DbError> {
+    proven: &ProvenStatement,
+) -> Result<bool, crate::store::DbError> {
+    let _state = ctx.state();
+    match ctx.db.batch(n)? {
+        Some(record) if !record.foreign && record.witness.commitment == proven.commitment => {}
+        _ => return Ok(false),
+    }
     let mut write = WriteBatch::default();
-    ctx.db.put_proof(&mut write, n, bytes);
+    ctx.db.put_proof(&mut write, n, &proven.bytes);
     // The cursor moves over every contiguous proven batch.
     let mut cursor = ctx.db.meta_u64(META_PROVEN)?;
     while cursor + 1 == n || ctx.db.proof(cursor + 1)?.is_some() {
         cursor += 1;
     }
     ctx.db.put_meta_u64(&mut write, META_PROVEN, cursor);
-    ctx.db.write_durable(write)
+    ctx.db.write_durable(write)?;
+    Ok(true)
 }
 
 pub(super) async fn l1_sender<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>) {
@@ -379,69 +411,108 @@ pub(super) async fn l1_sender<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C
     }
 }
 
-/// Settles the next batch if its proof is ready; `Ok(false)` when there is nothing to do.
-async fn send_next<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<bool, String> {
-    let next = ctx.db.meta_u64(META_SETTLED).map_err(|e| e.to_string())? + 1;
+/// Moves settlement one step; `Ok(false)` when there is nothing to do yet.
+///
+/// The contract is the truth. A batch counts as settled once its `BatchVerified` event is
+/// `l1.confirmations` blocks deep; it is claimed as this node's only if the event proves exactly
+/// this node's statement (old and new root, commitment), and otherwise adopted: this node's
+/// unsettled batches are discarded and the state follows L1 ([`SequencerState::adopt`]). A
+/// submission is never taken as settlement by itself: the next step finds its event.
+async fn send_next<C: Chain + Clone + 'static>(ctx: &Arc<NodeContext<C>>) -> Result<bool, String> {
+    let settled = ctx.db.meta_u64(META_SETTLED).map_err(|e| e.to_string())?;
+    let on_chain = ctx.rollup.batch_number().await.map_err(|e| e.to_string())?;
+    if on_chain < settled {
+        rewind(ctx, on_chain, settled).await?;
+        return Ok(true);
+    }
+    let next = settled + 1;
+    if on_chain >= next {
+        let verified = find_verified(ctx, next).await?;
+        let head = l1_head(ctx).await?;
+        if verified
+            .block_number
+            .saturating_add(ctx.config.l1.confirmations)
+            > head
+        {
+            return Ok(false);
+        }
+        let record = ctx.db.batch(next).map_err(|e| e.to_string())?;
+        match record {
+            Some(record) if is_statement_of(&record, &verified) => claim(ctx, record, &verified)?,
+            _ => adopt(ctx, settled, &verified).await?,
+        }
+        return Ok(true);
+    }
     let Some(proof_bytes) = ctx.db.proof(next).map_err(|e| e.to_string())? else {
         return Ok(false);
     };
-    let mut record = ctx
+    let record = ctx
         .db
         .batch(next)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("batch {next} has a proof but no record"))?;
-    // After a restart the contract may already hold this batch (sent before the crash), or
-    // someone else's batch of this number (another operator, or anyone after the fallback
-    // delay): only a batch proving exactly this node's statement is claimed as its own.
-    let on_chain = ctx.rollup.batch_number().await.map_err(|e| e.to_string())?;
-    let l1_tx = if on_chain >= next {
-        let head = l1_head(ctx).await?;
-        let mut found = None;
-        let mut from = ctx.sequencer.genesis.deploy_block;
-        while found.is_none() && from <= head {
-            let to = (from + LOG_RANGE - 1).min(head);
-            found = ctx
-                .rollup
-                .verified_batches(from, to)
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|b| b.number == next);
-            from = to + 1;
+    let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice())
+        .map_err(|e| format!("stored proof of batch {next}: {e}"))?;
+    let receipt = ctx
+        .rollup
+        .submit_batch(
+            next,
+            &record.new_root(),
+            &record.witness.pubdata,
+            &proof.proof,
+        )
+        .await
+        .map_err(|e| format!("submitting batch {next}: {e}"))?;
+    metrics::counter!("zksettle_l1_gas_used_total").increment(receipt.gas_used);
+    tracing::info!(batch = next, l1_tx = %receipt.tx_hash, "submitted");
+    Ok(true)
+}
+
+/// Whether the contract's event for a batch proves exactly `record`'s statement.
+fn is_statement_of(record: &crate::records::BatchRecord, verified: &VerifiedBatch) -> bool {
+    !record.foreign
+        && verified.old_root == record.witness.old_root
+        && verified.new_root == record.new_root()
+        && verified.commitment == u256_of_fr(&record.witness.commitment)
+}
+
+/// The `BatchVerified` event of batch `number`, searched from the head back (it is almost always
+/// in the last range).
+async fn find_verified<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    number: u64,
+) -> Result<VerifiedBatch, String> {
+    let floor = ctx.sequencer.genesis.deploy_block;
+    let mut to = l1_head(ctx).await?;
+    loop {
+        let from = to.saturating_sub(LOG_RANGE - 1).max(floor);
+        let found = ctx
+            .rollup
+            .verified_batches(from, to)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|b| b.number == number);
+        if let Some(found) = found {
+            return Ok(found);
         }
-        let verified = found.ok_or_else(|| {
-            format!("the contract is past batch {next} but its BatchVerified event was not found")
-        })?;
-        let ours = verified.old_root == record.witness.old_root
-            && verified.new_root == record.new_root()
-            && verified.commitment == u256_of_fr(&record.witness.commitment);
-        if !ours {
-            metrics::counter!("zksettle_l1_foreign_batches_total").increment(1);
+        if from <= floor {
             return Err(format!(
-                "batch {next} on L1 (tx {}) is not this node's: its new root is {}, ours {}; \
-                 the node does not claim it and stops settling",
-                verified.tx_hash,
-                verified.new_root,
-                record.new_root()
+                "the contract is past batch {number} but its BatchVerified event was not found"
             ));
         }
-        verified.tx_hash.to_string()
-    } else {
-        let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice())
-            .map_err(|e| format!("stored proof of batch {next}: {e}"))?;
-        let receipt = ctx
-            .rollup
-            .submit_batch(
-                next,
-                &record.new_root(),
-                &record.witness.pubdata,
-                &proof.proof,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        metrics::counter!("zksettle_l1_gas_used_total").increment(receipt.gas_used);
-        receipt.tx_hash.to_string()
-    };
+        to = from - 1;
+    }
+}
+
+/// Records batch `record` as settled by this node's statement.
+fn claim<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    mut record: crate::records::BatchRecord,
+    verified: &VerifiedBatch,
+) -> Result<(), String> {
+    let next = record.number;
+    let l1_tx = verified.tx_hash.to_string();
     record.l1_tx = Some(l1_tx.clone());
     let mut write = WriteBatch::default();
     ctx.db.put_batch(&mut write, &record);
@@ -450,7 +521,102 @@ async fn send_next<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<b
     tracing::info!(batch = next, l1_tx = %l1_tx, "settled");
     metrics::counter!("zksettle_batches_settled_total").increment(1);
     let _ = ctx.events.send(NodeEvent::Settled(next, l1_tx));
-    Ok(true)
+    Ok(())
+}
+
+/// Follows a batch someone else settled: reads its pubdata from the `submitBatch` calldata and
+/// has the state adopt it.
+async fn adopt<C: Chain + Clone + 'static>(
+    ctx: &Arc<NodeContext<C>>,
+    settled: u64,
+    verified: &VerifiedBatch,
+) -> Result<(), String> {
+    let number = verified.number;
+    let call = ctx
+        .rollup
+        .batch_submission(verified.tx_hash)
+        .await
+        .map_err(|e| e.to_string())?;
+    if call.number != number || call.new_root != verified.new_root {
+        return Err(format!(
+            "batch {number}: the submitBatch calldata in {} disagrees with its event",
+            verified.tx_hash
+        ));
+    }
+    let foreign = ForeignBatch {
+        number,
+        old_root: verified.old_root,
+        new_root: verified.new_root,
+        commitment: zksettle_core::field::fr_from_be_bytes(
+            &verified.commitment.to_be_bytes::<32>(),
+        )
+        .map_err(|_| format!("batch {number}: commitment above the field modulus"))?,
+        pubdata: call.pubdata,
+        l1_tx: verified.tx_hash.to_string(),
+    };
+    metrics::counter!("zksettle_l1_foreign_batches_total").increment(1);
+    let worker = ctx.clone();
+    let adopted = tokio::task::spawn_blocking(move || worker.state().adopt(&foreign, settled))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    tracing::warn!(
+        batch = number,
+        l1_tx = %verified.tx_hash,
+        discarded = ?adopted.discarded,
+        carried = adopted.carried.len(),
+        returned = adopted.returned,
+        refused = adopted.refused.len(),
+        "batch settled by someone else adopted; this node's unsettled batches discarded"
+    );
+    for n in &adopted.discarded {
+        let _ = ctx.events.send(NodeEvent::Discarded(*n));
+    }
+    for (hash, reason) in adopted.refused {
+        let _ = ctx.events.send(NodeEvent::Dropped(hash, reason));
+    }
+    let _ = ctx
+        .events
+        .send(NodeEvent::Settled(number, verified.tx_hash.to_string()));
+    ctx.sealed.notify_one();
+    Ok(())
+}
+
+/// L1 no longer holds batches `on_chain + 1 ..= settled` that it had verified (a
+/// reorganization deeper than the node waited for): they are unsettled again and sent again.
+async fn rewind<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    on_chain: u64,
+    settled: u64,
+) -> Result<(), String> {
+    let mut write = WriteBatch::default();
+    for n in on_chain + 1..=settled {
+        let mut record = ctx
+            .db
+            .batch(n)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("settled batch {n} has no record"))?;
+        if record.foreign {
+            return Err(format!(
+                "L1 reorganized away batch {n}, which someone else settled and this node \
+                 adopted; raise l1.confirmations and resync the node from L1"
+            ));
+        }
+        record.l1_tx = None;
+        ctx.db.put_batch(&mut write, &record);
+    }
+    ctx.db.put_meta_u64(&mut write, META_SETTLED, on_chain);
+    ctx.db.write_durable(write).map_err(|e| e.to_string())?;
+    metrics::counter!("zksettle_l1_reorganized_batches_total").increment(settled - on_chain);
+    tracing::warn!(
+        from = on_chain + 1,
+        to = settled,
+        "L1 no longer holds these settled batches; sending them again"
+    );
+    for n in on_chain + 1..=settled {
+        let _ = ctx.events.send(NodeEvent::Unsettled(n));
+    }
+    Ok(())
 }
 
 pub(super) async fn l1_watcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>) {

@@ -68,6 +68,11 @@ pub struct BatchRecord {
     pub sealed_at: u64,
     /// The L1 transaction that settled it.
     pub l1_tx: Option<String>,
+    /// Made and settled by someone else (another operator, or anyone after the fallback delay)
+    /// and adopted from L1: its witness holds the roots, commitment and pubdata only, and it is
+    /// never proven here.
+    #[serde(default)]
+    pub foreign: bool,
 }
 
 impl BatchRecord {

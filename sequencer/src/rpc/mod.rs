@@ -234,6 +234,8 @@ async fn batch_notes<C: Chain + Clone + 'static>(
             Ok(NodeEvent::Sealed(n)) => views::BatchNote::new("sealed", n, None),
             Ok(NodeEvent::Proven(n)) => views::BatchNote::new("proven", n, None),
             Ok(NodeEvent::Settled(n, tx)) => views::BatchNote::new("settled", n, Some(tx)),
+            Ok(NodeEvent::Discarded(n)) => views::BatchNote::new("discarded", n, None),
+            Ok(NodeEvent::Unsettled(n)) => views::BatchNote::new("unsettled", n, None),
             Ok(NodeEvent::Dropped(..)) | Err(RecvError::Lagged(_)) => continue,
             Err(RecvError::Closed) => return Ok(()),
         };

@@ -11,15 +11,18 @@
 //! - [`SequencerState::open`] restores all of it after a restart, crash included: the tree and
 //!   batches are as of the last write, and the pool is rebuilt from the durable pool entries.
 
+mod adopt;
 mod check;
 mod seal;
 #[cfg(test)]
 mod tests;
 
+pub use adopt::{AdoptError, Adopted, ForeignBatch};
+
 use crate::mempool::{Added, Dropped, Mempool, MempoolConfig, PoolError, SenderState, TxHash};
 use crate::records::{BatchRecord, Genesis, TxRecord};
 use crate::routing::RouteError;
-use crate::store::{DbError, NodeDb, META_GENESIS, META_NEXT_PRIORITY};
+use crate::store::{DbError, NodeDb, META_GENESIS, META_NEXT_ARRIVAL, META_NEXT_PRIORITY};
 use rocksdb::WriteBatch;
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -72,6 +75,9 @@ pub enum StateError {
     /// The tree failed.
     #[error("tree: {0}")]
     Tree(String),
+    /// A batch settled by someone else could not be adopted.
+    #[error(transparent)]
+    Adopt(Box<AdoptError>),
 }
 
 impl From<zksettle_core::tree::TreeError> for StateError {
@@ -176,11 +182,18 @@ impl SequencerState {
     }
 
     /// Re-admits the durable pool entries in arrival order; those that no longer fit the state
-    /// are recorded as rejected.
-    fn restore_pool(&mut self) -> Result<(), StateError> {
+    /// are recorded as rejected and returned with why.
+    fn restore_pool(&mut self) -> Result<Vec<(TxHash, String)>, StateError> {
         let entries = self.db.pool_entries()?;
-        self.next_arrival = entries.last().map_or(0, |(a, _)| a + 1);
+        // Arrival numbers are never reused: a transaction returned to the pool by
+        // [`Self::adopt`] takes its first arrival number back as its key.
+        self.next_arrival = entries
+            .last()
+            .map_or(0, |(a, _)| a + 1)
+            .max(self.db.meta_u64(META_NEXT_ARRIVAL)?)
+            .max(self.next_arrival);
         let now = Instant::now();
+        let mut refused = Vec::new();
         let mut batch = WriteBatch::default();
         for (arrival, hash) in entries {
             let Some(mut record) = self.db.tx(&hash)? else {
@@ -196,13 +209,14 @@ impl SequencerState {
                 }
                 Err(e) => {
                     record.rejected = Some(e.to_string());
+                    refused.push((hash, e.to_string()));
                     self.db.put_tx(&mut batch, &hash, &record);
                     self.db.delete_pool_entry(&mut batch, arrival);
                 }
             }
         }
         self.db.write_durable(batch)?;
-        Ok(())
+        Ok(refused)
     }
 
     /// The database.
@@ -317,6 +331,8 @@ impl SequencerState {
             results.push(Ok(hash));
         }
         if results.iter().any(Result::is_ok) {
+            self.db
+                .put_meta_u64(&mut batch, META_NEXT_ARRIVAL, self.next_arrival);
             if let Err(e) = self.db.write_durable(batch) {
                 // Nothing was acknowledged. Rebuild the pool from what is on disk, so memory
                 // and disk agree again (replacements and promotions included).

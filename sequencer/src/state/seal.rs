@@ -193,6 +193,7 @@ impl SequencerState {
             witness: applied.witness,
             sealed_at: unix_now(),
             l1_tx: None,
+            foreign: false,
         };
         for hash in &included {
             if let Some(arrival) = self.arrivals.remove(hash) {
