@@ -2,7 +2,7 @@
 //!
 //! The development setup samples Groth16's toxic waste from a seeded RNG, so anyone who knows
 //! the seed can forge proofs: it is labelled insecure in the key files, in [`BatchKeys`] and in
-//! every message that shows it. Key files are cached by shape and seed and loaded once; a file
+//! every message that shows it. Key files are cached by shape, circuit digest and seed and loaded once; a file
 //! whose verifying key does not hash to the hash recorded beside it is refused
 //! ([`KeyError::VerifyingKeyMismatch`]).
 
@@ -43,6 +43,9 @@ pub enum KeyError {
         /// The error.
         source: std::io::Error,
     },
+    /// The circuit could not be synthesized to name its key file.
+    #[error("synthesizing the batch circuit: {0}")]
+    Circuit(Box<crate::ProverError>),
     /// A key file is not a zksettle development key file.
     #[error("key file {0} is not a zksettle key file")]
     NotAKeyFile(PathBuf),
@@ -197,13 +200,20 @@ impl KeyStore {
         KeyStore { dir: dir.into() }
     }
 
-    /// The file for a shape and seed.
-    pub fn path(&self, shape: BatchShape, seed: &[u8]) -> PathBuf {
+    /// The file for a shape and seed, for the circuit as this build synthesizes it: the name
+    /// carries the first bytes of [`crate::ShapeConstraints::digest`], so a cache written by a
+    /// build with another circuit is never loaded (its proofs would not verify).
+    pub fn path(&self, shape: BatchShape, seed: &[u8]) -> Result<PathBuf, KeyError> {
+        let constraints = crate::ShapeConstraints::of(shape).map_err(|e| match e {
+            crate::ProverError::Synthesis(e) => KeyError::Setup(e),
+            other => KeyError::Circuit(Box::new(other)),
+        })?;
+        let circuit_tag = hex::encode(&constraints.digest()[..6]);
         let seed_tag = hex::encode(&Sha256::digest(seed)[..6]);
-        self.dir.join(format!(
-            "batch-d{}-b{}-f{}-{seed_tag}.insecure-dev-k2.pk",
+        Ok(self.dir.join(format!(
+            "batch-d{}-b{}-f{}-c{circuit_tag}-{seed_tag}.insecure-dev-k2.pk",
             shape.depth, shape.chunks, shape.fee_slots
-        ))
+        )))
     }
 
     /// The cached keys, or a fresh insecure setup written to the cache.
@@ -219,7 +229,7 @@ impl KeyStore {
         seed: &[u8],
         progress: &dyn Fn(Progress),
     ) -> Result<BatchKeys, KeyError> {
-        let path = self.path(shape, seed);
+        let path = self.path(shape, seed)?;
         if path.exists() {
             progress(Progress::new("load", 0.0));
             let keys = BatchKeys::read(&path, shape)?;

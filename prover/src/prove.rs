@@ -119,6 +119,34 @@ impl ShapeConstraints {
         self.constraints
     }
 
+    /// SHA-256 of the variable counts and every matrix entry (row by row: column, then the
+    /// coefficient's 32 little-endian bytes): any change to the circuit changes it, so keys made
+    /// for another circuit of the same shape are never taken for this one's.
+    pub fn digest(&self) -> [u8; 32] {
+        use ark_ff::{BigInteger, PrimeField};
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for n in [
+            self.instance_variables,
+            self.witness_variables,
+            self.constraints,
+            self.matrices.len(),
+        ] {
+            h.update((n as u64).to_le_bytes());
+        }
+        for matrix in &self.matrices {
+            h.update((matrix.len() as u64).to_le_bytes());
+            for row in matrix {
+                h.update((row.len() as u64).to_le_bytes());
+                for (coefficient, column) in row {
+                    h.update((*column as u64).to_le_bytes());
+                    h.update(coefficient.into_bigint().to_bytes_le());
+                }
+            }
+        }
+        h.finalize().into()
+    }
+
     /// The R1CS instance of these matrices with the full assignment `z = (1, x, w)`.
     pub fn instance<'a>(&'a self, assignment: &'a [Fr]) -> R1csInstance<'a> {
         R1csInstance {

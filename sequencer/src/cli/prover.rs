@@ -149,7 +149,7 @@ pub(crate) fn show(bar: &ProgressBar, p: Progress) {
 
 pub(crate) fn setup(args: &SetupArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
-    let path = KeyStore::new(&args.keys.keys_dir).path(shape, args.keys.dev_seed.as_bytes());
+    let path = KeyStore::new(&args.keys.keys_dir).path(shape, args.keys.dev_seed.as_bytes())?;
     let started = Instant::now();
     let keys = args.keys.load_or_setup(shape)?;
     let out = serde_json::json!({
