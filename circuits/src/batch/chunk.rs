@@ -319,6 +319,12 @@ pub(crate) fn chunk(
     // A new recipient's key must be able to sign (native: InvalidRecipientKey).
     op.key_valid
         .conditional_enforce_equal(&Boolean::TRUE, &and(&second, &f(TRANSFER_TO_NEW)))?;
+    // Only ops that open an account with a key have a key verdict; elsewhere it is 0, so that no
+    // witness value is left that nothing determines (the raw-witness harness found it free in
+    // every chunk of the other ops).
+    let opens_with_key = FpVar::from(f(DEPOSIT)) + FpVar::from(f(TRANSFER_TO_NEW));
+    (FpVar::from(op.key_valid.clone()) * (FpVar::one() - opens_with_key))
+        .enforce_equal(&FpVar::zero())?;
 
     // Fees: the op's fee goes to one slot of its token, or to none if it is zero.
     let selectors: Vec<Boolean<Fr>> = (0..fee_tokens.len())

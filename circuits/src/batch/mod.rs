@@ -272,7 +272,7 @@ mod tests {
     /// The cost of a transfer slot at D = 24, as the README reports it. Raising it by more than
     /// 5%, or past the 30,000 the protocol promises, fails; lowering it means updating the
     /// figure here and in the README.
-    const CONSTRAINTS_PER_CHUNK_D24: usize = 29_640;
+    const CONSTRAINTS_PER_CHUNK_D24: usize = 29_642;
     const TARGET_PER_CHUNK_D24: usize = 30_000;
 
     #[test]
