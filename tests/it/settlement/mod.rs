@@ -437,6 +437,12 @@ async fn a_flooded_queue_stops_at_its_caps_and_is_drained_without_exodus() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooded_queue_stops_at_its_caps_and_is_drained_without_exodus_on_anvil() {
+    let anvil = Anvil::start(31337).unwrap();
+    queue::flood(on_anvil(&anvil).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_proven_before_an_upgrade_settle_after_it_on_anvil() {
     let anvil = Anvil::start(31337).unwrap();
     upgrades::upgrade(on_anvil(&anvil).await).await;
