@@ -1,5 +1,5 @@
 //! The seam between zksettle and a base chain: send a transaction, make a call, read logs.
-//! [`crate::EmbeddedChain`] runs the EVM in-process (revm); [`crate::RpcChain`] talks to any
+//! `EmbeddedChain` (feature `embedded`) runs the EVM in-process (revm); [`crate::RpcChain`] talks to any
 //! Ethereum JSON-RPC node. Everything typed (the rollup's calls and events) is built on this
 //! trait once, in [`crate::rollup`].
 

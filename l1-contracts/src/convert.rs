@@ -31,7 +31,7 @@ pub fn l1_address(a: Address) -> L1Address {
     L1Address(a.into_array())
 }
 
-/// A Groth16 proof as the Verifier takes it ([`zksettle_prover::evm::proof_words`]).
+/// A Groth16 proof as the Verifier takes it ([`zksettle_groth16_evm::proof_words`]).
 pub fn proof_words(proof: &Proof<Bn254>) -> [U256; 8] {
-    zksettle_prover::evm::proof_words(proof).map(U256::from_be_bytes)
+    zksettle_groth16_evm::proof_words(proof).map(U256::from_be_bytes)
 }

@@ -20,10 +20,10 @@ pub enum KeyShapeError {
     PublicInputs(usize),
 }
 
-/// The Verifier contract's 18 constructor words for `vk` ([`zksettle_prover::evm::vk_words`]):
+/// The Verifier contract's 18 constructor words for `vk` ([`zksettle_groth16_evm::vk_words`]):
 /// α, β, γ, δ, IC₀, IC₁.
 pub fn verifier_key_words(vk: &VerifyingKey<Bn254>) -> Result<[[u8; 32]; 18], KeyShapeError> {
-    let words = zksettle_prover::evm::vk_words(vk);
+    let words = zksettle_groth16_evm::vk_words(vk);
     words
         .try_into()
         .map_err(|_| KeyShapeError::PublicInputs(vk.gamma_abc_g1.len().saturating_sub(1)))

@@ -18,7 +18,9 @@
 //! ## Map
 //! - [`anvil`]: a local anvil node (the pinned npm build) for tests and development.
 //! - [`chain`]: the [`Chain`] trait (send, call, logs) and its errors.
-//! - [`embedded`]: [`EmbeddedChain`], revm in-process: the devnet's base chain.
+//! - `embedded` (feature `embedded`): `EmbeddedChain`, revm in-process: the devnet's base
+//!   chain. Without the feature the crate reads and writes any JSON-RPC node only, and builds
+//!   no EVM (the offline verifier's case).
 //! - [`rpc`]: [`RpcChain`], any JSON-RPC node through alloy.
 //! - [`rollup`]: [`deploy`] and [`RollupClient`], every contract call typed.
 //! - [`bindings`]: `sol!` bindings over the committed artifacts.
@@ -28,12 +30,14 @@
 pub mod anvil;
 pub mod chain;
 pub mod convert;
+#[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod generate;
 pub mod rollup;
 pub mod rpc;
 
 pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest};
+#[cfg(feature = "embedded")]
 pub use embedded::EmbeddedChain;
 pub use rollup::{
     deploy, deploy_implementation, exit_call, predicted_rollup_address, BatchSubmission,

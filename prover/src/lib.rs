@@ -8,7 +8,8 @@
 //!   needs a ceremony), key files and their on-disk cache, the verifying-key hash that ties
 //!   proofs, contracts and verifiers together.
 //! - [`evm`]: verifying keys and proofs as EVM words (EIP-196/197), and the verifying-key hash
-//!   computed over them, the same on-chain and off.
+//!   computed over them, the same on-chain and off (the `zksettle-groth16-evm` leaf crate,
+//!   re-exported).
 //! - [`prove`]: [`BatchProver`], witness → proof, over the shape's [`ShapeConstraints`] made
 //!   once.
 //! - [`groth16`]: the Groth16 prover itself: the R1CS-to-QAP witness map ([`qap`], on the
@@ -33,7 +34,8 @@
 //! FFTs and MSMs run on rayon too.
 
 pub mod compare;
-pub mod evm;
+/// The EVM encoding of keys and proofs, from its own leaf crate (re-exported for callers).
+pub use zksettle_groth16_evm as evm;
 pub mod field;
 pub mod groth16;
 pub mod keys;

@@ -67,11 +67,11 @@ impl BatchVerifier {
     pub fn new(vk: &VerifyingKey<Bn254>) -> Self {
         BatchVerifier {
             prepared: ark_groth16::prepare_verifying_key(vk),
-            key_hash: zksettle_prover::evm::vk_hash(vk),
+            key_hash: zksettle_groth16_evm::vk_hash(vk),
         }
     }
 
-    /// The key's hash, as contracts and key files record it (`zksettle_prover::evm::vk_hash`).
+    /// The key's hash, as contracts and key files record it (`zksettle_groth16_evm::vk_hash`).
     pub fn key_hash(&self) -> &[u8; 32] {
         &self.key_hash
     }

@@ -28,7 +28,7 @@ pub struct BatchExport {
     pub rollup: L1Address,
     /// The deployment's batch shape.
     pub shape: BatchShape,
-    /// SHA-256 of the verifying key's EVM words (`zksettle_prover::evm::vk_hash`).
+    /// SHA-256 of the verifying key's EVM words (`zksettle_groth16_evm::vk_hash`).
     #[serde(with = "hex_array")]
     pub vk_hash: [u8; 32],
     /// Batch number.

@@ -1,8 +1,10 @@
 //! # zksettle-verifier
 //!
 //! Verification for those who do not run the sequencer and do not trust it: auditors,
-//! exchanges, users planning an exit. It depends on the core, the prover's key hash and the L1
-//! bindings, never on the sequencer.
+//! exchanges, users planning an exit. It depends on the core, the verifying-key encoding
+//! (`zksettle-groth16-evm`) and the L1 bindings without their embedded EVM: never on the
+//! sequencer, the prover or RocksDB. `cargo build --release -p zksettle-verifier --bin
+//! zksettle-verify` builds the auditor's binary alone.
 //!
 //! ## Map
 //! - [`batch`]: many Groth16 proofs under one key checked with one multi-pairing (a random
@@ -18,8 +20,12 @@
 //! - [`rebuild`]: the whole state rebuilt from an [`L1Record`] and checked against the contract
 //!   (`zksettle verify chain`).
 //! - [`exit`]: the Merkle proof and `exit` call an account holder needs in exodus.
+//! - `cli` (feature `cli`, default): the `zksettle-verify` binary's subcommands, also
+//!   `zksettle verify` in the main binary.
 
 pub mod batch;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod exit;
 pub mod export;
 pub mod l1data;

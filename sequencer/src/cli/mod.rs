@@ -9,7 +9,10 @@ mod node;
 mod prove;
 mod prover;
 mod simulate;
-mod verify;
+/// `zksettle verify`: the offline verifier's subcommands, from the verifier crate.
+mod verify {
+    pub(crate) use zksettle_verifier::cli::{run, VerifyCommand};
+}
 mod wallet;
 
 use clap::{Parser, Subcommand};
@@ -70,12 +73,17 @@ impl Cli {
     }
 }
 
-/// Logs to stderr; `RUST_LOG` filters (default: info for zksettle, warnings elsewhere).
+/// Logs to stderr; `RUST_LOG` filters (default: info for zksettle, warnings elsewhere). Colour
+/// only when stderr is a terminal and `NO_COLOR` is unset, so a log redirected to a file holds
+/// no escape codes.
 pub(crate) fn init_tracing() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,zksettle_sequencer=info"));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .try_init();
 }

@@ -1,5 +1,11 @@
-//! Verifying keys and proofs as EVM words (EIP-196/197 encoding): what the Solidity verifier is
-//! deployed with and called with, and what the verifying-key hash is computed over.
+//! BN254 Groth16 verifying keys and proofs as EVM words (EIP-196/197 encoding): what the
+//! Solidity verifier is deployed with and called with, and what the verifying-key hash is
+//! computed over.
+//!
+//! A leaf crate (arkworks types and SHA-256 only), so that the prover (which records the hash in
+//! its key files), the L1 crate (which deploys and calls the verifier) and the offline verifier
+//! (which checks the hash a contract reports) share one encoding without depending on each
+//! other.
 //!
 //! Words are 32-byte big-endian base-field elements. A G1 point is `(x, y)`; a G2 point is
 //! `(x.c1, x.c0, y.c1, y.c0)`, imaginary part first, as EIP-197 orders it; the point at

@@ -1,7 +1,14 @@
-//! `zksettle verify …`: the offline verifier. Nothing here talks to a sequencer: batches and the
-//! chain are checked from files or from any Ethereum node, against a verifying key in
-//! snarkjs' `verification_key.json` form (`zksettle prover export-vk` writes one).
+//! The offline verifier's command line (feature `cli`): `zksettle-verify …`, and the same
+//! subcommands under `zksettle verify …`. Nothing here talks to a sequencer: batches and the
+//! chain are checked from files or from any Ethereum node, against a verifying key in snarkjs'
+//! `verification_key.json` form (`zksettle prover export-vk` writes one).
 
+use crate::l1data::write_json;
+use crate::snarkjs::export_public;
+use crate::{
+    exit_proof, rebuild, AccountEntry, BatchExport, BatchVerifier, L1Record, Rebuilt, SnarkjsKey,
+    Step,
+};
 use alloy::primitives::Address;
 use clap::{Args, Subcommand};
 use eyre::{bail, WrapErr};
@@ -11,15 +18,9 @@ use std::sync::Mutex;
 use zksettle_core::field::fr_to_decimal;
 use zksettle_core::AccountIndex;
 use zksettle_l1::{RollupClient, RpcChain};
-use zksettle_verifier::l1data::write_json;
-use zksettle_verifier::snarkjs::export_public;
-use zksettle_verifier::{
-    exit_proof, rebuild, AccountEntry, BatchExport, BatchVerifier, L1Record, Rebuilt, SnarkjsKey,
-    Step,
-};
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum VerifyCommand {
+pub enum VerifyCommand {
     /// Check one exported batch: its data's commitment and its proof. Exit status 0 only if
     /// both hold.
     Batch(BatchArgs),
@@ -33,7 +34,7 @@ pub(crate) enum VerifyCommand {
 
 /// The verifying key.
 #[derive(Debug, Args)]
-pub(crate) struct KeyFileArgs {
+pub struct KeyFileArgs {
     /// snarkjs `verification_key.json` of the batch circuit.
     #[arg(long = "vk", env = "ZKSETTLE_VERIFY_VK")]
     vk: PathBuf,
@@ -53,7 +54,7 @@ impl KeyFileArgs {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct BatchArgs {
+pub struct BatchArgs {
     #[command(flatten)]
     key: KeyFileArgs,
     /// The batch file (`batches/<n>.json` of a `verify chain --export` directory).
@@ -66,7 +67,7 @@ pub(crate) struct BatchArgs {
 
 /// Where the L1 data comes from: a node, or a directory a previous run exported.
 #[derive(Debug, Args)]
-pub(crate) struct SourceArgs {
+pub struct SourceArgs {
     /// JSON-RPC endpoint of the base chain (read only; no key needed).
     #[arg(
         long = "l1.rpc-url",
@@ -165,7 +166,7 @@ impl SourceArgs {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct ChainArgs {
+pub struct ChainArgs {
     #[command(flatten)]
     key: KeyFileArgs,
     #[command(flatten)]
@@ -179,7 +180,7 @@ pub(crate) struct ChainArgs {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct ExitProofArgs {
+pub struct ExitProofArgs {
     #[command(flatten)]
     key: KeyFileArgs,
     #[command(flatten)]
@@ -192,7 +193,7 @@ pub(crate) struct ExitProofArgs {
     out: Option<PathBuf>,
 }
 
-pub(crate) fn run(command: &VerifyCommand) -> eyre::Result<()> {
+pub fn run(command: &VerifyCommand) -> eyre::Result<()> {
     match command {
         VerifyCommand::Batch(args) => batch(args),
         VerifyCommand::Chain(args) => chain(args),
