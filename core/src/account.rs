@@ -18,10 +18,22 @@ use std::fmt;
 #[serde(transparent)]
 pub struct AccountIndex(pub u32);
 
+impl std::fmt::Display for AccountIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A token registered on L1. Token 0 is ether.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TokenId(pub u32);
+
+impl std::fmt::Display for TokenId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// A balance or amount in the token's smallest unit. Balances are below 2^128 by construction.
 pub type Balance = u128;

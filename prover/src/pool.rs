@@ -10,6 +10,7 @@ use crate::keys::BatchKeys;
 use crate::prove::{BatchProof, BatchProver, ProverError};
 use crate::Progress;
 use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use zksettle_core::stf::BatchWitness;
 use zksettle_core::Domain;
@@ -34,12 +35,69 @@ pub fn parallel_proofs(constraints: usize, cores: usize, memory_bytes: Option<u6
     by_memory.min(cores).max(1)
 }
 
-/// `MemAvailable` from `/proc/meminfo`, where the platform has it.
+/// Memory a proof may use: `MemAvailable` from `/proc/meminfo`, lowered to what this process's
+/// memory cgroup leaves when it runs under a limit (containers, systemd slices): cgroup v2
+/// `memory.max − memory.current`, or v1 `memory.limit_in_bytes − memory.usage_in_bytes`.
 pub fn available_memory_bytes() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let host = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .as_deref()
+        .and_then(meminfo_available);
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup")
+        .ok()
+        .into_iter()
+        .flat_map(|membership| memory_cgroups(&membership))
+        .filter_map(|(dir, max, current)| {
+            let max = std::fs::read_to_string(dir.join(max)).ok()?;
+            let current = std::fs::read_to_string(dir.join(current)).ok()?;
+            cgroup_headroom(&max, &current)
+        })
+        .min();
+    match (host, cgroup) {
+        (Some(h), Some(c)) => Some(h.min(c)),
+        (h, c) => h.or(c),
+    }
+}
+
+/// `MemAvailable` in bytes from the text of `/proc/meminfo`.
+fn meminfo_available(info: &str) -> Option<u64> {
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// The memory cgroups named in the text of `/proc/self/cgroup`, as (directory, limit file,
+/// usage file): the v2 group (`0::<path>`, under `/sys/fs/cgroup`, or `/sys/fs/cgroup/unified`
+/// on hybrid hosts) and the v1 memory controller's (`<n>:memory:<path>`).
+fn memory_cgroups(membership: &str) -> Vec<(PathBuf, &'static str, &'static str)> {
+    let under = |root: &str, path: &str| Path::new(root).join(path.trim_start_matches('/'));
+    let mut groups = Vec::new();
+    for line in membership.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if id == "0" && controllers.is_empty() {
+            for root in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
+                groups.push((under(root, path), "memory.max", "memory.current"));
+            }
+        } else if controllers.split(',').any(|c| c == "memory") {
+            groups.push((
+                under("/sys/fs/cgroup/memory", path),
+                "memory.limit_in_bytes",
+                "memory.usage_in_bytes",
+            ));
+        }
+    }
+    groups
+}
+
+/// What a cgroup's limit leaves above its usage; `None` without a limit (v2 `max`).
+fn cgroup_headroom(max: &str, current: &str) -> Option<u64> {
+    let max: u64 = max.trim().parse().ok()?;
+    let current: u64 = current.trim().parse().ok()?;
+    Some(max.saturating_sub(current))
 }
 
 /// Why a pool could not start.
@@ -136,6 +194,49 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_comes_from_meminfo_and_a_cgroup_limit_lowers_it() {
+        let info = "MemTotal:       24000000 kB\nMemAvailable:   20000000 kB\n";
+        assert_eq!(meminfo_available(info), Some(20_000_000 * 1024));
+        let groups = memory_cgroups("4:memory:/docker/abc\n3:cpuset:/\n0::/system.slice/x\n");
+        assert_eq!(
+            groups,
+            vec![
+                (
+                    PathBuf::from("/sys/fs/cgroup/memory/docker/abc"),
+                    "memory.limit_in_bytes",
+                    "memory.usage_in_bytes"
+                ),
+                (
+                    PathBuf::from("/sys/fs/cgroup/system.slice/x"),
+                    "memory.max",
+                    "memory.current"
+                ),
+                (
+                    PathBuf::from("/sys/fs/cgroup/unified/system.slice/x"),
+                    "memory.max",
+                    "memory.current"
+                ),
+            ]
+        );
+        assert_eq!(
+            cgroup_headroom("8589934592\n", "1073741824\n"),
+            Some(7 << 30)
+        );
+        assert_eq!(cgroup_headroom("max\n", "1073741824\n"), None);
+        assert_eq!(cgroup_headroom("100\n", "200\n"), Some(0));
+        // Whatever this machine has, the answer is never above the host's.
+        if let (Some(all), Some(host)) = (
+            available_memory_bytes(),
+            std::fs::read_to_string("/proc/meminfo")
+                .ok()
+                .as_deref()
+                .and_then(meminfo_available),
+        ) {
+            assert!(all <= host + (64 << 20));
+        }
+    }
 
     #[test]
     fn memory_bounds_the_number_of_proofs() {

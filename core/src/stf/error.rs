@@ -10,13 +10,13 @@ use crate::tree::TreeError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpError {
     /// Index 0 (reserved) or an index beyond the tree.
-    #[error("invalid account index {0:?}")]
+    #[error("invalid account index {0}")]
     InvalidAccountIndex(AccountIndex),
     /// The sending (or exiting) account does not exist.
-    #[error("unknown account {0:?}")]
+    #[error("unknown account {0}")]
     UnknownAccount(AccountIndex),
     /// The transaction's token is not the account's.
-    #[error("account holds token {account:?}, transaction names {tx:?}")]
+    #[error("account holds token {account}, transaction names token {tx}")]
     TokenMismatch {
         /// The account's token.
         account: TokenId,
@@ -54,7 +54,7 @@ pub enum OpError {
         required: Balance,
     },
     /// The credit would take a balance to 2^128 or beyond.
-    #[error("balance of account {0:?} would overflow")]
+    #[error("balance of account {0} would overflow")]
     BalanceOverflow(AccountIndex),
     /// Amount not representable in 24-bit packing.
     #[error("amount not packable: {0}")]
@@ -63,16 +63,16 @@ pub enum OpError {
     #[error("fee not packable: {0}")]
     FeeNotPackable(PackError),
     /// A non-zero fee in a token no fee recipient of this batch holds.
-    #[error("no fee recipient for token {0:?} in this batch")]
+    #[error("no fee recipient for token {0} in this batch")]
     NoFeeRecipient(TokenId),
     /// Accrued fees would overflow the fee recipient's balance.
-    #[error("fees would overflow the balance of fee recipient {0:?}")]
+    #[error("fees would overflow the balance of fee recipient {0}")]
     FeeRecipientOverflow(AccountIndex),
     /// The receiving account exists but belongs to another key or token.
-    #[error("account {0:?} belongs to another key or token")]
+    #[error("account {0} belongs to another key or token")]
     RecipientMismatch(AccountIndex),
     /// The leaf a transfer was to open is already in use.
-    #[error("account {0:?} already exists")]
+    #[error("account {0} already exists")]
     AccountExists(AccountIndex),
     /// The recipient key is not a point of the prime-order subgroup.
     #[error("recipient key is not a valid public key")]
@@ -84,7 +84,7 @@ pub enum OpError {
     /// The recipient account exists but its exit address is not the one the transaction or
     /// deposit names: an account is the (key, token, exit address) its funds were sent to, so
     /// nobody's funds land in an account whose exit address they did not choose.
-    #[error("account {0:?} has another exit address than the one named")]
+    #[error("account {0} has another exit address than the one named")]
     ExitAddressMismatch(AccountIndex),
     /// A forced exit in pubdata pays another amount than the state allows.
     #[error("forced exit must pay {expected}, pubdata says {got}")]
@@ -120,13 +120,13 @@ pub enum BatchError {
     },
     /// A fee recipient is index 0 or beyond the tree, or does not exist when the fees are
     /// credited after the last op.
-    #[error("fee recipient {0:?} does not exist")]
+    #[error("fee recipient {0} does not exist")]
     UnknownFeeRecipient(AccountIndex),
     /// One account named in two fee slots.
-    #[error("fee recipient {0:?} is named twice")]
+    #[error("fee recipient {0} is named twice")]
     DuplicateFeeRecipient(AccountIndex),
     /// Two fee recipients hold the same token (or are the same account).
-    #[error("two fee recipients for token {0:?}")]
+    #[error("two fee recipients for token {0}")]
     DuplicateFeeToken(TokenId),
     /// The tree shape and the batch shape disagree.
     #[error("tree depth {tree} does not match batch shape depth {shape}")]

@@ -147,17 +147,22 @@ pub enum PoolError {
 }
 
 /// Why a pooled transaction left the pool without being included.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DropReason {
     /// Its nonce was used by another transaction.
+    #[error("its nonce was used by another transaction")]
     NonceUsed,
     /// The account can no longer pay for it.
+    #[error("the account can no longer pay for it")]
     InsufficientBalance,
     /// It waited in the queue longer than the lifetime.
+    #[error("expired in the queue")]
     Expired,
     /// It was replaced by a transaction with a higher fee.
+    #[error("replaced by a higher fee (0x{})", hex::encode(.0))]
     Replaced(TxHash),
     /// The batch's state transition refused it (the reason, from the core).
+    #[error("{0}")]
     Rejected(String),
 }
 

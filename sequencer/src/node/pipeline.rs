@@ -122,7 +122,12 @@ fn write_group<C: Chain + Clone + 'static>(ctx: &NodeContext<C>, group: CheckedG
         // The submitter may have gone; the transaction stays accepted.
         let _ = reply.send(outcome);
     }
-    let state = ctx.state();
+    record_pool_gauges(&ctx.state());
+}
+
+/// Sets the pool gauges from the pool as it is now: after every admission group, seal,
+/// eviction and adoption, so that they follow the state they report.
+fn record_pool_gauges(state: &SequencerState) {
     metrics::gauge!("zksettle_mempool_pending").set(state.pool().pending_len() as f64);
     metrics::gauge!("zksettle_mempool_queued").set(state.pool().queued_len() as f64);
 }
@@ -154,12 +159,18 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
         if last_eviction.elapsed() >= Duration::from_secs(60) {
             last_eviction = Instant::now();
             let worker = ctx.clone();
-            let evicted = tokio::task::spawn_blocking(move || worker.state().evict_expired()).await;
+            let evicted = tokio::task::spawn_blocking(move || {
+                let mut state = worker.state();
+                let evicted = state.evict_expired();
+                record_pool_gauges(&state);
+                evicted
+            })
+            .await;
             if let Ok(Ok(dropped)) = evicted {
                 for d in dropped {
                     let _ = ctx
                         .events
-                        .send(NodeEvent::Dropped(d.hash, format!("{:?}", d.reason)));
+                        .send(NodeEvent::Dropped(d.hash, d.reason.to_string()));
                 }
             }
         }
@@ -168,7 +179,13 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
         }
         let worker = ctx.clone();
         let started = Instant::now();
-        let sealed = tokio::task::spawn_blocking(move || worker.state().seal()).await;
+        let sealed = tokio::task::spawn_blocking(move || {
+            let mut state = worker.state();
+            let sealed = state.seal();
+            record_pool_gauges(&state);
+            sealed
+        })
+        .await;
         match sealed {
             Ok(Ok(Some(sealed))) => {
                 last_seal = Instant::now();
@@ -186,7 +203,7 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
                 for d in sealed.dropped {
                     let _ = ctx
                         .events
-                        .send(NodeEvent::Dropped(d.hash, format!("{:?}", d.reason)));
+                        .send(NodeEvent::Dropped(d.hash, d.reason.to_string()));
                 }
                 let _ = ctx.events.send(NodeEvent::Sealed(n));
                 ctx.sealed.notify_one();
@@ -556,10 +573,15 @@ async fn adopt<C: Chain + Clone + 'static>(
     };
     metrics::counter!("zksettle_l1_foreign_batches_total").increment(1);
     let worker = ctx.clone();
-    let adopted = tokio::task::spawn_blocking(move || worker.state().adopt(&foreign, settled))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    let adopted = tokio::task::spawn_blocking(move || {
+        let mut state = worker.state();
+        let adopted = state.adopt(&foreign, settled);
+        record_pool_gauges(&state);
+        adopted
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
     tracing::warn!(
         batch = number,
         l1_tx = %verified.tx_hash,

@@ -241,8 +241,7 @@ impl SequencerState {
             if refused.iter().any(|(h, _)| *h == d.hash) {
                 continue;
             }
-            if let Err(e) = self.retire(&mut write, &mut staged, &d.hash, format!("{:?}", d.reason))
-            {
+            if let Err(e) = self.retire(&mut write, &mut staged, &d.hash, d.reason.to_string()) {
                 tracing::warn!(error = %e, "recording a dropped transaction");
             }
         }
