@@ -30,12 +30,32 @@ pub enum VerifyCommand {
     /// Rebuild the state from L1 and write the Merkle proof and `exit` call of one account,
     /// for the exodus exit.
     ExitProof(ExitProofArgs),
+    /// Check any snarkjs Groth16 BN254 proof against its `verification_key.json` (any circuit):
+    /// one (`--proof`, `--public`) or many at once (`--many`) in one multi-pairing, naming each
+    /// invalid or malformed one. Exit status 0 only if every proof verifies.
+    Proof(ProofArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProofArgs {
+    #[command(flatten)]
+    key: KeyFileArgs,
+    /// snarkjs `proof.json`.
+    #[arg(long = "proof", requires = "public", conflicts_with = "many")]
+    proof: Option<PathBuf>,
+    /// snarkjs `public.json`.
+    #[arg(long = "public", requires = "proof")]
+    public: Option<PathBuf>,
+    /// Many proofs: a directory whose subdirectories each hold `proof.json` and `public.json`,
+    /// or a JSON-lines file of `{"proof": {…}, "public": […]}`.
+    #[arg(long = "many", required_unless_present = "proof")]
+    many: Option<PathBuf>,
 }
 
 /// The verifying key.
 #[derive(Debug, Args)]
 pub struct KeyFileArgs {
-    /// snarkjs `verification_key.json` of the batch circuit.
+    /// snarkjs `verification_key.json` (of the batch circuit, but for `proof`: of any circuit).
     #[arg(long = "vk", env = "ZKSETTLE_VERIFY_VK")]
     vk: PathBuf,
 }
@@ -198,7 +218,39 @@ pub fn run(command: &VerifyCommand) -> eyre::Result<()> {
         VerifyCommand::Batch(args) => batch(args),
         VerifyCommand::Chain(args) => chain(args),
         VerifyCommand::ExitProof(args) => exit(args),
+        VerifyCommand::Proof(args) => proofs(args),
     }
+}
+
+fn proofs(args: &ProofArgs) -> eyre::Result<()> {
+    let verifier = args.key.verifier()?;
+    let named = match (&args.proof, &args.public, &args.many) {
+        (Some(proof), Some(public), _) => vec![crate::proofs::Named {
+            name: proof.display().to_string(),
+            claim: crate::proofs::read_pair(&verifier, proof, public),
+        }],
+        (_, _, Some(many)) => crate::proofs::read_many(&verifier, many)
+            .wrap_err_with(|| format!("reading {}", many.display()))?,
+        _ => bail!("give --proof and --public, or --many"),
+    };
+    let total = named.len();
+    let outcome = crate::proofs::check(&verifier, named);
+    for name in &outcome.invalid {
+        println!("invalid: {name}");
+    }
+    for (name, why) in &outcome.malformed {
+        println!("malformed: {name}: {why}");
+    }
+    if !outcome.all_valid() {
+        bail!(
+            "{} of {total} proofs do not verify ({} invalid, {} malformed)",
+            outcome.invalid.len() + outcome.malformed.len(),
+            outcome.invalid.len(),
+            outcome.malformed.len()
+        );
+    }
+    println!("{total} proofs verify");
+    Ok(())
 }
 
 fn batch(args: &BatchArgs) -> eyre::Result<()> {

@@ -20,6 +20,7 @@
 //! - [`rebuild`]: the whole state rebuilt from an [`L1Record`] and checked against the contract
 //!   (`zksettle verify chain`).
 //! - [`exit`]: the Merkle proof and `exit` call an account holder needs in exodus.
+//! - [`proofs`]: any snarkjs Groth16 BN254 proof, one or many at once, each bad one named.
 //! - `cli` (feature `cli`, default): the `zksettle-verify` binary's subcommands, also
 //!   `zksettle verify` in the main binary.
 
@@ -30,6 +31,7 @@ pub mod exit;
 pub mod export;
 pub mod l1data;
 mod miller;
+pub mod proofs;
 pub mod rebuild;
 pub mod snarkjs;
 #[cfg(test)]

@@ -23,20 +23,42 @@ pub enum SnarkjsError {
     /// Not BN254.
     #[error("curve is {0:?}, expected \"bn128\"")]
     Curve(String),
-    /// A number that is not a canonical decimal field element.
-    #[error("{what}: {value:?} is not a canonical decimal field element")]
-    Number {
+    /// Not a decimal number at all.
+    #[error("{what}: {value:?} is not a decimal number")]
+    NotDecimal {
         /// Where.
         what: &'static str,
+        /// The text.
+        value: String,
+    },
+    /// A point coordinate at or above the base field's modulus q.
+    #[error("{what}: coordinate {value} is not below the base field modulus q")]
+    CoordinateNotReduced {
+        /// Where.
+        what: &'static str,
+        /// The text.
+        value: String,
+    },
+    /// A public input at or above the scalar field's modulus r.
+    #[error("public input {index}: {value} is not below the scalar field modulus r")]
+    PublicInputNotReduced {
+        /// Which input (from 0).
+        index: usize,
         /// The text.
         value: String,
     },
     /// A point with a malformed projective coordinate.
     #[error("{0}: the last coordinate must be 1 (or 0 for the identity)")]
     Projective(&'static str),
-    /// A point off its curve or outside the prime-order subgroup.
-    #[error("{0} is not a point of the prime-order subgroup")]
-    Point(&'static str),
+    /// A point off its curve.
+    #[error("{0} is not on the curve")]
+    OffCurve(&'static str),
+    /// A G2 point whose limbs are in the EVM's order (`[c1, c0]`) where snarkjs has `[c0, c1]`.
+    #[error("{0}: the G2 coordinates' limbs are swapped (snarkjs orders them [c0, c1], EIP-197 [c1, c0])")]
+    SwappedLimbs(&'static str),
+    /// A point on the curve but outside the prime-order subgroup.
+    #[error("{0} is on the curve but not in the prime-order subgroup")]
+    NotInSubgroup(&'static str),
     /// `nPublic` and `IC` disagree, or the input count does not match the key.
     #[error("{what}: expected {expected} public inputs, got {got}")]
     PublicCount {
@@ -106,19 +128,24 @@ fn dec<F: PrimeField<BigInt = BigInt<4>>>(x: &F) -> String {
     x.into_bigint().to_string()
 }
 
-fn parse<F: PrimeField<BigInt = BigInt<4>>>(
-    what: &'static str,
-    s: &str,
-) -> Result<F, SnarkjsError> {
-    let bad = || SnarkjsError::Number {
+/// A decimal number as a big integer (at most 256 bits).
+fn big(what: &'static str, s: &str) -> Result<BigInt<4>, SnarkjsError> {
+    let bad = || SnarkjsError::NotDecimal {
         what,
         value: s.to_owned(),
     };
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    let big = BigInt::<4>::from_str(s).map_err(|_| bad())?;
-    F::from_bigint(big).ok_or_else(bad)
+    BigInt::<4>::from_str(s).map_err(|_| bad())
+}
+
+/// A base-field coordinate, refusing values ≥ q.
+fn coordinate(what: &'static str, s: &str) -> Result<Fq, SnarkjsError> {
+    Fq::from_bigint(big(what, s)?).ok_or_else(|| SnarkjsError::CoordinateNotReduced {
+        what,
+        value: s.to_owned(),
+    })
 }
 
 fn g1_out(p: &G1Affine) -> [String; 3] {
@@ -146,32 +173,66 @@ fn g2_out(p: &G2Affine) -> [[String; 2]; 3] {
 fn g1_in(what: &'static str, p: &[String; 3]) -> Result<G1Affine, SnarkjsError> {
     let point = match p[2].as_str() {
         "0" => G1Affine::identity(),
-        "1" => G1Affine::new_unchecked(parse(what, &p[0])?, parse(what, &p[1])?),
+        "1" => G1Affine::new_unchecked(coordinate(what, &p[0])?, coordinate(what, &p[1])?),
         _ => return Err(SnarkjsError::Projective(what)),
     };
-    if point.is_on_curve() && point.is_in_correct_subgroup_assuming_on_curve() {
-        Ok(point)
-    } else {
-        Err(SnarkjsError::Point(what))
-    }
+    checked(what, point, None)
 }
 
 fn g2_in(what: &'static str, p: &[[String; 2]; 3]) -> Result<G2Affine, SnarkjsError> {
     let fq2 = |c: &[String; 2]| -> Result<Fq2, SnarkjsError> {
-        Ok(Fq2::new(
-            parse::<Fq>(what, &c[0])?,
-            parse::<Fq>(what, &c[1])?,
-        ))
+        Ok(Fq2::new(coordinate(what, &c[0])?, coordinate(what, &c[1])?))
     };
-    let point = match (p[2][0].as_str(), p[2][1].as_str()) {
-        ("0", "0") => G2Affine::identity(),
-        ("1", "0") => G2Affine::new_unchecked(fq2(&p[0])?, fq2(&p[1])?),
+    let (point, swapped) = match (p[2][0].as_str(), p[2][1].as_str()) {
+        ("0", "0") => (G2Affine::identity(), None),
+        ("1", "0") => {
+            let (x, y) = (fq2(&p[0])?, fq2(&p[1])?);
+            let swap = |z: Fq2| Fq2::new(z.c1, z.c0);
+            (
+                G2Affine::new_unchecked(x, y),
+                Some(G2Affine::new_unchecked(swap(x), swap(y))),
+            )
+        }
         _ => return Err(SnarkjsError::Projective(what)),
     };
-    if point.is_on_curve() && point.is_in_correct_subgroup_assuming_on_curve() {
-        Ok(point)
-    } else {
-        Err(SnarkjsError::Point(what))
+    checked(what, point, swapped)
+}
+
+/// `point` if it is on its curve and in the prime-order subgroup; an off-curve point whose
+/// limb-swapped `alternative` is on the curve is named as swapped limbs.
+fn checked<P: AffineRepr>(
+    what: &'static str,
+    point: P,
+    alternative: Option<P>,
+) -> Result<P, SnarkjsError>
+where
+    P: OnCurve,
+{
+    if !point.on_curve() {
+        return Err(match alternative {
+            Some(a) if a.on_curve() => SnarkjsError::SwappedLimbs(what),
+            _ => SnarkjsError::OffCurve(what),
+        });
+    }
+    if !point.in_subgroup() {
+        return Err(SnarkjsError::NotInSubgroup(what));
+    }
+    Ok(point)
+}
+
+/// The curve checks of short-Weierstrass affine points, for [`checked`].
+trait OnCurve {
+    fn on_curve(&self) -> bool;
+    fn in_subgroup(&self) -> bool;
+}
+
+impl<P: ark_ec::short_weierstrass::SWCurveConfig> OnCurve for ark_ec::short_weierstrass::Affine<P> {
+    fn on_curve(&self) -> bool {
+        self.is_on_curve()
+    }
+
+    fn in_subgroup(&self) -> bool {
+        self.is_in_correct_subgroup_assuming_on_curve()
     }
 }
 
@@ -278,7 +339,18 @@ pub fn export_public(public: &[Fr]) -> Vec<String> {
     public.iter().map(dec).collect()
 }
 
-/// Parses `public.json`, refusing values ≥ the scalar field's modulus.
+/// Parses `public.json`, refusing values ≥ the scalar field's modulus r.
 pub fn import_public(public: &[String]) -> Result<Vec<Fr>, SnarkjsError> {
-    public.iter().map(|s| parse("public input", s)).collect()
+    public
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            Fr::from_bigint(big("public input", s)?).ok_or_else(|| {
+                SnarkjsError::PublicInputNotReduced {
+                    index,
+                    value: s.clone(),
+                }
+            })
+        })
+        .collect()
 }

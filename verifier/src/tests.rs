@@ -162,7 +162,7 @@ fn every_tampered_proof_coordinate_is_refused() {
         *value = n.to_string();
         // Off the curve (or, by luck, a different point whose proof fails).
         match bad.import() {
-            Err(SnarkjsError::Point(_)) | Err(SnarkjsError::Number { .. }) => {}
+            Err(SnarkjsError::OffCurve(_)) | Err(SnarkjsError::CoordinateNotReduced { .. }) => {}
             Err(e) => panic!("unexpected {e}"),
             Ok(proof) => assert!(!verifier.verify_one(&Claim {
                 public: c.public.clone(),
@@ -172,10 +172,10 @@ fn every_tampered_proof_coordinate_is_refused() {
     }
     let mut bad = good.clone();
     bad.pi_a[0] = "1".repeat(80);
-    assert!(matches!(bad.import(), Err(SnarkjsError::Number { .. })));
+    assert!(matches!(bad.import(), Err(SnarkjsError::NotDecimal { .. })));
     bad = good.clone();
     bad.pi_a[0] = "-1".into();
-    assert!(matches!(bad.import(), Err(SnarkjsError::Number { .. })));
+    assert!(matches!(bad.import(), Err(SnarkjsError::NotDecimal { .. })));
     bad = good.clone();
     bad.curve = "bls12381".into();
     assert_eq!(bad.import(), Err(SnarkjsError::Curve("bls12381".into())));
@@ -186,9 +186,66 @@ fn every_tampered_proof_coordinate_is_refused() {
         import_public(&[
             "21888242871839275222246405745257275088548364400416034343698204186575808495617".into()
         ]),
-        Err(SnarkjsError::Number { .. })
+        Err(SnarkjsError::PublicInputNotReduced { index: 0, .. })
     ));
 }
+
+/// q, the BN254 base field's modulus, in decimal.
+const Q: &str = "21888242871839275222246405745257275088696311157297823662689037894645226208583";
+
+#[test]
+fn each_kind_of_malformed_proof_input_has_its_own_named_error() {
+    let c = claim(4, 6);
+    let good = SnarkjsProof::export(&c.proof);
+    // A coordinate at q (the same point mod q, but not canonical).
+    let mut bad = good.clone();
+    bad.pi_a[1] = Q.into();
+    assert_eq!(
+        bad.import(),
+        Err(SnarkjsError::CoordinateNotReduced {
+            what: "pi_a",
+            value: Q.into()
+        })
+    );
+    // Off the curve.
+    bad = good.clone();
+    bad.pi_c[1] = "7".into();
+    assert_eq!(bad.import(), Err(SnarkjsError::OffCurve("pi_c")));
+    // B's limbs in the EVM's order.
+    bad = good.clone();
+    bad.pi_b[0].swap(0, 1);
+    bad.pi_b[1].swap(0, 1);
+    assert_eq!(bad.import(), Err(SnarkjsError::SwappedLimbs("pi_b")));
+    // On the twist, outside the prime-order subgroup (the cofactor is not 1).
+    let outside = (1u64..)
+        .find_map(|x| {
+            let p = ark_bn254::G2Affine::get_point_from_x_unchecked(
+                ark_bn254::Fq2::new(ark_bn254::Fq::from(x), ark_bn254::Fq::from(0u64)),
+                false,
+            )?;
+            (!p.is_in_correct_subgroup_assuming_on_curve()).then_some(p)
+        })
+        .unwrap();
+    bad = good.clone();
+    bad.pi_b = SnarkjsProof::export(&ark_groth16::Proof {
+        a: c.proof.a,
+        b: outside,
+        c: c.proof.c,
+    })
+    .pi_b;
+    assert_eq!(bad.import(), Err(SnarkjsError::NotInSubgroup("pi_b")));
+    // A public input at r.
+    assert_eq!(
+        import_public(&["1".into(), R.into()]),
+        Err(SnarkjsError::PublicInputNotReduced {
+            index: 1,
+            value: R.into()
+        })
+    );
+}
+
+/// r, the BN254 scalar field's modulus, in decimal.
+const R: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
 
 #[test]
 fn a_tampered_key_is_refused_or_fails_every_proof() {
@@ -209,4 +266,81 @@ fn a_tampered_key_is_refused_or_fails_every_proof() {
     let vk = bad.import().unwrap();
     assert!(!BatchVerifier::new(&vk).verify_one(&c));
     assert!(BatchVerifier::new(&good.import().unwrap()).verify_one(&c));
+}
+
+#[test]
+fn many_snarkjs_proofs_of_any_circuit_are_checked_together_and_each_bad_one_is_named() {
+    use crate::proofs::{check, read_many};
+    let verifier = BatchVerifier::new(&keys().vk);
+    let (c1, c2) = (claim(2, 3), claim(5, 7));
+    let (p1, p2) = (
+        SnarkjsProof::export(&c1.proof),
+        SnarkjsProof::export(&c2.proof),
+    );
+    let (x1, x2) = (export_public(&c1.public), export_public(&c2.public));
+    let mut swapped = p2.clone();
+    swapped.pi_b[0].swap(0, 1);
+    swapped.pi_b[1].swap(0, 1);
+    let two_inputs = vec!["6".to_string(), "1".to_string()];
+    let entries: Vec<(&str, &SnarkjsProof, &Vec<String>)> = vec![
+        ("a", &p1, &x1),
+        ("b", &p2, &x2),
+        ("c-other-public", &p1, &x2),
+        ("d-swapped", &swapped, &x2),
+        ("e-two-inputs", &p1, &two_inputs),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for (name, proof, public) in &entries {
+        let sub = dir.path().join(name);
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(
+            sub.join("proof.json"),
+            serde_json::to_string(proof).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            sub.join("public.json"),
+            serde_json::to_string(public).unwrap(),
+        )
+        .unwrap();
+        lines.push_str(&serde_json::json!({ "proof": proof, "public": public }).to_string());
+        lines.push('\n');
+    }
+    lines.push_str("not json\n");
+    let from_dir = check(&verifier, read_many(&verifier, dir.path()).unwrap());
+    assert_eq!(from_dir.valid, ["a", "b"]);
+    assert_eq!(from_dir.invalid, ["c-other-public"]);
+    let malformed: Vec<&str> = from_dir.malformed.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(malformed, ["d-swapped", "e-two-inputs"]);
+    assert!(
+        from_dir.malformed[0].1.contains("swapped"),
+        "{:?}",
+        from_dir.malformed
+    );
+    assert!(from_dir.malformed[1]
+        .1
+        .contains("expected 1 public inputs, got 2"));
+    assert!(!from_dir.all_valid());
+
+    let file = dir.path().join("proofs.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    let from_lines = check(&verifier, read_many(&verifier, &file).unwrap());
+    assert_eq!(from_lines.valid, ["line 1", "line 2"]);
+    assert_eq!(from_lines.invalid, ["line 3"]);
+    let malformed: Vec<&str> = from_lines
+        .malformed
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(malformed, ["line 4", "line 5", "line 6"]);
+
+    let only_good = check(
+        &verifier,
+        vec![crate::proofs::Named {
+            name: "one".into(),
+            claim: crate::proofs::claim(&verifier, &p1, &x1),
+        }],
+    );
+    assert!(only_good.all_valid());
 }

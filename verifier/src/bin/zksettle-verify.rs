@@ -4,8 +4,8 @@
 
 use clap::Parser;
 
-/// Checks zksettle batches, or the whole chain rebuilt from L1 data alone, trusting no
-/// sequencer.
+/// Checks snarkjs Groth16 BN254 proofs of any circuit, zksettle batches, or the whole chain
+/// rebuilt from L1 data alone, trusting no sequencer.
 #[derive(Debug, Parser)]
 #[command(name = "zksettle-verify", version)]
 struct Cli {
