@@ -224,7 +224,7 @@ async fn deposit<C: Chain>(as_user: &RollupClient<C>, owner: u8, amount: u64) ->
 async fn a_batch_another_operator_settles_first_is_adopted_and_the_nodes_transactions_settle_after_it(
 ) {
     logs();
-    let funded: Vec<Address> = (1..=4u8).map(|i| Address::repeat_byte(i)).collect();
+    let funded: Vec<Address> = (1..=4u8).map(Address::repeat_byte).collect();
     let chain = EmbeddedChain::new(
         31337,
         &funded

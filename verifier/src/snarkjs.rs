@@ -200,14 +200,11 @@ fn g2_in(what: &'static str, p: &[[String; 2]; 3]) -> Result<G2Affine, SnarkjsEr
 
 /// `point` if it is on its curve and in the prime-order subgroup; an off-curve point whose
 /// limb-swapped `alternative` is on the curve is named as swapped limbs.
-fn checked<P: AffineRepr>(
+fn checked<P: AffineRepr + OnCurve>(
     what: &'static str,
     point: P,
     alternative: Option<P>,
-) -> Result<P, SnarkjsError>
-where
-    P: OnCurve,
-{
+) -> Result<P, SnarkjsError> {
     if !point.on_curve() {
         return Err(match alternative {
             Some(a) if a.on_curve() => SnarkjsError::SwappedLimbs(what),
