@@ -204,6 +204,7 @@ impl KeyStore {
     /// carries the first bytes of [`crate::ShapeConstraints::digest`], so a cache written by a
     /// build with another circuit is never loaded (its proofs would not verify).
     pub fn path(&self, shape: BatchShape, seed: &[u8]) -> Result<PathBuf, KeyError> {
+        shape.validate()?;
         let constraints = crate::ShapeConstraints::of(shape).map_err(|e| match e {
             crate::ProverError::Synthesis(e) => KeyError::Setup(e),
             other => KeyError::Circuit(Box::new(other)),

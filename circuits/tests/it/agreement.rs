@@ -7,6 +7,20 @@ use proptest::prelude::*;
 use zksettle_core::stf::replay_batch;
 use zksettle_core::Op;
 
+/// The auditor's replay of `applied` from its pubdata alone.
+fn replay(
+    auditor: &mut World,
+    applied: &zksettle_core::stf::AppliedBatch,
+) -> Result<zksettle_core::stf::ReplayedBatch, zksettle_core::stf::BatchError> {
+    let config = auditor.config();
+    replay_batch(
+        &mut auditor.tree,
+        &config,
+        applied.witness.number,
+        applied.pubdata(),
+    )
+}
+
 #[test]
 fn a_fee_recipient_opened_by_the_batch_itself_satisfies_the_circuit_and_replays() {
     let mut w = funded_world(10);
@@ -19,14 +33,7 @@ fn a_fee_recipient_opened_by_the_batch_itself_satisfies_the_circuit_and_replays(
     assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
     let (ok, which, _) = check(assignment(&w, &applied));
     assert!(ok, "unsatisfied: {which:?}");
-    let config = auditor.config();
-    let replayed = replay_batch(
-        &mut auditor.tree,
-        &config,
-        applied.witness.number,
-        applied.pubdata(),
-    )
-    .unwrap();
+    let replayed = replay(&mut auditor, &applied).unwrap();
     assert_eq!(replayed.new_root, applied.new_root());
     assert_eq!(replayed.commitment, applied.commitment());
     let recipient = auditor
@@ -100,13 +107,7 @@ proptest! {
         prop_assume!(!applied.included.is_empty());
         let (ok, which, _) = check(assignment(&w, &applied));
         prop_assert!(ok, "the circuit refuses a batch the state transition built: {which:?}");
-        let config = auditor.config();
-        let replayed = replay_batch(
-            &mut auditor.tree,
-            &config,
-            applied.witness.number,
-            applied.pubdata(),
-        );
+        let replayed = replay(&mut auditor, &applied);
         prop_assert!(replayed.is_ok(), "replay refuses a proven batch: {replayed:?}");
         let replayed = replayed.unwrap();
         prop_assert_eq!(replayed.new_root, applied.new_root());

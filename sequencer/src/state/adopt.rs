@@ -176,10 +176,6 @@ fn sender(op: &PubdataOp) -> Option<AccountIndex> {
     }
 }
 
-fn is_priority(op: &PubdataOp) -> bool {
-    matches!(op, PubdataOp::Deposit { .. } | PubdataOp::ForcedExit { .. })
-}
-
 impl SequencerState {
     /// Replaces this node's unsettled batches from `foreign.number` on with `foreign` (see the
     /// module docs). `settled` is the node's settled cursor, which must be `foreign.number − 1`.
@@ -247,7 +243,7 @@ impl SequencerState {
             .first()
             .map_or(self.next_priority, |b| b.priority.0);
         let priority_end =
-            first_priority + replayed.ops.iter().filter(|op| is_priority(op)).count() as u64;
+            first_priority + replayed.ops.iter().filter(|op| op.is_priority()).count() as u64;
 
         // This node's transactions the foreign batch may carry: the discarded batches' and the
         // pool's.
