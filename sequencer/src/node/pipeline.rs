@@ -125,6 +125,34 @@ fn write_group<C: Chain + Clone + 'static>(ctx: &NodeContext<C>, group: CheckedG
     record_pool_gauges(&ctx.state());
 }
 
+/// Runs `f` on the locked state on a blocking thread (the lock may be held for a while by a
+/// seal or an admission write), then sets the pool gauges from what it left.
+async fn with_state<C: Chain + Clone + 'static, T: Send + 'static>(
+    ctx: &Arc<NodeContext<C>>,
+    f: impl FnOnce(&mut SequencerState) -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let worker = ctx.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut state = worker.state();
+        let out = f(&mut state);
+        record_pool_gauges(&state);
+        out
+    })
+    .await
+}
+
+/// Tells subscribers which transactions left the pool, and why.
+fn announce_dropped<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    dropped: Vec<crate::mempool::Dropped>,
+) {
+    for d in dropped {
+        let _ = ctx
+            .events
+            .send(NodeEvent::Dropped(d.hash, d.reason.to_string()));
+    }
+}
+
 /// Sets the pool gauges from the pool as it is now: after every admission group, seal,
 /// eviction and adoption, so that they follow the state they report.
 fn record_pool_gauges(state: &SequencerState) {
@@ -158,34 +186,16 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
         .unwrap_or(false);
         if last_eviction.elapsed() >= Duration::from_secs(60) {
             last_eviction = Instant::now();
-            let worker = ctx.clone();
-            let evicted = tokio::task::spawn_blocking(move || {
-                let mut state = worker.state();
-                let evicted = state.evict_expired();
-                record_pool_gauges(&state);
-                evicted
-            })
-            .await;
+            let evicted = with_state(&ctx, |state| state.evict_expired()).await;
             if let Ok(Ok(dropped)) = evicted {
-                for d in dropped {
-                    let _ = ctx
-                        .events
-                        .send(NodeEvent::Dropped(d.hash, d.reason.to_string()));
-                }
+                announce_dropped(&ctx, dropped);
             }
         }
         if !due || !ctx.is_sealing() {
             continue;
         }
-        let worker = ctx.clone();
         let started = Instant::now();
-        let sealed = tokio::task::spawn_blocking(move || {
-            let mut state = worker.state();
-            let sealed = state.seal();
-            record_pool_gauges(&state);
-            sealed
-        })
-        .await;
+        let sealed = with_state(&ctx, |state| state.seal()).await;
         match sealed {
             Ok(Ok(Some(sealed))) => {
                 last_seal = Instant::now();
@@ -200,11 +210,7 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
                 metrics::counter!("zksettle_batches_sealed_total").increment(1);
                 metrics::histogram!("zksettle_seal_seconds")
                     .record(started.elapsed().as_secs_f64());
-                for d in sealed.dropped {
-                    let _ = ctx
-                        .events
-                        .send(NodeEvent::Dropped(d.hash, d.reason.to_string()));
-                }
+                announce_dropped(&ctx, sealed.dropped);
                 let _ = ctx.events.send(NodeEvent::Sealed(n));
                 ctx.sealed.notify_one();
             }
