@@ -294,6 +294,19 @@ impl SequencerState {
         let mut staged = HashMap::new();
         let mut results = Vec::with_capacity(txs.len());
         for signed in txs {
+            // A transaction already sealed into a batch is known, not stale: a wallet resending
+            // it after a timeout gets the same answer whether or not the batch sealed meanwhile.
+            match self.db.tx(&signed.hash()) {
+                Ok(Some(record)) if record.batch.is_some() => {
+                    results.push(Err(PoolError::AlreadyKnown.into()));
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    results.push(Err(storage(e)));
+                    continue;
+                }
+            }
             let outcome = self
                 .sender_state(signed.tx.from())
                 .and_then(|st| Ok(self.pool.add(*signed, st, now)?));

@@ -190,6 +190,24 @@ fn the_pool_refuses_what_the_state_cannot_carry() {
 }
 
 #[test]
+fn a_transaction_resent_after_its_batch_sealed_is_already_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = funded(dir.path());
+    let tx = transfer(2, 11, 12, 1, 0, 0);
+    assert!(state.admit(&[tx])[0].is_ok());
+    assert!(state.seal().unwrap().is_some());
+    assert_eq!(
+        state.admit(&[tx])[0],
+        Err(SubmitError::Pool(PoolError::AlreadyKnown))
+    );
+    // A different transaction at the same (used) nonce is still stale.
+    assert!(matches!(
+        state.admit(&[transfer(2, 11, 12, 2, 0, 0)])[0],
+        Err(SubmitError::Pool(PoolError::NonceTooLow { .. }))
+    ));
+}
+
+#[test]
 fn a_database_of_another_deployment_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(funded(dir.path()));
