@@ -37,10 +37,16 @@ pub struct Anvil {
 }
 
 impl Anvil {
-    /// Where the test command installs anvil.
+    /// Where the test command installs anvil (`l1-contracts/node_modules`). Found from the
+    /// running test's package directory (every workspace package sits beside `l1-contracts/`),
+    /// so a test binary built in another checkout that shares the target directory still finds
+    /// this checkout's; outside `cargo test`, from where this crate was built.
     pub fn installed_binary() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
+        let l1_contracts = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(|dir| Path::new(&dir).join("../l1-contracts"))
+            .filter(|dir| dir.exists())
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        l1_contracts.join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
     }
 
     /// Starts the installed anvil with chain id `chain_id`.

@@ -155,7 +155,10 @@ mod tests {
 
     #[test]
     fn generated_sources_are_committed() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/generated");
+        // The running test's package directory (set by cargo), not the one compiled in: a
+        // binary shared between checkouts through one target directory reads its own.
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test");
+        let dir = Path::new(&manifest).join("contracts/generated");
         let regenerate = std::env::var_os("ZKSETTLE_REGENERATE").is_some();
         for (name, source) in generated_sources().unwrap() {
             let path = dir.join(&name);

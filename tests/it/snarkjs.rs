@@ -12,8 +12,9 @@ use zksettle_verifier::{BatchVerifier, Claim, SnarkjsKey, SnarkjsProof};
 
 /// The snarkjs command line installed by `npm ci` in `l1-contracts` (the test command runs it).
 fn snarkjs_bin() -> PathBuf {
-    let bin =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../l1-contracts/node_modules/.bin/snarkjs");
+    // The running checkout (cargo sets this at run time), not the one compiled in.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test");
+    let bin = Path::new(&manifest).join("../l1-contracts/node_modules/.bin/snarkjs");
     assert!(
         bin.exists(),
         "{} is missing: run `npm ci` in l1-contracts (scripts/test.sh does)",

@@ -11,8 +11,13 @@ use zksettle_core::poseidon::poseidon;
 
 fn shared_vectors() -> Value {
     // The shared folder sits beside the clone (`../shared`); ZKSETTLE_SHARED_DIR points elsewhere.
+    // The clone is the running one (cargo sets CARGO_MANIFEST_DIR at run time), not the one the
+    // binary was compiled in: checkouts that share a target directory share test binaries.
     let shared = std::env::var_os("ZKSETTLE_SHARED_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+        || {
+            let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test");
+            PathBuf::from(manifest).join("../../shared")
+        },
         PathBuf::from,
     );
     let path = shared.join("test-vectors/circomlib-poseidon-eddsa.json");

@@ -1,5 +1,23 @@
+//! # zksettle
+//!
+//! The `zksettle` command-line tool, a binary over the library crates (as reth's `bin/reth` is
+//! over its own): the operator's `node` and `devnet`, the user's `wallet`, the auditor's
+//! `verify` (the verifier crate's own CLI, also built alone as `zksettle-verify`), the keys'
+//! `setup` and `prover`, `l1 deploy`, `simulate` and the `bench` measurements.
+//!
 //! Subcommands and their flags. Flags are dotted by subsystem (`--batch.chunks`) and every flag
 //! can also be set from the environment (`ZKSETTLE_BATCH_CHUNKS`).
+//!
+//! ## Map
+//! - `devnet`: the whole system in one process (embedded EVM, node, prover, funded account).
+//! - `node`: the sequencer node against a JSON-RPC base chain.
+//! - `wallet`: keys, balances, transfers, withdrawals, deposits and forced exits.
+//! - `keygen`: a circomlib-compatible EdDSA-Poseidon key pair.
+//! - `simulate [--prove]`: the batch state transition over a RocksDB account tree with signed
+//!   random traffic, then the state rebuilt from the posted pubdata alone.
+//! - `prover` (and `setup`): the insecure development keys of a shape, cached on disk.
+//! - `l1`: contract deployment on a JSON-RPC node.
+//! - `bench`: measurements beside the figures they must beat.
 
 mod bench;
 mod devnet;
@@ -20,7 +38,7 @@ use clap::{Parser, Subcommand};
 /// zksettle: a zero-knowledge rollup settlement layer.
 #[derive(Debug, Parser)]
 #[command(name = "zksettle", version, about)]
-pub(crate) struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -57,7 +75,7 @@ enum Command {
 }
 
 impl Cli {
-    pub(crate) fn run(self) -> eyre::Result<()> {
+    fn run(self) -> eyre::Result<()> {
         match self.command {
             Command::Devnet(args) => devnet::run(&args),
             Command::Node(args) => node::run(&args),
@@ -86,4 +104,8 @@ pub(crate) fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(colour)
         .try_init();
+}
+
+fn main() -> eyre::Result<()> {
+    Cli::parse().run()
 }
