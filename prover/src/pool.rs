@@ -11,7 +11,7 @@ use crate::prove::{BatchProof, BatchProver, ProverError};
 use crate::Progress;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use zksettle_core::stf::BatchWitness;
 use zksettle_core::Domain;
 
@@ -111,10 +111,12 @@ pub enum PoolError {
     Prover(#[from] ProverError),
 }
 
-/// Proves batches of one shape, `workers` at a time.
+/// Proves batches of one shape, `workers` at a time, each on its own rayon pool: the batch
+/// proofs `prove_all` takes, or one proof at a time per worker slot (`prove_on`, how the node's
+/// dispatcher uses it).
 #[derive(Debug)]
 pub struct ProverPool {
-    prover: BatchProver,
+    prover: Arc<BatchProver>,
     pools: Vec<rayon::ThreadPool>,
 }
 
@@ -127,7 +129,7 @@ impl ProverPool {
         workers: usize,
         cores: usize,
     ) -> Result<Self, PoolError> {
-        Self::with_prover(BatchProver::new(keys, domain)?, workers, cores)
+        Self::with_prover(Arc::new(BatchProver::new(keys, domain)?), workers, cores)
     }
 
     /// A pool sized for this machine: its cores, and as many proofs as its available memory holds.
@@ -136,10 +138,16 @@ impl ProverPool {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let constraints = prover.constraints().constraints();
         let workers = parallel_proofs(constraints, cores, available_memory_bytes());
-        Self::with_prover(prover, workers, cores)
+        Self::with_prover(Arc::new(prover), workers, cores)
     }
 
-    fn with_prover(prover: BatchProver, workers: usize, cores: usize) -> Result<Self, PoolError> {
+    /// A pool of `workers` proofs at a time over a prover shared with its caller (the node
+    /// builds the key's fixed-base tables on the same prover meanwhile).
+    pub fn with_prover(
+        prover: Arc<BatchProver>,
+        workers: usize,
+        cores: usize,
+    ) -> Result<Self, PoolError> {
         let workers = workers.max(1);
         let threads = (cores / workers).max(1);
         let pools = (0..workers)
@@ -151,6 +159,23 @@ impl ProverPool {
     /// Proofs run side by side.
     pub fn workers(&self) -> usize {
         self.pools.len()
+    }
+
+    /// The prover the workers share.
+    pub fn prover(&self) -> &Arc<BatchProver> {
+        &self.prover
+    }
+
+    /// Proves one witness on worker `worker`'s threads (`worker < workers()`; the caller gives
+    /// each running proof its own worker). Blocks until the proof is done.
+    pub fn prove_on(
+        &self,
+        worker: usize,
+        witness: &BatchWitness,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<BatchProof, ProverError> {
+        let pool = &self.pools[worker % self.pools.len()];
+        pool.install(|| self.prover.prove(witness, progress))
     }
 
     /// Proves every witness; results in input order. `progress` gets the batch's position in
