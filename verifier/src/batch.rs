@@ -12,7 +12,7 @@
 //! Each proof's equation, divided out, is an element `T_j` of the order-`r` group `G_T`;
 //! the product is `Π T_j^{r_j}`, which is 1 for some `T_j ≠ 1` with probability at most
 //! `2^-128` (for fixed other weights at most one `r_j mod r` makes it 1; the weights are drawn
-//! from a set of `2^128` residues, see [`Weight`]). Proof points must be on their curves and in
+//! from a set of `2^128` residues, see `Weight`). Proof points must be on their curves and in
 //! their prime-order subgroups, which [`crate::snarkjs`] and arkworks' checked deserialisation
 //! enforce. One multi-Miller loop (ours, `crate::miller`: affine G2 steps with shared
 //! inversions, one accumulator per thread) and one final exponentiation serve the whole set.

@@ -17,7 +17,7 @@
 //!   (`zksettle verify batch`).
 //! - [`l1data`]: everything L1 holds about a rollup ([`L1Record`]), read from a node or from an
 //!   export directory.
-//! - [`rebuild`]: the whole state rebuilt from an [`L1Record`] and checked against the contract
+//! - [`rebuild`](mod@rebuild): the whole state rebuilt from an [`L1Record`] and checked against the contract
 //!   (`zksettle verify chain`).
 //! - [`exit`]: the Merkle proof and `exit` call an account holder needs in exodus.
 //! - [`proofs`]: any snarkjs Groth16 BN254 proof, one or many at once, each bad one named.

@@ -3,7 +3,7 @@
 //! Public input: the batch commitment (`docs/protocol.md` §10). Everything else is witness. The
 //! circuit enforces, with `r_0 = old_root`:
 //!
-//! 1. for each chunk `j < B`, the chunk constraints of [`chunk`] map `r_j` to `r_{j+1}` and give
+//! 1. for each chunk `j < B`, the chunk constraints of `chunk` map `r_j` to `r_{j+1}` and give
 //!    the chunk's 12 bytes (for `D = 24`);
 //! 2. op framing: chunk 0 starts an op; a chunk that does not start an op continues the previous
 //!    one (same fields, position + 1); a chunk that starts an op follows the last chunk of the

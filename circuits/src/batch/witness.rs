@@ -2,7 +2,7 @@
 //!
 //! Groth16 needs the circuit's full assignment `z = (1, x, w)`; the constraint matrices are the
 //! same for every batch of a shape and come from setup-mode synthesis once
-//! ([`BatchCircuit::matrices`]). Synthesis is sequential in arkworks (one constraint system,
+//! (the prover's `ShapeConstraints`). Synthesis is sequential in arkworks (one constraint system,
 //! one counter of variables), but a chunk reads only three things from outside itself: the
 //! root before it, the deployment domain and the fee slots' tokens. So each chunk is
 //! synthesized on its own rayon task, in a constraint system of its own where those inputs

@@ -18,8 +18,8 @@
 //! endomorphism (`msm/glv.rs`) into `2n` scalars of 127 bits.
 //!
 //! Buckets are accumulated in affine coordinates with one inversion per batch of additions
-//! ([`super::buckets`]), the bucket a few points ahead prefetched, and reduced in affine lanes
-//! sharing inversions ([`super::reduction`]). A zero digit costs nothing, so a scalar of `k` bits costs `⌈k/c⌉`
+//! (`super::buckets`), the bucket a few points ahead prefetched, and reduced in affine lanes
+//! sharing inversions (`super::reduction`). A zero digit costs nothing, so a scalar of `k` bits costs `⌈k/c⌉`
 //! additions. Digits are stored window by window, so a window reads its own contiguously;
 //! windows run in parallel, one per rayon thread at a time, and the window width minimises
 //! the rounds of windows times a window's cost for the thread count.
@@ -218,7 +218,7 @@ impl Pippenger {
 /// The window width minimising `⌈W/T⌉·(n·A + 2^{c−1}·R)` for `T` threads: each round of
 /// windows costs `n` batched affine additions (`A`, about seven multiplications with the
 /// batch's bookkeeping) and the reduction over the buckets (`R`: two affine additions in
-/// [`super::reduction`]'s lanes, about fourteen, less what a wider window saves elsewhere:
+/// `super::reduction`'s lanes, about fourteen, less what a wider window saves elsewhere:
 /// larger batches, so fewer inversions per addition, and fewer additions waiting on a busy
 /// bucket). `R = 8` fits in-process sweeps over `c` on this machine: 2^16 points take
 /// `c = 13`, 2^18 `c = 16` (0.544 s; 0.601 s at the former choice, 13), 2^20 `c = 16`.
