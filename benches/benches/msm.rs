@@ -7,8 +7,8 @@
 use ark_ec::short_weierstrass::SWCurveConfig;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use std::hint::black_box;
+use zksettle_benches::msm_compare::sample;
 use zksettle_prover::field::FastField;
-use zksettle_prover::msm::compare::sample;
 use zksettle_prover::{ArkMsm, Msm, Pippenger};
 
 fn pair<P: SWCurveConfig>(

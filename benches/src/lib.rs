@@ -1,6 +1,14 @@
-//! Criterion benchmarks of zksettle (`cargo bench -p zksettle-benches`) and the fixtures they
-//! share. Each bench group puts zksettle's path beside the reference it must beat, so one run
-//! gives the ratio the README's performance table quotes.
+//! Criterion benchmarks of zksettle (`cargo bench -p zksettle-benches`), the report binaries,
+//! and the harnesses the `zksettle bench` subcommands call. Each puts zksettle's path beside the
+//! reference it must beat, so one run gives the ratio the README's performance tables quote.
+//!
+//! ## Map
+//! - [`workload`]: a batch of signed transfers through the native state transition, the input
+//!   of every proving measurement.
+//! - [`prove_compare`]: a batch proven by zksettle's `BatchProver` and by
+//!   `ark_groth16::Groth16::prove` side by side (`zksettle bench prove`).
+//! - [`msm_compare`]: an MSM backend timed beside `ark-ec` on the same inputs
+//!   (`zksettle bench msm`).
 
 use zksettle_core::{Account, AccountIndex, L1Address, PrivateKey, TokenId};
 
@@ -29,7 +37,11 @@ pub fn random_accounts(n: u32, depth: u8, salt: u32) -> Vec<(AccountIndex, Optio
     out
 }
 
-pub use zksettle_prover::workload::{
+pub mod msm_compare;
+pub mod prove_compare;
+pub mod workload;
+
+pub use workload::{
     transfer_batch, transfer_batch_in, TransferBatch, WorkloadError as BenchFixtureError,
 };
 

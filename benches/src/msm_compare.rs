@@ -3,14 +3,14 @@
 //! time (the machine's speed drifts; the fastest run is the one least disturbed). The results
 //! must agree every time, or the run fails.
 
-use super::{Arithmetic, ArkMsm, FixedBases, Msm};
-use crate::field::FastField;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::CurveGroup;
 use ark_ff::UniformRand;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use rayon::prelude::*;
 use std::time::Instant;
+use zksettle_prover::field::FastField;
+use zksettle_prover::msm::{Arithmetic, ArkMsm, FixedBases, Msm, MsmError};
 
 /// One size measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,7 +51,7 @@ pub enum CompareError {
     Disagrees(usize),
     /// The backend refused the input.
     #[error(transparent)]
-    Msm(#[from] super::MsmError),
+    Msm(#[from] MsmError),
 }
 
 /// `n` distinct pseudo-random bases (a walk by 64 random steps, normalised together) and `n`
@@ -99,7 +99,7 @@ fn alternate<P: SWCurveConfig>(
     bases: &[Affine<P>],
     scalars: &[P::ScalarField],
     repeat: usize,
-    ours: impl Fn() -> Result<Projective<P>, super::MsmError>,
+    ours: impl Fn() -> Result<Projective<P>, MsmError>,
 ) -> Result<Comparison, CompareError> {
     let n = bases.len();
     let mut best = Comparison {

@@ -4,8 +4,6 @@
 //! faults and a cold cache, and the machine's speed drifts). Every proof must verify, or the run
 //! fails.
 
-use crate::progress::ignore_progress;
-use crate::prove::{verify, BatchProof, BatchProver, ProverError};
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
 use ark_snark::SNARK;
@@ -13,6 +11,7 @@ use ark_std::rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
 use zksettle_circuits::{BatchAssignment, BatchCircuit};
 use zksettle_core::stf::BatchWitness;
+use zksettle_prover::{ignore_progress, verify, BatchProof, BatchProver, ProverError};
 
 /// One batch proven both ways.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -17,9 +17,9 @@ use zksettle_core::{AccountIndex, Domain, PrivateKey};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, EmbeddedChain, RollupClient};
 use zksettle_prover::BatchProver;
-use zksettle_sequencer::node::{self, NodeConfig};
+use zksettle_sequencer::node::{self, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::Genesis;
-use zksettle_sequencer::{rpc, MempoolConfig, NodeDb, SequencerConfig};
+use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
 
 /// Chain id of the embedded base chain (anvil's, so wallets configured for anvil sign for it).
 const DEVNET_CHAIN_ID: u64 = 31337;
@@ -143,8 +143,11 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
     let prover = Arc::new(BatchProver::new(keys, domain)?);
     super::node::install_metrics(config.metrics.addr)?;
     let rollup = RollupClient::new(chain.clone(), deployment.rollup);
-    let handle = node::launch(config, sequencer, db, rollup, Some(prover))?;
-    let (server, rpc_addr) = rpc::serve(handle.context.clone()).await?;
+    let mut handle = NodeBuilder::new(config, sequencer, db, rollup)
+        .prover(Some(prover))
+        .launch()
+        .await?;
+    let rpc_addr = handle.rpc_addr();
 
     // Fund the operator's fee account and the developer's account through real L1 deposits.
     let operator_key = dev_key("zksettle devnet operator");
@@ -165,6 +168,24 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
             U256::from(DEV_DEPOSIT_WEI),
         )
         .await?;
+    // The commands printed below need the development account, which exists once the node has
+    // sealed its deposit: wait for that, so they work as soon as they are shown.
+    eprintln!("==> waiting for the development account's deposit to be sealed");
+    let developer_pub = developer_key.public_key();
+    loop {
+        let opened = handle
+            .context
+            .state()
+            .tree()
+            .accounts_by_key(&developer_pub, zksettle_core::TokenId(0))?;
+        if !opened.is_empty() {
+            break;
+        }
+        tokio::select! {
+            e = handle.failed() => return Err(e.into()),
+            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+        }
+    }
 
     let recipient = dev_key("zksettle devnet recipient");
     let exe = std::env::current_exe()
@@ -177,7 +198,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
          \n  health     http://{rpc_addr}/health\
          \n  L1         embedded EVM, chain id {DEVNET_CHAIN_ID}, rollup {rollup}\
          \n  shape      depth {depth}, {chunks} chunks per batch\
-         \n\nA development account holds 100 ETH on L2 (account 2 once the first batch settles).\
+         \n\nA development account holds 100 ETH on L2 (account 2; its deposit is sealed, and settles with the first batch).\
          \nIts key (public, for development only): {dev}\
          \n\nTry, in another terminal:\
          \n  {exe} wallet balance  --rpc-url http://{rpc_addr} --key {dev}\
@@ -194,9 +215,14 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         to_l1 = developer,
     );
     let _ = chain.block_number().await?;
-    tokio::signal::ctrl_c().await?;
+    let failed = tokio::select! {
+        stop = tokio::signal::ctrl_c() => { stop?; None }
+        e = handle.failed() => Some(e),
+    };
     println!("stopping");
-    server.stop()?;
-    handle.shutdown();
-    Ok(())
+    let stopped = handle.shutdown().await;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(stopped?)
 }

@@ -16,9 +16,9 @@ use zksettle_core::{AccountIndex, Domain};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, RollupClient};
 use zksettle_prover::BatchProver;
-use zksettle_sequencer::node::{self, NodeConfig};
+use zksettle_sequencer::node::{NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::Genesis;
-use zksettle_sequencer::{rpc, NodeDb, SequencerConfig};
+use zksettle_sequencer::{NodeDb, SequencerConfig};
 
 #[derive(Debug, Args)]
 pub(crate) struct NodeArgs {
@@ -148,12 +148,21 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
         .wrap_err_with(|| format!("opening {}", config.data_dir.display()))?;
     let prover = Arc::new(BatchProver::new(keys, domain)?);
     install_metrics(config.metrics.addr)?;
-    let handle = node::launch(config, sequencer, db, rollup, Some(prover))?;
-    let (server, addr) = rpc::serve(handle.context.clone()).await?;
-    tracing::info!(rpc = %addr, "node running");
-    tokio::signal::ctrl_c().await?;
+    let mut handle = NodeBuilder::new(config, sequencer, db, rollup)
+        .prover(Some(prover))
+        .launch()
+        .await?;
+    tracing::info!(rpc = %handle.rpc_addr(), "node running");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let failed = tokio::select! {
+        stop = tokio::signal::ctrl_c() => { stop?; None }
+        _ = terminate.recv() => None,
+        e = handle.failed() => Some(e),
+    };
     tracing::info!("stopping");
-    server.stop()?;
-    handle.shutdown();
-    Ok(())
+    let stopped = handle.shutdown().await;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(stopped?)
 }

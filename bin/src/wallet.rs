@@ -2,13 +2,11 @@
 //! `forced-exit` are L1 transactions to the rollup contract.
 
 use super::l1::RpcArgs;
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
 use indicatif::{ProgressBar, ProgressStyle};
-use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use jsonrpsee::rpc_params;
 use std::time::Duration;
 use zksettle_core::{
     AccountIndex, Domain, L1Address, PrivateKey, PublicKey, TokenId, Transfer, Tx, Withdraw,
@@ -16,7 +14,7 @@ use zksettle_core::{
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::RollupClient;
 use zksettle_sequencer::records::TxStatus;
-use zksettle_sequencer::rpc::{AccountView, StatusView, TxView};
+use zksettle_sequencer::rpc::{AccountView, ZksApiClient};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum WalletCommand {
@@ -142,7 +140,7 @@ pub(crate) struct StatusArgs {
     #[command(flatten)]
     node: NodeRpc,
     /// Transaction hash.
-    hash: String,
+    hash: B256,
     /// Follow it until it settles on L1 (or is rejected).
     #[arg(long = "wait")]
     wait: bool,
@@ -197,11 +195,9 @@ pub(crate) fn run(command: &WalletCommand) -> eyre::Result<()> {
             WalletCommand::Status(a) => {
                 let client = a.node.client()?;
                 if a.wait {
-                    follow(&client, &a.hash).await
+                    follow(&client, a.hash).await
                 } else {
-                    let view: TxView = client
-                        .request("zks_getTransaction", rpc_params![&a.hash])
-                        .await?;
+                    let view = client.get_transaction(a.hash).await?;
                     println!("{}", serde_json::to_string_pretty(&view)?);
                     Ok(())
                 }
@@ -222,36 +218,30 @@ fn parse_key(hex_key: &str) -> eyre::Result<PublicKey> {
 
 /// The first account of `key` in `token`, with its next nonce.
 async fn sender(client: &HttpClient, key: &PrivateKey, token: u32) -> eyre::Result<AccountView> {
-    let packed = format!("0x{}", hex::encode(key.public_key().pack()));
-    let indices: Vec<u32> = client
-        .request("zks_getAccountsByKey", rpc_params![packed, token])
-        .await?;
+    let packed = B256::from(key.public_key().pack());
+    let indices = client.get_accounts_by_key(packed, token).await?;
     let Some(index) = indices.first() else {
         eyre::bail!("this key holds no account in token {token} (deposit first)");
     };
-    Ok(client.request("zks_getAccount", rpc_params![index]).await?)
+    Ok(client.get_account(*index).await?)
 }
 
 async fn domain(client: &HttpClient) -> eyre::Result<Domain> {
-    let status: StatusView = client.request("zks_status", rpc_params![]).await?;
-    let rollup: L1Address = status.rollup.parse().map_err(|e| eyre::eyre!("{e:?}"))?;
+    let status = client.status().await?;
     Ok(Domain {
         chain_id: status.chain_id,
-        rollup,
+        rollup: L1Address(status.rollup.0 .0),
     })
 }
 
 async fn balance(args: &BalanceArgs) -> eyre::Result<()> {
     let client = args.node.client()?;
     let key = args.key.private_key()?;
-    let packed = format!("0x{}", hex::encode(key.public_key().pack()));
-    let indices: Vec<u32> = client
-        .request("zks_getAccountsByKey", rpc_params![packed, args.token])
-        .await?;
+    let packed = B256::from(key.public_key().pack());
+    let indices = client.get_accounts_by_key(packed, args.token).await?;
     let mut accounts = Vec::new();
     for index in indices {
-        let view: AccountView = client.request("zks_getAccount", rpc_params![index]).await?;
-        accounts.push(view);
+        accounts.push(client.get_account(index).await?);
     }
     println!("{}", serde_json::to_string_pretty(&accounts)?);
     Ok(())
@@ -259,13 +249,13 @@ async fn balance(args: &BalanceArgs) -> eyre::Result<()> {
 
 async fn send(client: &HttpClient, key: &PrivateKey, tx: Tx, wait: bool) -> eyre::Result<()> {
     let signed = tx.sign(key, &domain(client).await?);
-    let hash: String = client
-        .request("zks_sendTransaction", rpc_params![signed])
+    let hash = client
+        .send_transaction(signed.into())
         .await
         .wrap_err("the node refused the transaction")?;
     println!("{hash}");
     if wait {
-        follow(client, &hash).await?;
+        follow(client, hash).await?;
     }
     Ok(())
 }
@@ -302,16 +292,14 @@ async fn withdraw(args: &WithdrawArgs) -> eyre::Result<()> {
 }
 
 /// Shows a transaction's progress until it is settled or rejected.
-async fn follow(client: &HttpClient, hash: &str) -> eyre::Result<()> {
+async fn follow(client: &HttpClient, hash: B256) -> eyre::Result<()> {
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template(
         "{spinner} {elapsed:>4} {msg}",
     )?);
     bar.enable_steady_tick(Duration::from_millis(120));
     loop {
-        let view: TxView = client
-            .request("zks_getTransaction", rpc_params![hash])
-            .await?;
+        let view = client.get_transaction(hash).await?;
         let (message, done) = match &view.status {
             TxStatus::Pending => ("pending in the pool".to_string(), false),
             TxStatus::Included { batch } => (format!("in batch {batch}, proving"), false),

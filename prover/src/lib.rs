@@ -24,16 +24,16 @@
 //!   ([`msm::FixedBases`]).
 //! - [`tables`]: [`KeyTables`], a proving key's queries prepared as fixed-base tables within a
 //!   memory budget, built once per prover.
-//! - [`compare`]: a batch proven by [`BatchProver`] and by `ark_groth16::Groth16::prove`
-//!   side by side (`zksettle bench prove`), on the [`workload`] (a batch of signed transfers).
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
 //!
+//! The harnesses that time the prover beside `ark_groth16` and `ark-ec` live in the benches
+//! crate (`zksettle-benches`), not here.
+//!
 //! Proving uses every core: witness generation runs over the batch's chunks on rayon, and the
 //! FFTs and MSMs run on rayon too.
 
-pub mod compare;
 /// The EVM encoding of keys and proofs, from its own leaf crate (re-exported for callers).
 pub use zksettle_groth16_evm as evm;
 pub mod field;
@@ -46,7 +46,6 @@ pub mod progress;
 pub mod prove;
 pub mod qap;
 pub mod tables;
-pub mod workload;
 
 pub use evm::vk_hash;
 pub use keys::{BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};

@@ -3,9 +3,10 @@
 //! the real contracts; on the embedded EVM and on anvil. Then the node's answers to bad input.
 
 use crate::settlement::l2::{keys, user, SHAPE};
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
-use jsonrpsee::core::client::{ClientT, Subscription, SubscriptionClientT};
+use jsonrpsee::core::client::{ClientT, Subscription};
+use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::WsClientBuilder;
@@ -18,9 +19,12 @@ use zksettle_l1::anvil::{Anvil, DEV_KEYS};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient, RpcChain, RpcConfig};
 use zksettle_prover::BatchProver;
-use zksettle_sequencer::node::{self, config, NodeConfig};
+use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::{Genesis, TxStatus};
-use zksettle_sequencer::rpc::{self, error as codes, AccountView, BatchNote, StatusView, TxView};
+use zksettle_sequencer::rpc::{
+    self, error as codes, AccountView, BatchNote, StatusView, TxParam, TxView, ZksApiClient,
+    ZksPubSubApiClient,
+};
 use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
 
 /// Longest the test waits for the node to settle everything (a hang fails, it is not a timing
@@ -41,7 +45,6 @@ struct Running<C: Chain + Clone + 'static> {
     verifier: Address,
     domain: Domain,
     handle: node::NodeHandle<C>,
-    server: jsonrpsee::server::ServerHandle,
     _dir: tempfile::TempDir,
 }
 
@@ -112,9 +115,12 @@ async fn start_following<C: Chain + Clone + 'static>(
     let db = NodeDb::open(dir.path()).unwrap();
     let prover = Arc::new(BatchProver::new(keys().clone(), domain).unwrap());
     let rollup = RollupClient::new(operator.clone(), deployment.rollup);
-    let handle = node::launch(config, sequencer, db, rollup, Some(prover)).unwrap();
-    let (server, addr) = rpc::serve(handle.context.clone()).await.unwrap();
-    let url = format!("http://{addr}");
+    let handle = NodeBuilder::new(config, sequencer, db, rollup)
+        .prover(Some(prover))
+        .launch()
+        .await
+        .unwrap();
+    let url = format!("http://{}", handle.rpc_addr());
     let client = HttpClientBuilder::default().build(&url).unwrap();
     Running {
         client,
@@ -126,7 +132,6 @@ async fn start_following<C: Chain + Clone + 'static>(
         verifier: deployment.verifier,
         domain,
         handle,
-        server,
         _dir: dir,
     }
 }
@@ -147,9 +152,9 @@ async fn start_embedded() -> Running<EmbeddedChain> {
 }
 
 async fn account(client: &HttpClient, index: u32) -> Option<AccountView> {
-    match client.request("zks_getAccount", rpc_params![index]).await {
+    match client.get_account(index).await {
         Ok(view) => Some(view),
-        Err(jsonrpsee::core::ClientError::Call(e)) if e.code() == codes::NOT_FOUND => None,
+        Err(ClientError::Call(e)) if e.code() == codes::NOT_FOUND => None,
         Err(e) => panic!("zks_getAccount({index}): {e}"),
     }
 }
@@ -198,11 +203,8 @@ fn lifecycle_stage(status: &TxStatus) -> u8 {
     }
 }
 
-async fn send(client: &HttpClient, tx: &SignedTx) -> String {
-    client
-        .request("zks_sendTransaction", rpc_params![tx])
-        .await
-        .unwrap()
+async fn send(client: &HttpClient, tx: &SignedTx) -> B256 {
+    client.send_transaction((*tx).into()).await.unwrap()
 }
 
 async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
@@ -238,15 +240,8 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
         .build(n.url.replacen("http://", "ws://", 1))
         .await
         .unwrap();
-    let mut batch_notes: Subscription<BatchNote> = ws
-        .subscribe(
-            "zks_subscribeBatches",
-            rpc_params![],
-            "zks_unsubscribeBatches",
-        )
-        .await
-        .unwrap();
-    let sealed_before: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+    let mut batch_notes: Subscription<BatchNote> = ws.subscribe_batches().await.unwrap();
+    let sealed_before: StatusView = n.client.status().await.unwrap();
 
     // Several wallets at once: Alice pays Bob five times, Bob opens Carol's account, Alice
     // withdraws to L1.
@@ -278,22 +273,13 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
     })
     .sign(&user(1), &n.domain);
     hashes.push(send(&n.client, &withdrawal).await);
-    let mut withdrawal_notes: Subscription<TxView> = ws
-        .subscribe(
-            "zks_subscribeTransaction",
-            rpc_params![hashes.last().unwrap()],
-            "zks_unsubscribeTransaction",
-        )
+    let mut withdrawal_notes: Subscription<Option<TxView>> = ws
+        .subscribe_transaction(*hashes.last().unwrap())
         .await
         .unwrap();
-    for hash in &hashes {
-        let hash = hash.clone();
+    for &hash in &hashes {
         wait_for("a transaction to settle", async || {
-            let view: TxView = n
-                .client
-                .request("zks_getTransaction", rpc_params![&hash])
-                .await
-                .unwrap();
+            let view = n.client.get_transaction(hash).await.unwrap();
             assert!(
                 !matches!(view.status, TxStatus::Rejected { .. }),
                 "{view:?}"
@@ -308,12 +294,12 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
         .await
         .unwrap();
     wait_for("everything to settle", async || {
-        let s: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+        let s: StatusView = n.client.status().await.unwrap();
         s.priority_seen == 4 && s.priority_next == 4 && s.settled == s.sealed && s.pending == 0
     })
     .await;
 
-    let status: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+    let status: StatusView = n.client.status().await.unwrap();
     // The withdrawal's notes walk its lifecycle forward up to settled (the node stops
     // sending once a status is final; a client stops listening there).
     let mut stages = Vec::new();
@@ -322,7 +308,8 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
             .await
             .expect("a transaction note")
             .expect("the subscription is open until the final status")
-            .unwrap();
+            .unwrap()
+            .expect("the node knows the transaction it admitted");
         stages.push(lifecycle_stage(&note.status));
     }
     assert!(stages.windows(2).all(|w| w[0] < w[1]), "{stages:?}");
@@ -369,8 +356,7 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
             .unwrap(),
         U256::from(1_000_000 + 5 * 1_000 - 500)
     );
-    n.server.stop().unwrap();
-    n.handle.shutdown();
+    n.handle.shutdown().await.unwrap();
     // With the node stopped, an auditor rebuilds everything from L1 alone.
     crate::audit::audit(&n.operator, n.rollup, n.verifier).await;
 }
@@ -438,11 +424,10 @@ async fn a_deposit_reorged_out_above_the_confirmation_depth_is_never_credited() 
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let alice = account(&n.client, 1).await.unwrap();
     assert_eq!(alice.account.balance, 250);
-    let status: StatusView = n.client.request("zks_status", rpc_params![]).await.unwrap();
+    let status: StatusView = n.client.status().await.unwrap();
     assert_eq!(status.priority_seen, 1, "{status:?}");
     assert!(account(&n.client, 2).await.is_none());
-    n.server.stop().unwrap();
-    n.handle.shutdown();
+    n.handle.shutdown().await.unwrap();
 }
 
 /// Posts raw bytes to the node's HTTP endpoint and returns the JSON-RPC error code.
@@ -513,6 +498,15 @@ fn json_in_http_answer(answer: &[u8]) -> Option<serde_json::Value> {
     serde_json::from_str(json).ok()
 }
 
+/// The error code of a typed call that the node refuses.
+fn refusal<T: std::fmt::Debug>(answer: Result<T, ClientError>) -> i32 {
+    match answer {
+        Err(ClientError::Call(e)) => e.code(),
+        other => panic!("expected a call error, got {other:?}"),
+    }
+}
+
+/// The error code of a call with parameters no typed client would send.
 async fn error_code<T: serde::Serialize + Send + Sync>(
     client: &HttpClient,
     method: &str,
@@ -522,7 +516,7 @@ async fn error_code<T: serde::Serialize + Send + Sync>(
         .request::<serde_json::Value, _>(method, rpc_params![param])
         .await
     {
-        Err(jsonrpsee::core::ClientError::Call(e)) => e.code(),
+        Err(ClientError::Call(e)) => e.code(),
         other => panic!("expected a call error, got {other:?}"),
     }
 }
@@ -586,12 +580,12 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
     let good = transfer(1, 1, (&user(2), L1Address([2; 20])), 1_000, 0, 0, &n.domain);
     let wrong_signer = transfer(1, 2, (&user(2), L1Address([2; 20])), 1_000, 0, 0, &n.domain);
     assert_eq!(
-        error_code(&n.client, "zks_sendTransaction", wrong_signer).await,
+        refusal(n.client.send_transaction(wrong_signer.into()).await),
         codes::BAD_SIGNATURE
     );
     let hash = send(&n.client, &good).await;
     assert_eq!(
-        error_code(&n.client, "zks_sendTransaction", good).await,
+        refusal(n.client.send_transaction(good.into()).await),
         codes::ALREADY_KNOWN
     );
     let far = transfer(
@@ -604,7 +598,7 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
         &n.domain,
     );
     assert_eq!(
-        error_code(&n.client, "zks_sendTransaction", far).await,
+        refusal(n.client.send_transaction(far.into()).await),
         codes::NONCE_TOO_HIGH
     );
     let broke = transfer(
@@ -617,12 +611,12 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
         &n.domain,
     );
     assert_eq!(
-        error_code(&n.client, "zks_sendTransaction", broke).await,
+        refusal(n.client.send_transaction(broke.into()).await),
         codes::INSUFFICIENT_BALANCE
     );
     let nobody = transfer(7, 1, (&user(2), L1Address([2; 20])), 1, 0, 0, &n.domain);
     assert_eq!(
-        error_code(&n.client, "zks_sendTransaction", nobody).await,
+        refusal(n.client.send_transaction(nobody.into()).await),
         codes::UNKNOWN_ACCOUNT
     );
     let unpackable = transfer(
@@ -635,7 +629,7 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
         &n.domain,
     );
     assert_eq!(
-        error_code(&n.client, "zks_sendTransaction", unpackable).await,
+        refusal(n.client.send_transaction(unpackable.into()).await),
         codes::NOT_PACKABLE
     );
     // A token the account does not hold.
@@ -650,51 +644,24 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
     })
     .sign(&user(1), &n.domain);
     assert_eq!(
-        error_code(&n.client, "zks_sendTransaction", other_token).await,
+        refusal(n.client.send_transaction(other_token.into()).await),
         codes::UNKNOWN_TOKEN
     );
     assert_eq!(
-        error_code(
-            &n.client,
-            "zks_getTransaction",
-            format!("0x{}", "00".repeat(32))
-        )
-        .await,
+        refusal(n.client.get_transaction(B256::ZERO).await),
         codes::NOT_FOUND
     );
 
     // In bulk: each entry answered in place, in order, with the code it gets alone.
     let next = transfer(1, 1, (&user(2), L1Address([2; 20])), 1_000, 0, 1, &n.domain);
-    let entries = vec![
-        serde_json::to_value(good).unwrap(),
-        serde_json::to_value(transfer(
-            1,
-            2,
-            (&user(2), L1Address([2; 20])),
-            1_000,
-            0,
-            1,
-            &n.domain,
-        ))
-        .unwrap(),
-        serde_json::Value::String(format!("0x{}", hex::encode(next.encode()))),
-        serde_json::Value::String("0xzz".into()),
-        serde_json::to_value(transfer(
-            7,
-            1,
-            (&user(2), L1Address([2; 20])),
-            1,
-            0,
-            0,
-            &n.domain,
-        ))
-        .unwrap(),
+    let entries: Vec<TxParam> = vec![
+        good.into(),
+        transfer(1, 2, (&user(2), L1Address([2; 20])), 1_000, 0, 1, &n.domain).into(),
+        TxParam::Encoded(format!("0x{}", hex::encode(next.encode()))),
+        TxParam::Encoded("0xzz".into()),
+        transfer(7, 1, (&user(2), L1Address([2; 20])), 1, 0, 0, &n.domain).into(),
     ];
-    let answers: Vec<rpc::BulkAnswer> = n
-        .client
-        .request("zks_sendTransactions", rpc_params![entries])
-        .await
-        .unwrap();
+    let answers = n.client.send_transactions(entries).await.unwrap();
     let codes_in_order: Vec<Option<i32>> = answers
         .iter()
         .map(|a| match a {
@@ -712,13 +679,11 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
             Some(codes::UNKNOWN_ACCOUNT),
         ]
     );
-    assert!(
-        matches!(&answers[2], rpc::BulkAnswer::Hash(h) if *h == format!("0x{}", hex::encode(next.hash())))
-    );
+    assert!(matches!(&answers[2], rpc::BulkAnswer::Hash(h) if *h == B256::from(next.hash())));
     // Too many in one call, or not an array: the whole call is refused.
-    let too_many = vec!["0x00"; rpc::MAX_BULK_TRANSACTIONS + 1];
+    let too_many = vec![TxParam::Encoded("0x00".into()); rpc::MAX_BULK_TRANSACTIONS + 1];
     assert_eq!(
-        error_code(&n.client, "zks_sendTransactions", too_many).await,
+        refusal(n.client.send_transactions(too_many).await),
         jsonrpsee::types::error::INVALID_PARAMS_CODE
     );
     assert_eq!(
@@ -728,21 +693,13 @@ async fn bad_input_gets_its_documented_error_and_the_node_keeps_serving() {
 
     // A flood of replays and garbage, then the node still serves and settles the good one.
     for _ in 0..200 {
-        let _ = n
-            .client
-            .request::<String, _>("zks_sendTransaction", rpc_params![good])
-            .await;
+        let _ = n.client.send_transaction(good.into()).await;
         let _ = raw_error_code(&n.url, b"[]".to_vec()).await;
     }
     wait_for("the transfer to settle", async || {
-        let view: TxView = n
-            .client
-            .request("zks_getTransaction", rpc_params![&hash])
-            .await
-            .unwrap();
+        let view = n.client.get_transaction(hash).await.unwrap();
         matches!(view.status, TxStatus::Settled { .. })
     })
     .await;
-    n.server.stop().unwrap();
-    n.handle.shutdown();
+    n.handle.shutdown().await.unwrap();
 }

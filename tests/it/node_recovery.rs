@@ -4,7 +4,7 @@
 //! is told "settled" for a batch that L1 holds otherwise.
 
 use crate::settlement::l2::{deposit_op, keys, user, L2, SHAPE};
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
@@ -18,9 +18,9 @@ use zksettle_l1::{
     deploy, Chain, DeployConfig, EmbeddedChain, PriorityOp, RollupClient, RpcChain, RpcConfig,
 };
 use zksettle_prover::BatchProver;
-use zksettle_sequencer::node::{self, config, NodeConfig};
+use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::{Genesis, TxStatus};
-use zksettle_sequencer::rpc::{self, AccountView, StatusView, TxView};
+use zksettle_sequencer::rpc::{StatusView, ZksApiClient};
 use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
 
 /// Longest the test waits for the node (a hang fails; it is not a timing assertion).
@@ -79,7 +79,6 @@ async fn deployed<C: Chain + Clone + 'static>(operator: C) -> Deployed<C> {
 struct Node<C: Chain + Clone + 'static> {
     client: HttpClient,
     handle: node::NodeHandle<C>,
-    server: jsonrpsee::server::ServerHandle,
 }
 
 impl<C: Chain + Clone + 'static> Node<C> {
@@ -104,54 +103,40 @@ impl<C: Chain + Clone + 'static> Node<C> {
         };
         let prover = prove.then(|| Arc::new(BatchProver::new(keys().clone(), d.domain).unwrap()));
         let rollup = RollupClient::new(d.operator.clone(), d.rollup);
-        let handle =
-            node::launch(config, d.sequencer.clone(), d.db.clone(), rollup, prover).unwrap();
-        let (server, addr) = rpc::serve(handle.context.clone()).await.unwrap();
-        let client = HttpClientBuilder::default()
-            .build(format!("http://{addr}"))
+        let handle = NodeBuilder::new(config, d.sequencer.clone(), d.db.clone(), rollup)
+            .prover(prover)
+            .launch()
+            .await
             .unwrap();
-        Node {
-            client,
-            handle,
-            server,
-        }
+        let client = HttpClientBuilder::default()
+            .build(format!("http://{}", handle.rpc_addr()))
+            .unwrap();
+        Node { client, handle }
     }
 
-    fn stop(self) {
-        self.server.stop().unwrap();
-        self.handle.shutdown();
+    async fn stop(self) {
+        self.handle.shutdown().await.unwrap();
     }
 
     async fn status(&self) -> StatusView {
-        self.client
-            .request("zks_status", rpc_params![])
-            .await
-            .unwrap()
+        self.client.status().await.unwrap()
     }
 
-    async fn tx(&self, hash: &str) -> TxStatus {
-        let view: TxView = self
-            .client
-            .request("zks_getTransaction", rpc_params![hash])
-            .await
-            .unwrap();
-        view.status
+    async fn tx(&self, hash: B256) -> TxStatus {
+        self.client.get_transaction(hash).await.unwrap().status
     }
 
     async fn balance(&self, index: u32) -> u128 {
-        let view: AccountView = self
-            .client
-            .request("zks_getAccount", rpc_params![index])
-            .await
-            .unwrap();
-        view.account.balance
-    }
-
-    async fn send(&self, tx: &SignedTx) -> String {
         self.client
-            .request("zks_sendTransaction", rpc_params![tx])
+            .get_account(index)
             .await
             .unwrap()
+            .account
+            .balance
+    }
+
+    async fn send(&self, tx: &SignedTx) -> B256 {
+        self.client.send_transaction((*tx).into()).await.unwrap()
     }
 
     async fn wait(&self, what: &str, done: impl Fn(&StatusView) -> bool) -> StatusView {
@@ -257,7 +242,7 @@ async fn a_batch_another_operator_settles_first_is_adopted_and_the_nodes_transac
     let t2_hash = n.send(&t2).await;
     n.wait("the second transfer sealed", |s| s.sealed == 4)
         .await;
-    assert_eq!(n.tx(&t1_hash).await, TxStatus::Included { batch: 3 });
+    assert_eq!(n.tx(t1_hash).await, TxStatus::Included { batch: 3 });
 
     // Carol, another operator, settles batch 1 as the node sealed it (the same statement: the
     // node takes it as its own), then her own batch 2: the first transfer (Alice sent it to her
@@ -286,14 +271,14 @@ async fn a_batch_another_operator_settles_first_is_adopted_and_the_nodes_transac
         .await;
     assert_eq!(status.priority_next, 2, "{status:?}");
     assert_eq!(
-        n.tx(&t1_hash).await,
+        n.tx(t1_hash).await,
         TxStatus::Settled {
             batch: 2,
             l1_tx: carol_tx.to_string()
         }
     );
-    assert_eq!(n.tx(&t2_hash).await, TxStatus::Included { batch: 4 });
-    n.stop();
+    assert_eq!(n.tx(t2_hash).await, TxStatus::Included { batch: 4 });
+    n.stop().await;
 
     // Refused submission: governance takes the node's operator out of the set. The node
     // proves batch 2, the contract refuses it, and nothing is reported settled.
@@ -304,7 +289,7 @@ async fn a_batch_another_operator_settles_first_is_adopted_and_the_nodes_transac
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(governance.batch_number().await.unwrap(), 2);
     assert_eq!(n.status().await.settled, 2);
-    assert_eq!(n.tx(&t2_hash).await, TxStatus::Proven { batch: 4 });
+    assert_eq!(n.tx(t2_hash).await, TxStatus::Proven { batch: 4 });
 
     // Back in the set, the node settles on top of Carol's batch.
     governance.set_operator(operator, true).await.unwrap();
@@ -315,12 +300,12 @@ async fn a_batch_another_operator_settles_first_is_adopted_and_the_nodes_transac
         zksettle_core::field::fr_from_decimal(&status.root).unwrap()
     );
     assert!(matches!(
-        n.tx(&t2_hash).await,
+        n.tx(t2_hash).await,
         TxStatus::Settled { batch: 4, .. }
     ));
     assert_eq!(n.balance(1).await, 1_000 - 150);
     assert_eq!(n.balance(2).await, 1_000 + 150);
-    n.stop();
+    n.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,5 +351,5 @@ async fn a_settled_batch_that_an_l1_reorganization_removes_is_sent_again() {
         zksettle_core::field::fr_from_decimal(&status.root).unwrap()
     );
     assert_eq!(n.balance(1).await, 700);
-    n.stop();
+    n.stop().await;
 }

@@ -20,9 +20,7 @@ use alloy::primitives::{Address, U256};
 use clap::{Args, Subcommand};
 use eyre::ensure;
 use indicatif::{ProgressBar, ProgressStyle};
-use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
-use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use rayon::prelude::*;
 use serde_json::value::RawValue;
@@ -33,8 +31,9 @@ use zksettle_core::{AccountIndex, BatchShape, Domain, PrivateKey, TokenId};
 use zksettle_core::{Transfer, Tx};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{EmbeddedChain, RollupClient};
-use zksettle_sequencer::node::{self, NodeConfig};
+use zksettle_sequencer::node::{self, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::Genesis;
+use zksettle_sequencer::rpc::{TxParam, ZksApiClient};
 use zksettle_sequencer::{rpc, MempoolConfig, NodeDb, SequencerConfig};
 
 /// The figures the load bench must beat.
@@ -176,10 +175,7 @@ fn load(args: &LoadArgs) -> eyre::Result<()> {
         .enable_all()
         .build()?;
     let report = clients.block_on(drive(&node.url, args, requests))?;
-    node_runtime.block_on(async {
-        let _ = node.server.stop();
-        node.handle.shutdown();
-    });
+    node_runtime.block_on(node.handle.shutdown())?;
     report.print(args);
     Ok(())
 }
@@ -187,7 +183,6 @@ fn load(args: &LoadArgs) -> eyre::Result<()> {
 /// The node under load.
 struct Running {
     handle: node::NodeHandle<EmbeddedChain>,
-    server: jsonrpsee::server::ServerHandle,
     url: String,
     _dir: tempfile::TempDir,
 }
@@ -250,8 +245,10 @@ async fn start_node(
     };
     let db = NodeDb::open(&dir)?;
     let rollup = RollupClient::new(chain.with_sender(depositor), deployment.rollup);
-    let handle = node::launch(config, sequencer, db, rollup.clone(), None)?;
-    let (server, addr) = rpc::serve(handle.context.clone()).await?;
+    let handle = NodeBuilder::new(config, sequencer, db, rollup.clone())
+        .launch()
+        .await?;
+    let addr = handle.rpc_addr();
 
     let funding = bar(args.senders, "funding senders on L1")?;
     for i in 0..args.senders {
@@ -280,7 +277,6 @@ async fn start_node(
     handle.context.set_sealing(false);
     Ok(Running {
         handle,
-        server,
         url: format!("http://{addr}"),
         _dir: temp,
     })
@@ -297,17 +293,18 @@ impl Client {
     /// transaction.
     async fn send(&self, mut txs: Vec<Box<RawValue>>) -> Vec<String> {
         if txs.len() == 1 {
-            let tx = txs.pop().expect("one");
-            let answer: Result<String, _> = match self {
-                Client::Http(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
-                Client::Ws(c) => c.request("zks_sendTransaction", rpc_params![tx]).await,
+            let tx = TxParam::Serialized(txs.pop().expect("one"));
+            let answer = match self {
+                Client::Http(c) => c.send_transaction(tx).await,
+                Client::Ws(c) => c.send_transaction(tx).await,
             };
             return answer.err().map(|e| e.to_string()).into_iter().collect();
         }
         let count = txs.len();
-        let answer: Result<Vec<rpc::BulkAnswer>, _> = match self {
-            Client::Http(c) => c.request("zks_sendTransactions", rpc_params![txs]).await,
-            Client::Ws(c) => c.request("zks_sendTransactions", rpc_params![txs]).await,
+        let txs: Vec<TxParam> = txs.into_iter().map(TxParam::Serialized).collect();
+        let answer = match self {
+            Client::Http(c) => c.send_transactions(txs).await,
+            Client::Ws(c) => c.send_transactions(txs).await,
         };
         match answer {
             Ok(answers) => answers

@@ -1,7 +1,7 @@
 //! `zksettle bench msm`: zksettle's MSM beside ark-ec's on the same points.
 
 use clap::Args;
-use zksettle_prover::msm::compare::{compare, compare_fixed, Comparison};
+use zksettle_benches::msm_compare::{compare, compare_fixed, Comparison};
 use zksettle_prover::Pippenger;
 
 /// The target ratio over ark-ec's MSM on G1.

@@ -11,8 +11,8 @@
 use super::super::prover::{progress_bar, KeyArgs};
 use clap::Args;
 use eyre::WrapErr;
-use zksettle_prover::compare::compare_prove;
-use zksettle_prover::workload::transfer_batch_in;
+use zksettle_benches::prove_compare::compare_prove;
+use zksettle_benches::workload::transfer_batch_in;
 use zksettle_prover::BatchProver;
 
 /// The target ratio over `ark_groth16::Groth16::prove`.

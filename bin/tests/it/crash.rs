@@ -4,11 +4,9 @@
 //! sender's nonce counts them, balances add up), every batch proven and settled, and the
 //! contract's root equal to the node's.
 
-use alloy::primitives::U256;
+use alloy::primitives::{B256, U256};
 use alloy::signers::local::PrivateKeySigner;
-use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use jsonrpsee::rpc_params;
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -18,6 +16,8 @@ use zksettle_core::{AccountIndex, Domain, PrivateKey, TokenId, Transfer, Tx};
 use zksettle_l1::anvil::{Anvil, DEV_KEYS};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, RollupClient, RpcChain, RpcConfig};
+use zksettle_sequencer::records::TxStatus;
+use zksettle_sequencer::rpc::{StatusView, ZksApiClient};
 
 /// A hang fails the test; nothing here asserts a duration.
 const DEADLINE: Duration = Duration::from_secs(600);
@@ -120,11 +120,11 @@ impl RunningNode {
         self.child.wait().unwrap();
     }
 
-    async fn status(&self) -> Option<Value> {
-        self.client.request("zks_status", rpc_params![]).await.ok()
+    async fn status(&self) -> Option<StatusView> {
+        self.client.status().await.ok()
     }
 
-    async fn wait_until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    async fn wait_until(&self, what: &str, done: impl Fn(&StatusView) -> bool) -> StatusView {
         let started = Instant::now();
         loop {
             if let Some(status) = self.status().await {
@@ -137,9 +137,9 @@ impl RunningNode {
         }
     }
 
-    async fn send(&self, signed: &zksettle_core::SignedTx) -> String {
+    async fn send(&self, signed: &zksettle_core::SignedTx) -> B256 {
         self.client
-            .request("zks_sendTransaction", rpc_params![signed])
+            .send_transaction((*signed).into())
             .await
             .unwrap()
     }
@@ -220,7 +220,7 @@ fn amount(i: usize, nonce: u32) -> u128 {
     1_000 * (i as u128 + 1) + u128::from(nonce)
 }
 
-async fn send_round(setup: &Setup, node: &RunningNode, nonce: u32) -> Vec<String> {
+async fn send_round(setup: &Setup, node: &RunningNode, nonce: u32) -> Vec<B256> {
     let mut hashes = Vec::new();
     for i in 0..USERS {
         hashes.push(node.send(&transfer(setup, i, nonce)).await);
@@ -236,10 +236,8 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
     // Run 0: the deposits open accounts 1..=3; two rounds of transfers are acknowledged
     // (durable), then the node dies while the batcher is about to seal or sealing them.
     let node = setup.start_node(0);
-    node.wait_until("the deposits sealed", |s| {
-        field(s, "priority_next") == USERS as u64
-    })
-    .await;
+    node.wait_until("the deposits sealed", |s| s.priority_next == USERS as u64)
+        .await;
     for nonce in 0..2 {
         acknowledged.extend(send_round(&setup, &node, nonce).await);
     }
@@ -248,19 +246,15 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
 
     // Run 1: killed while a sealed batch is being proven.
     let node = setup.start_node(1);
-    node.wait_until("a batch being proven", |s| {
-        field(s, "sealed") > field(s, "proven")
-    })
-    .await;
+    node.wait_until("a batch being proven", |s| s.sealed > s.proven)
+        .await;
     node.kill();
 
     // Run 2: killed once a proof exists that L1 has not yet verified (the settlement is
     // being sent, or about to be).
     let node = setup.start_node(2);
-    node.wait_until("a proof not yet settled", |s| {
-        field(s, "proven") > field(s, "settled")
-    })
-    .await;
+    node.wait_until("a proof not yet settled", |s| s.proven > s.settled)
+        .await;
     node.kill();
 
     // Run 3: more transfers, then everything settles.
@@ -271,38 +265,28 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
     }
     let status = node
         .wait_until("everything settled", |s| {
-            s["pending"].as_u64() == Some(0)
-                && field(s, "settled") == field(s, "sealed")
-                && field(s, "sealed") > 0
+            s.pending == 0 && s.settled == s.sealed && s.sealed > 0
         })
         .await;
 
     let logs = setup.logs();
     for hash in &acknowledged {
-        let view: Value = node
-            .client
-            .request("zks_getTransaction", rpc_params![hash])
-            .await
-            .unwrap();
-        assert_eq!(
-            view["status"]["state"], "settled",
-            "{hash} was acknowledged: {view}\n{logs}"
+        let view = node.client.get_transaction(*hash).await.unwrap();
+        assert!(
+            matches!(view.status, TxStatus::Settled { .. }),
+            "{hash} was acknowledged: {view:?}\n{logs}"
         );
     }
     for i in 0..USERS {
-        let view: Value = node
-            .client
-            .request("zks_getAccount", rpc_params![i as u32 + 1])
-            .await
-            .unwrap();
+        let view = node.client.get_account(i as u32 + 1).await.unwrap();
         let previous = (i + USERS - 1) % USERS;
         let sent: u128 = (0..4).map(|n| amount(i, n)).sum();
         let received: u128 = (0..4).map(|n| amount(previous, n)).sum();
-        assert_eq!(view["account"]["nonce"], 4, "{view}\n{logs}");
+        assert_eq!(view.account.nonce, 4, "{view:?}\n{logs}");
         assert_eq!(
-            view["account"]["balance"],
-            (DEPOSIT_WEI - sent + received).to_string(),
-            "{view}\n{logs}"
+            view.account.balance,
+            DEPOSIT_WEI - sent + received,
+            "{view:?}\n{logs}"
         );
     }
     let chain = RpcChain::connect(
@@ -313,13 +297,10 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
     .await
     .unwrap();
     let contract = RollupClient::new(chain, setup.rollup.parse().unwrap());
-    assert_eq!(
-        contract.batch_number().await.unwrap(),
-        field(&status, "settled")
-    );
+    assert_eq!(contract.batch_number().await.unwrap(), status.settled);
     assert_eq!(
         zksettle_core::field::fr_to_decimal(&contract.state_root().await.unwrap()),
-        status["root"].as_str().unwrap(),
+        status.root,
         "{logs}"
     );
     node.kill();
@@ -331,10 +312,6 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
         setup.anvil.url(),
         &setup.rollup,
         setup.deploy_block,
-        (
-            status["root"].as_str().unwrap(),
-            field(&status, "settled"),
-            USERS,
-        ),
+        (status.root.as_str(), status.settled, USERS),
     );
 }

@@ -14,10 +14,8 @@
 //! - [`FixedBases`] ([`fixed`]): bases known ahead (a proving key's queries) prepared once as
 //!   tables of `2^{cw}·P`, so an MSM over them is one window over all the digits: no
 //!   doublings, one bucket reduction, and a wider window.
-//! - [`compare`]: a backend timed beside `ark-ec` on the same inputs (`zksettle bench msm`).
 
 mod buckets;
-pub mod compare;
 pub mod fixed;
 mod glv;
 #[cfg(target_arch = "x86_64")]

@@ -146,8 +146,11 @@ pub enum PoolError {
     PoolFull,
 }
 
-/// Why a pooled transaction left the pool without being included.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a transaction left the pool for good without being included: stored with it, reported
+/// by `zks_getTransaction` as `{"kind": …}` so that wallets match on the kind, and shown by
+/// its `Display`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DropReason {
     /// Its nonce was used by another transaction.
     #[error("its nonce was used by another transaction")]
@@ -159,11 +162,53 @@ pub enum DropReason {
     #[error("expired in the queue")]
     Expired,
     /// It was replaced by a transaction with a higher fee.
-    #[error("replaced by a higher fee (0x{})", hex::encode(.0))]
-    Replaced(TxHash),
-    /// The batch's state transition refused it (the reason, from the core).
-    #[error("{0}")]
-    Rejected(String),
+    #[error("replaced by a higher fee (0x{})", hex::encode(.by))]
+    Replaced {
+        /// The replacement's hash.
+        #[serde(with = "hash_hex")]
+        by: TxHash,
+    },
+    /// A protocol rule refuses it against the current state (the core's reason).
+    #[error("{rule}")]
+    Refused {
+        /// The rule, as the core states it.
+        rule: String,
+    },
+}
+
+impl DropReason {
+    /// The reason from a record written by an older node, which stored the message alone: the
+    /// kinds whose message is fixed are recognised, anything else is a refusal by that rule.
+    pub fn from_message(message: &str) -> DropReason {
+        [
+            DropReason::NonceUsed,
+            DropReason::InsufficientBalance,
+            DropReason::Expired,
+        ]
+        .into_iter()
+        .find(|kind| kind.to_string() == message)
+        .unwrap_or_else(|| DropReason::Refused {
+            rule: message.to_owned(),
+        })
+    }
+}
+
+/// A 32-byte hash as `0x`-prefixed hex in JSON.
+mod hash_hex {
+    use super::TxHash;
+
+    pub(super) fn serialize<S: serde::Serializer>(hash: &TxHash, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{}", hex::encode(hash)))
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TxHash, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        let bytes = hex::decode(text.strip_prefix("0x").unwrap_or(&text))
+            .map_err(serde::de::Error::custom)?;
+        bytes
+            .try_into()
+            .map_err(|_| serde::de::Error::custom("a hash is 32 bytes"))
+    }
 }
 
 /// A transaction that left the pool without being included.
@@ -479,7 +524,7 @@ impl Mempool {
         &mut self,
         senders: impl IntoIterator<Item = AccountIndex>,
         included: &HashSet<TxHash>,
-        rejected: &[(TxHash, String)],
+        rejected: &[(TxHash, DropReason)],
         state: impl Fn(AccountIndex) -> Option<SenderState>,
     ) -> Vec<Dropped> {
         let mut dropped = Vec::new();
@@ -488,7 +533,7 @@ impl Mempool {
                 self.remove(sender, nonce);
                 dropped.push(Dropped {
                     hash: *hash,
-                    reason: DropReason::Rejected(reason.clone()),
+                    reason: reason.clone(),
                 });
             }
         }
@@ -508,7 +553,9 @@ impl Mempool {
                     self.remove(sender, nonce);
                     dropped.push(Dropped {
                         hash,
-                        reason: DropReason::Rejected("unknown account".into()),
+                        reason: DropReason::Refused {
+                            rule: "unknown account".into(),
+                        },
                     });
                 }
                 continue;

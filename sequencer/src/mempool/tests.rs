@@ -214,7 +214,12 @@ fn reconcile_drops_used_and_unaffordable_and_requeues_after_a_gap() {
     let dropped = pool.reconcile(
         [AccountIndex(1), AccountIndex(2)],
         &included,
-        &[(b1.hash(), "bad signature".into())],
+        &[(
+            b1.hash(),
+            DropReason::Refused {
+                rule: "bad signature".into(),
+            },
+        )],
         |i| {
             Some(match i.0 {
                 1 => SenderState {
@@ -227,7 +232,9 @@ fn reconcile_drops_used_and_unaffordable_and_requeues_after_a_gap() {
     );
     assert!(dropped.contains(&Dropped {
         hash: b1.hash(),
-        reason: DropReason::Rejected("bad signature".into())
+        reason: DropReason::Refused {
+            rule: "bad signature".into()
+        }
     }));
     assert!(dropped.contains(&Dropped {
         hash: a[2].hash(),

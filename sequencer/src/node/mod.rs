@@ -19,20 +19,28 @@
 //! restart: unsealed transactions are back in the pool, sealed batches without a proof are
 //! proven again, proven batches the contract has not verified are sent again (after checking
 //! the contract's batch number, so nothing is sent twice).
+//!
+//! [`NodeBuilder`] starts it all (the JSON-RPC server included); the [`NodeHandle`] owns the
+//! server, a cancellation token and the supervised task set: a task that panics or stops stops
+//! the node with its name and error ([`NodeHandle::failed`]), and [`NodeHandle::shutdown`]
+//! cancels every task and waits for it, so no failure goes unseen.
 
 pub mod config;
 mod pipeline;
 
 pub use config::NodeConfig;
 
-use crate::mempool::TxHash;
+use crate::mempool::{DropReason, TxHash};
 use crate::records::Genesis;
 use crate::state::{SequencerConfig, SequencerState, StateError, SubmitError};
 use crate::store::NodeDb;
+use jsonrpsee::server::ServerHandle;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
-use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 use zksettle_core::tree::RocksStore;
 use zksettle_core::{AccountIndex, SignedTx};
 use zksettle_l1::{Chain, RollupClient};
@@ -48,7 +56,7 @@ pub enum NodeEvent {
     /// A batch was verified on L1 in this transaction.
     Settled(u64, String),
     /// A transaction left the pool without being included.
-    Dropped(TxHash, String),
+    Dropped(TxHash, DropReason),
     /// This node's sealed batch was discarded: L1 verified someone else's under its number
     /// (its transactions went back to the pool or into that batch).
     Discarded(u64),
@@ -91,15 +99,29 @@ pub enum NodeError {
     /// The state failed.
     #[error(transparent)]
     State(#[from] StateError),
-    /// The base chain failed.
-    #[error("L1: {0}")]
-    L1(String),
-    /// The prover failed.
-    #[error("prover: {0}")]
-    Prover(String),
-    /// The node is shutting down.
-    #[error("the node is shutting down")]
-    ShuttingDown,
+    /// The JSON-RPC server could not start (address in use, say).
+    #[error("JSON-RPC server on {addr}")]
+    Rpc {
+        /// The configured address.
+        addr: SocketAddr,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A task panicked; the node stops rather than run without it.
+    #[error("the {task} task panicked: {message}")]
+    TaskPanicked {
+        /// Which task.
+        task: &'static str,
+        /// The panic's message.
+        message: String,
+    },
+    /// A task ended although nothing asked it to (each runs until the node stops).
+    #[error("the {task} task stopped unexpectedly")]
+    TaskEnded {
+        /// Which task.
+        task: &'static str,
+    },
 }
 
 impl<C: Chain + Clone + 'static> NodeContext<C> {
@@ -188,60 +210,250 @@ impl<C: Chain + Clone + 'static> NodeContext<C> {
     }
 }
 
-/// A started node.
+/// A started node: its context, the JSON-RPC server, and its supervised tasks.
 #[derive(Debug)]
 pub struct NodeHandle<C> {
     /// The shared context (for the RPC server and tests).
     pub context: Arc<NodeContext<C>>,
-    tasks: Vec<JoinHandle<()>>,
+    server: ServerHandle,
+    rpc_addr: SocketAddr,
+    cancel: CancellationToken,
+    tasks: JoinSet<Result<(), NodeError>>,
 }
 
 impl<C> NodeHandle<C> {
-    /// Stops every task.
-    pub fn shutdown(self) {
-        for t in self.tasks {
-            t.abort();
+    /// The address the JSON-RPC server listens on (the configured one, its port resolved).
+    pub fn rpc_addr(&self) -> SocketAddr {
+        self.rpc_addr
+    }
+
+    /// Waits until a task fails and returns why; never returns while every task runs. The
+    /// node's other tasks keep running: call [`NodeHandle::shutdown`] next.
+    pub async fn failed(&mut self) -> NodeError {
+        loop {
+            match self.tasks.join_next().await {
+                Some(Ok(Ok(()))) => continue,
+                Some(Ok(Err(e))) => return e,
+                Some(Err(join)) => {
+                    // The supervisor itself never panics; only a runtime shutting down cancels it.
+                    return NodeError::TaskEnded {
+                        task: if join.is_cancelled() {
+                            "supervisor (cancelled)"
+                        } else {
+                            "supervisor"
+                        },
+                    };
+                }
+                None => std::future::pending::<()>().await,
+            }
         }
+    }
+
+    /// Stops the JSON-RPC server and every task, and waits for them: work already handed to a
+    /// blocking thread (a proof, a synced write) finishes first. The first task failure seen
+    /// on the way, if any, is returned.
+    pub async fn shutdown(mut self) -> Result<(), NodeError> {
+        let _ = self.server.stop();
+        self.cancel.cancel();
+        let mut first = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            if let Ok(Err(e)) = joined {
+                first.get_or_insert(e);
+            }
+        }
+        self.server.stopped().await;
+        first.map_or(Ok(()), Err)
     }
 }
 
-/// Starts the node's tasks on the current tokio runtime.
-///
-/// With `prover` `None` the node proves nothing: sealed batches wait for a proof (a restart
-/// with a prover proves them). `zksettle bench load` runs a node so, to measure admission
-/// without proving competing for the cores.
-pub fn launch<C: Chain + Clone + 'static>(
+/// Runs `task` under the node's supervision: it stops when `cancel` fires; if it panics or
+/// ends on its own, the supervisor reports it by name.
+fn supervise<F>(
+    tasks: &mut JoinSet<Result<(), NodeError>>,
+    cancel: &CancellationToken,
+    name: &'static str,
+    task: F,
+) where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let cancel = cancel.clone();
+    tasks.spawn(async move {
+        let mut running = tokio::spawn(task);
+        tokio::select! {
+            () = cancel.cancelled() => {
+                running.abort();
+                match running.await {
+                    Err(e) if e.is_panic() => Err(panicked(name, e)),
+                    _ => Ok(()),
+                }
+            }
+            joined = &mut running => match joined {
+                Err(e) if e.is_panic() => Err(panicked(name, e)),
+                _ => {
+                    tracing::error!(task = name, "a node task stopped unexpectedly");
+                    Err(NodeError::TaskEnded { task: name })
+                }
+            },
+        }
+    });
+}
+
+fn panicked(task: &'static str, e: tokio::task::JoinError) -> NodeError {
+    let payload = e.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic".into());
+    tracing::error!(task, %message, "a node task panicked");
+    NodeError::TaskPanicked { task, message }
+}
+
+/// Builds and starts a node: the state from its database, the tasks around it, and the
+/// JSON-RPC server, on the current tokio runtime.
+#[derive(Debug)]
+pub struct NodeBuilder<C> {
     config: NodeConfig,
     sequencer: SequencerConfig,
     db: NodeDb,
     rollup: RollupClient<C>,
     prover: Option<Arc<BatchProver>>,
-) -> Result<NodeHandle<C>, NodeError> {
-    let state = SequencerState::open(db.clone(), sequencer.clone())?;
-    let store = db.tree_store().map_err(StateError::from)?;
-    let (admission, admissions) = mpsc::channel(65_536);
-    let (events, _) = broadcast::channel(4096);
-    let context = Arc::new(NodeContext {
-        state: Mutex::new(state),
-        store,
-        db,
-        config,
-        sequencer,
-        rollup,
-        events,
-        admission,
-        sealed: Notify::new(),
-        proven: Notify::new(),
-        sealing: AtomicBool::new(true),
-    });
-    let mut tasks = vec![
-        tokio::spawn(pipeline::admit(context.clone(), admissions)),
-        tokio::spawn(pipeline::batcher(context.clone())),
-        tokio::spawn(pipeline::l1_sender(context.clone())),
-        tokio::spawn(pipeline::l1_watcher(context.clone())),
-    ];
-    if let Some(prover) = prover {
-        tasks.push(tokio::spawn(pipeline::prover(context.clone(), prover)));
+}
+
+impl<C: Chain + Clone + 'static> NodeBuilder<C> {
+    /// A node of this deployment over this database, settling through `rollup`; it proves
+    /// nothing until given a prover.
+    pub fn new(
+        config: NodeConfig,
+        sequencer: SequencerConfig,
+        db: NodeDb,
+        rollup: RollupClient<C>,
+    ) -> Self {
+        NodeBuilder {
+            config,
+            sequencer,
+            db,
+            rollup,
+            prover: None,
+        }
     }
-    Ok(NodeHandle { context, tasks })
+
+    /// Proves sealed batches with `prover` (or, with `None`, leaves them for a restart with a
+    /// prover: `zksettle bench load` runs a node so, to measure admission without proving
+    /// competing for the cores).
+    pub fn prover(mut self, prover: Option<Arc<BatchProver>>) -> Self {
+        self.prover = prover;
+        self
+    }
+
+    /// Opens the state, starts the tasks and the JSON-RPC server.
+    pub async fn launch(self) -> Result<NodeHandle<C>, NodeError> {
+        let state = SequencerState::open(self.db.clone(), self.sequencer.clone())?;
+        let store = self.db.tree_store().map_err(StateError::from)?;
+        let (admission, admissions) = mpsc::channel(65_536);
+        let (events, _) = broadcast::channel(4096);
+        let context = Arc::new(NodeContext {
+            state: Mutex::new(state),
+            store,
+            db: self.db,
+            config: self.config,
+            sequencer: self.sequencer,
+            rollup: self.rollup,
+            events,
+            admission,
+            sealed: Notify::new(),
+            proven: Notify::new(),
+            sealing: AtomicBool::new(true),
+        });
+        let cancel = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let ctx = &context;
+        supervise(
+            &mut tasks,
+            &cancel,
+            "admission",
+            pipeline::admit(ctx.clone(), admissions),
+        );
+        supervise(
+            &mut tasks,
+            &cancel,
+            "batcher",
+            pipeline::batcher(ctx.clone()),
+        );
+        supervise(
+            &mut tasks,
+            &cancel,
+            "L1 sender",
+            pipeline::l1_sender(ctx.clone()),
+        );
+        supervise(
+            &mut tasks,
+            &cancel,
+            "L1 watcher",
+            pipeline::l1_watcher(ctx.clone()),
+        );
+        if let Some(prover) = self.prover {
+            supervise(
+                &mut tasks,
+                &cancel,
+                "prover",
+                pipeline::prover(ctx.clone(), prover),
+            );
+        }
+        let addr = context.config.rpc.addr;
+        let (server, rpc_addr) = match crate::rpc::serve(context.clone()).await {
+            Ok(started) => started,
+            Err(source) => {
+                cancel.cancel();
+                while tasks.join_next().await.is_some() {}
+                return Err(NodeError::Rpc { addr, source });
+            }
+        };
+        Ok(NodeHandle {
+            context,
+            server,
+            rpc_addr,
+            cancel,
+            tasks,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_task_is_reported_by_name_with_its_message() {
+        let cancel = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        supervise(&mut tasks, &cancel, "batcher", async {
+            panic!("the tree is gone")
+        });
+        supervise(&mut tasks, &cancel, "L1 watcher", std::future::pending());
+        let first = tasks
+            .join_next()
+            .await
+            .expect("a task")
+            .expect("supervised");
+        assert!(matches!(
+            first,
+            Err(NodeError::TaskPanicked { task: "batcher", ref message }) if message == "the tree is gone"
+        ));
+        // The others keep running until cancelled, and then stop cleanly.
+        cancel.cancel();
+        assert!(matches!(tasks.join_next().await, Some(Ok(Ok(())))));
+        assert!(tasks.join_next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_task_that_returns_on_its_own_is_a_failure() {
+        let cancel = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        supervise(&mut tasks, &cancel, "prover", async {});
+        assert!(matches!(
+            tasks.join_next().await,
+            Some(Ok(Err(NodeError::TaskEnded { task: "prover" })))
+        ));
+    }
 }

@@ -2,8 +2,8 @@
 //! until aborted, logs and retries on failure, and takes its work from the database.
 
 use super::{Admission, NodeContext, NodeEvent};
-use crate::state::{ForeignBatch, SequencerState, SubmitError};
-use crate::store::{META_L1_NEXT_BLOCK, META_PROVEN, META_SETTLED};
+use crate::state::{ForeignBatch, SequencerState, StateError, SubmitError};
+use crate::store::{DbError, META_L1_NEXT_BLOCK, META_PROVEN, META_SETTLED};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rocksdb::WriteBatch;
 use std::collections::BTreeSet;
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use zksettle_l1::convert::u256_of_fr;
-use zksettle_l1::{Chain, VerifiedBatch};
-use zksettle_prover::{BatchProof, BatchProver};
+use zksettle_l1::{Chain, ChainError, L1Error, VerifiedBatch};
+use zksettle_prover::{BatchProof, BatchProver, ProverError, ProverPool};
 
 /// Most transactions admitted in one group (one synced write).
 const ADMISSION_GROUP: usize = 4096;
@@ -23,6 +23,75 @@ const BATCHER_TICK: Duration = Duration::from_millis(50);
 const RETRY: Duration = Duration::from_secs(2);
 /// Most blocks one log query spans (providers limit ranges).
 const LOG_RANGE: u64 = 10_000;
+
+/// Why a step of a node task failed; the task logs it (with its sources) and tries again.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum PipelineError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The state machine failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The rollup contract's client failed.
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// The base chain failed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The prover failed.
+    #[error(transparent)]
+    Prover(#[from] ProverError),
+    /// The prover panicked on a batch (a bug; the batch is tried again).
+    #[error("the prover panicked on batch {0}")]
+    ProverPanicked(u64),
+    /// A proof could not be (de)serialised.
+    #[error("proof of batch {batch}")]
+    ProofBytes {
+        /// The batch.
+        batch: u64,
+        /// What failed.
+        #[source]
+        source: ark_serialize::SerializationError,
+    },
+    /// A blocking step was cancelled or panicked.
+    #[error("a blocking step did not finish")]
+    Blocking(#[from] tokio::task::JoinError),
+    /// A batch the node needs is not in its database.
+    #[error("batch {0} is not stored")]
+    MissingBatch(u64),
+    /// Batch `0` was settled by someone else; the node has nothing to prove for it.
+    #[error("batch {0} was settled by someone else; nothing to prove")]
+    Foreign(u64),
+    /// The contract is past a batch whose `BatchVerified` event is nowhere in its history.
+    #[error("the contract is past batch {0} but its BatchVerified event was not found")]
+    MissingEvent(u64),
+    /// A `submitBatch` transaction's calldata does not match its `BatchVerified` event.
+    #[error("batch {number}: the submitBatch calldata in {l1_tx} disagrees with its event")]
+    CalldataMismatch {
+        /// The batch.
+        number: u64,
+        /// The L1 transaction.
+        l1_tx: alloy::primitives::B256,
+    },
+    /// An event's commitment is not a field element (the contract never emits one).
+    #[error("batch {0}: commitment above the field modulus")]
+    CommitmentNotReduced(u64),
+    /// L1 reorganized away a batch this node adopted from someone else: it cannot be sent again.
+    #[error(
+        "L1 reorganized away batch {0}, which someone else settled and this node adopted; \
+         raise l1.confirmations and resync the node from L1"
+    )]
+    AdoptedBatchReorganized(u64),
+    /// The L1 events skip a priority serial.
+    #[error("priority serial {found} follows {expected}: a gap in the L1 events")]
+    PriorityGap {
+        /// The next serial the node expected.
+        expected: u64,
+        /// The serial found.
+        found: u64,
+    },
+}
 
 /// Where a submitter's answer goes.
 type Reply = tokio::sync::oneshot::Sender<Result<crate::mempool::TxHash, SubmitError>>;
@@ -149,7 +218,7 @@ fn announce_dropped<C: Chain + Clone + 'static>(
     for d in dropped {
         let _ = ctx
             .events
-            .send(NodeEvent::Dropped(d.hash, d.reason.to_string()));
+            .send(NodeEvent::Dropped(d.hash, d.reason.clone()));
     }
 }
 
@@ -294,36 +363,50 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
     }
     .max(1);
     build_tables_in_background(&ctx, &prover);
-    let mut running: JoinSet<(u64, Result<ProvenStatement, String>)> = JoinSet::new();
+    // Each running proof has a worker of its own: its own rayon pool of `cores / workers`
+    // threads, so side-by-side proofs do not oversubscribe the cores between them.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = match ProverPool::with_prover(prover, workers, cores) {
+        Ok(pool) => Arc::new(pool),
+        Err(e) => {
+            // Without threads to prove on the node cannot settle; the supervisor stops it.
+            tracing::error!(error = %ErrorChain(&e), "building the prover's thread pools");
+            return;
+        }
+    };
+    let mut free_workers: Vec<usize> = (0..pool.workers()).rev().collect();
+    let mut running: JoinSet<(u64, usize, Result<ProvenStatement, PipelineError>)> = JoinSet::new();
     let mut busy = BTreeSet::new();
     loop {
         let cursor = ctx.db.meta_u64(META_PROVEN).unwrap_or(0) + 1;
-        while running.len() < workers {
-            let (worker, claimed) = (ctx.clone(), busy.clone());
+        while let Some(&worker) = free_workers.last() {
+            let (reader, claimed) = (ctx.clone(), busy.clone());
             let next =
-                tokio::task::spawn_blocking(move || next_unproven(&worker, cursor, &claimed))
+                tokio::task::spawn_blocking(move || next_unproven(&reader, cursor, &claimed))
                     .await
                     .ok()
                     .flatten();
             let Some(n) = next else {
                 break;
             };
+            free_workers.pop();
             busy.insert(n);
-            let (ctx, prover) = (ctx.clone(), prover.clone());
+            let (ctx, pool) = (ctx.clone(), pool.clone());
             running.spawn_blocking(move || {
                 // A panic in the prover is a bug; report it as this batch's failure so the
                 // batch is tried again instead of being lost to the dispatcher.
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prove(&ctx, &prover, n)
+                    prove(&ctx, &pool, worker, n)
                 }))
-                .unwrap_or_else(|_| Err(format!("the prover panicked on batch {n}")));
-                (n, outcome)
+                .unwrap_or(Err(PipelineError::ProverPanicked(n)));
+                (n, worker, outcome)
             });
         }
         tokio::select! {
             Some(done) = running.join_next() => match done {
-                Ok((n, Ok(proven))) => {
+                Ok((n, worker, Ok(proven))) => {
                     busy.remove(&n);
+                    free_workers.push(worker);
                     match store_proof(&ctx, n, &proven) {
                         Ok(true) => {}
                         Ok(false) => {
@@ -340,9 +423,10 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
                     let _ = ctx.events.send(NodeEvent::Proven(n));
                     ctx.proven.notify_one();
                 }
-                Ok((n, Err(e))) => {
+                Ok((n, worker, Err(e))) => {
                     busy.remove(&n);
-                    tracing::error!(batch = n, error = %e, "proving failed; retrying");
+                    free_workers.push(worker);
+                    tracing::error!(batch = n, error = %ErrorChain(&e), "proving failed; retrying");
                     tokio::time::sleep(RETRY).await;
                 }
                 Err(e) => tracing::error!(error = %e, "a prover worker stopped"),
@@ -363,28 +447,21 @@ struct ProvenStatement {
 
 fn prove<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
-    prover: &BatchProver,
+    pool: &ProverPool,
+    worker: usize,
     n: u64,
-) -> Result<ProvenStatement, String> {
-    let record = ctx
-        .db
-        .batch(n)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("batch {n} is not stored"))?;
+) -> Result<ProvenStatement, PipelineError> {
+    let record = ctx.db.batch(n)?.ok_or(PipelineError::MissingBatch(n))?;
     if record.foreign {
-        return Err(format!(
-            "batch {n} was settled by someone else; nothing to prove"
-        ));
+        return Err(PipelineError::Foreign(n));
     }
     let started = Instant::now();
-    let proof = prover
-        .prove(&record.witness, &|_| {})
-        .map_err(|e| e.to_string())?;
+    let proof = pool.prove_on(worker, &record.witness, &|_| {})?;
     metrics::histogram!("zksettle_proving_seconds").record(started.elapsed().as_secs_f64());
     let mut bytes = Vec::new();
     proof
         .serialize_compressed(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| PipelineError::ProofBytes { batch: n, source })?;
     Ok(ProvenStatement {
         commitment: record.witness.commitment,
         bytes,
@@ -427,7 +504,7 @@ pub(super) async fn l1_sender<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "settling on L1 failed; retrying");
+                tracing::error!(error = %ErrorChain(&e), "settling on L1 failed; retrying");
                 tokio::time::sleep(RETRY).await;
             }
         }
@@ -441,9 +518,11 @@ pub(super) async fn l1_sender<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C
 /// this node's statement (old and new root, commitment), and otherwise adopted: this node's
 /// unsettled batches are discarded and the state follows L1 ([`SequencerState::adopt`]). A
 /// submission is never taken as settlement by itself: the next step finds its event.
-async fn send_next<C: Chain + Clone + 'static>(ctx: &Arc<NodeContext<C>>) -> Result<bool, String> {
-    let settled = ctx.db.meta_u64(META_SETTLED).map_err(|e| e.to_string())?;
-    let on_chain = ctx.rollup.batch_number().await.map_err(|e| e.to_string())?;
+async fn send_next<C: Chain + Clone + 'static>(
+    ctx: &Arc<NodeContext<C>>,
+) -> Result<bool, PipelineError> {
+    let settled = ctx.db.meta_u64(META_SETTLED)?;
+    let on_chain = ctx.rollup.batch_number().await?;
     if on_chain < settled {
         rewind(ctx, on_chain, settled).await?;
         return Ok(true);
@@ -459,23 +538,26 @@ async fn send_next<C: Chain + Clone + 'static>(ctx: &Arc<NodeContext<C>>) -> Res
         {
             return Ok(false);
         }
-        let record = ctx.db.batch(next).map_err(|e| e.to_string())?;
+        let record = ctx.db.batch(next)?;
         match record {
             Some(record) if is_statement_of(&record, &verified) => claim(ctx, record, &verified)?,
             _ => adopt(ctx, settled, &verified).await?,
         }
         return Ok(true);
     }
-    let Some(proof_bytes) = ctx.db.proof(next).map_err(|e| e.to_string())? else {
+    let Some(proof_bytes) = ctx.db.proof(next)? else {
         return Ok(false);
     };
     let record = ctx
         .db
-        .batch(next)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("batch {next} has a proof but no record"))?;
-    let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice())
-        .map_err(|e| format!("stored proof of batch {next}: {e}"))?;
+        .batch(next)?
+        .ok_or(PipelineError::MissingBatch(next))?;
+    let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice()).map_err(|source| {
+        PipelineError::ProofBytes {
+            batch: next,
+            source,
+        }
+    })?;
     let receipt = ctx
         .rollup
         .submit_batch(
@@ -484,8 +566,7 @@ async fn send_next<C: Chain + Clone + 'static>(ctx: &Arc<NodeContext<C>>) -> Res
             &record.witness.pubdata,
             &proof.proof,
         )
-        .await
-        .map_err(|e| format!("submitting batch {next}: {e}"))?;
+        .await?;
     metrics::counter!("zksettle_l1_gas_used_total").increment(receipt.gas_used);
     tracing::info!(batch = next, l1_tx = %receipt.tx_hash, "submitted");
     Ok(true)
@@ -504,7 +585,7 @@ fn is_statement_of(record: &crate::records::BatchRecord, verified: &VerifiedBatc
 async fn find_verified<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
     number: u64,
-) -> Result<VerifiedBatch, String> {
+) -> Result<VerifiedBatch, PipelineError> {
     let floor = ctx.sequencer.genesis.deploy_block;
     let mut to = l1_head(ctx).await?;
     loop {
@@ -512,17 +593,14 @@ async fn find_verified<C: Chain + Clone + 'static>(
         let found = ctx
             .rollup
             .verified_batches(from, to)
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
             .into_iter()
             .find(|b| b.number == number);
         if let Some(found) = found {
             return Ok(found);
         }
         if from <= floor {
-            return Err(format!(
-                "the contract is past batch {number} but its BatchVerified event was not found"
-            ));
+            return Err(PipelineError::MissingEvent(number));
         }
         to = from - 1;
     }
@@ -533,14 +611,14 @@ fn claim<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
     mut record: crate::records::BatchRecord,
     verified: &VerifiedBatch,
-) -> Result<(), String> {
+) -> Result<(), PipelineError> {
     let next = record.number;
     let l1_tx = verified.tx_hash.to_string();
     record.l1_tx = Some(l1_tx.clone());
     let mut write = WriteBatch::default();
     ctx.db.put_batch(&mut write, &record);
     ctx.db.put_meta_u64(&mut write, META_SETTLED, next);
-    ctx.db.write_durable(write).map_err(|e| e.to_string())?;
+    ctx.db.write_durable(write)?;
     tracing::info!(batch = next, l1_tx = %l1_tx, "settled");
     metrics::counter!("zksettle_batches_settled_total").increment(1);
     let _ = ctx.events.send(NodeEvent::Settled(next, l1_tx));
@@ -553,18 +631,14 @@ async fn adopt<C: Chain + Clone + 'static>(
     ctx: &Arc<NodeContext<C>>,
     settled: u64,
     verified: &VerifiedBatch,
-) -> Result<(), String> {
+) -> Result<(), PipelineError> {
     let number = verified.number;
-    let call = ctx
-        .rollup
-        .batch_submission(verified.tx_hash)
-        .await
-        .map_err(|e| e.to_string())?;
+    let call = ctx.rollup.batch_submission(verified.tx_hash).await?;
     if call.number != number || call.new_root != verified.new_root {
-        return Err(format!(
-            "batch {number}: the submitBatch calldata in {} disagrees with its event",
-            verified.tx_hash
-        ));
+        return Err(PipelineError::CalldataMismatch {
+            number,
+            l1_tx: verified.tx_hash,
+        });
     }
     let foreign = ForeignBatch {
         number,
@@ -573,7 +647,7 @@ async fn adopt<C: Chain + Clone + 'static>(
         commitment: zksettle_core::field::fr_from_be_bytes(
             &verified.commitment.to_be_bytes::<32>(),
         )
-        .map_err(|_| format!("batch {number}: commitment above the field modulus"))?,
+        .map_err(|_| PipelineError::CommitmentNotReduced(number))?,
         pubdata: call.pubdata,
         l1_tx: verified.tx_hash.to_string(),
     };
@@ -585,9 +659,7 @@ async fn adopt<C: Chain + Clone + 'static>(
         record_pool_gauges(&state);
         adopted
     })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    .await??;
     tracing::warn!(
         batch = number,
         l1_tx = %verified.tx_hash,
@@ -616,25 +688,18 @@ async fn rewind<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
     on_chain: u64,
     settled: u64,
-) -> Result<(), String> {
+) -> Result<(), PipelineError> {
     let mut write = WriteBatch::default();
     for n in on_chain + 1..=settled {
-        let mut record = ctx
-            .db
-            .batch(n)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("settled batch {n} has no record"))?;
+        let mut record = ctx.db.batch(n)?.ok_or(PipelineError::MissingBatch(n))?;
         if record.foreign {
-            return Err(format!(
-                "L1 reorganized away batch {n}, which someone else settled and this node \
-                 adopted; raise l1.confirmations and resync the node from L1"
-            ));
+            return Err(PipelineError::AdoptedBatchReorganized(n));
         }
         record.l1_tx = None;
         ctx.db.put_batch(&mut write, &record);
     }
     ctx.db.put_meta_u64(&mut write, META_SETTLED, on_chain);
-    ctx.db.write_durable(write).map_err(|e| e.to_string())?;
+    ctx.db.write_durable(write)?;
     metrics::counter!("zksettle_l1_reorganized_batches_total").increment(settled - on_chain);
     tracing::warn!(
         from = on_chain + 1,
@@ -651,28 +716,23 @@ pub(super) async fn l1_watcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<
     let poll = Duration::from_millis(ctx.config.l1.poll_interval_ms);
     loop {
         if let Err(e) = watch_once(&ctx).await {
-            tracing::warn!(error = %e, "reading L1 priority operations; retrying");
+            tracing::warn!(error = %ErrorChain(&e), "reading L1 priority operations; retrying");
         }
         tokio::time::sleep(poll).await;
     }
 }
 
 /// The base chain's latest block number.
-async fn l1_head<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<u64, String> {
-    ctx.rollup
-        .chain()
-        .block_number()
-        .await
-        .map_err(|e| e.to_string())
+async fn l1_head<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<u64, PipelineError> {
+    Ok(ctx.rollup.chain().block_number().await?)
 }
 
 /// Stores the priority operations of newly confirmed blocks.
-async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<(), String> {
+async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<(), PipelineError> {
     let head = l1_head(ctx).await?;
     let from = ctx
         .db
-        .meta_u64(META_L1_NEXT_BLOCK)
-        .map_err(|e| e.to_string())?
+        .meta_u64(META_L1_NEXT_BLOCK)?
         .max(ctx.sequencer.genesis.deploy_block);
     let Some(confirmed) = head.checked_sub(ctx.config.l1.confirmations) else {
         return Ok(());
@@ -681,12 +741,8 @@ async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<
     if to < from {
         return Ok(());
     }
-    let ops = ctx
-        .rollup
-        .priority_ops(from, to)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut end = ctx.db.priority_end().map_err(|e| e.to_string())?;
+    let ops = ctx.rollup.priority_ops(from, to).await?;
+    let mut end = ctx.db.priority_end()?;
     let mut write = WriteBatch::default();
     for op in ops {
         let serial = op.serial();
@@ -694,14 +750,30 @@ async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<
             continue; // stored by an earlier scan
         }
         if serial > end {
-            return Err(format!(
-                "priority serial {serial} follows {end}: a gap in the L1 events"
-            ));
+            return Err(PipelineError::PriorityGap {
+                expected: end,
+                found: serial,
+            });
         }
         ctx.db
             .put_priority_op(&mut write, &crate::records::StoredPriorityOp { op });
         end += 1;
     }
     ctx.db.put_meta_u64(&mut write, META_L1_NEXT_BLOCK, to + 1);
-    ctx.db.write_durable(write).map_err(|e| e.to_string())
+    Ok(ctx.db.write_durable(write)?)
+}
+
+/// An error with its sources, `: `-separated, for one log line.
+struct ErrorChain<'a>(&'a dyn std::error::Error);
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(e) = source {
+            write!(f, ": {e}")?;
+            source = e.source();
+        }
+        Ok(())
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod tx_codec;
 
+use crate::mempool::DropReason;
 use serde::{Deserialize, Serialize};
 use zksettle_core::stf::BatchWitness;
 use zksettle_core::{BatchShape, Domain, Fr, Op, SignedTx};
@@ -32,8 +33,8 @@ pub enum TxStatus {
     },
     /// Left out for good.
     Rejected {
-        /// Why.
-        reason: String,
+        /// Why (`{"kind": …}`).
+        reason: DropReason,
     },
 }
 
@@ -48,7 +49,26 @@ pub struct TxRecord {
     /// The batch that included it.
     pub batch: Option<u64>,
     /// Why it was dropped, if it was.
-    pub rejected: Option<String>,
+    #[serde(default, deserialize_with = "typed_or_message")]
+    pub rejected: Option<DropReason>,
+}
+
+/// A stored rejection: typed, or the message alone (JSON records of older nodes).
+fn typed_or_message<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DropReason>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Typed(DropReason),
+        Message(String),
+    }
+    Ok(
+        Option::<Stored>::deserialize(deserializer)?.map(|stored| match stored {
+            Stored::Typed(reason) => reason,
+            Stored::Message(message) => DropReason::from_message(&message),
+        }),
+    )
 }
 
 /// A sealed batch.

@@ -4,16 +4,19 @@
 //! waits, so this is on the admission path.
 //!
 //! ```text
-//! version (1) · arrival (8) · batch flag (1) [· batch (8)] · rejected flag (1) [· length (4) · UTF-8]
+//! version (1) · arrival (8) · batch flag (1) [· batch (8)] · rejected flag (1) [· length (4) · reason]
 //! · tx type (1) · from (4) · token (4) · nonce (4) · amount (16) · fee (16)
 //! · [transfer: to.x (32) · to.y (32)] · to_l1_address (20)
 //! · R8.x (32) · R8.y (32) · s (32)
 //! ```
 //!
-//! Integers are big-endian, field elements little-endian. Records of older nodes are JSON,
-//! which starts with `{` and is still read.
+//! Integers are big-endian, field elements little-endian. The reason is the JSON of a
+//! [`DropReason`] (`{"kind": …}`); older nodes wrote its message alone, which is still read
+//! ([`DropReason::from_message`]). Records of the oldest nodes are JSON, which starts with `{`
+//! and is still read.
 
 use super::TxRecord;
+use crate::mempool::DropReason;
 use ark_ff::{BigInteger, PrimeField};
 use zksettle_core::babyjubjub::{Point, SubgroupScalar};
 use zksettle_core::tx::{TX_TYPE_TRANSFER, TX_TYPE_WITHDRAW};
@@ -64,10 +67,11 @@ pub fn encode(record: &TxRecord) -> Vec<u8> {
     match &record.rejected {
         Some(reason) => {
             out.push(1);
-            // Reasons are short messages the node writes itself.
-            let len = u32::try_from(reason.len()).expect("a rejection reason under 4 GiB");
+            // A reason is a small enum with a short message the node writes itself.
+            let json = serde_json::to_vec(reason).expect("a drop reason serialises");
+            let len = u32::try_from(json.len()).expect("a rejection reason under 4 GiB");
             out.extend_from_slice(&len.to_be_bytes());
-            out.extend_from_slice(reason.as_bytes());
+            out.extend_from_slice(&json);
         }
         None => out.push(0),
     }
@@ -111,8 +115,14 @@ pub fn decode(bytes: &[u8]) -> Result<TxRecord, TxRecordError> {
     let rejected = match r.flag("rejected")? {
         true => {
             let len = u32::from_be_bytes(r.array()?) as usize;
-            let text = r.take(len)?;
-            Some(String::from_utf8(text.to_vec()).map_err(|_| TxRecordError::Reason)?)
+            let stored = r.take(len)?;
+            Some(if stored.first() == Some(&b'{') {
+                serde_json::from_slice::<DropReason>(stored)
+                    .map_err(|e| TxRecordError::Json(e.to_string()))?
+            } else {
+                let message = std::str::from_utf8(stored).map_err(|_| TxRecordError::Reason)?;
+                DropReason::from_message(message)
+            })
         }
         false => None,
     };
@@ -268,15 +278,48 @@ mod tests {
                 tx: withdraw,
                 arrival: u64::MAX,
                 batch: Some(42),
-                rejected: Some("nonce used — by another".into()),
+                rejected: Some(DropReason::Refused {
+                    rule: "nonce used — by another".into(),
+                }),
             },
             TxRecord {
                 tx: transfer,
                 arrival: 17,
                 batch: Some(0),
-                rejected: Some(String::new()),
+                rejected: Some(DropReason::Replaced { by: [0xab; 32] }),
+            },
+            TxRecord {
+                tx: withdraw,
+                arrival: 18,
+                batch: None,
+                rejected: Some(DropReason::Expired),
             },
         ]
+    }
+
+    #[test]
+    fn reasons_written_as_messages_by_older_nodes_read_as_their_kind() {
+        let mut record = records().remove(0);
+        record.rejected = Some(DropReason::Expired);
+        let typed = encode(&record);
+        // The same record as an older node wrote it: the message in the reason's place.
+        let json = serde_json::to_vec(&DropReason::Expired).unwrap();
+        let at = typed
+            .windows(json.len())
+            .position(|w| w == json.as_slice())
+            .unwrap();
+        let message = b"expired in the queue";
+        let mut old = typed[..at - 4].to_vec();
+        old.extend_from_slice(&(message.len() as u32).to_be_bytes());
+        old.extend_from_slice(message);
+        old.extend_from_slice(&typed[at + json.len()..]);
+        assert_eq!(decode(&old), Ok(record.clone()));
+        record.rejected = Some(DropReason::Refused {
+            rule: "bad signature".into(),
+        });
+        let mut value = serde_json::to_value(&record).unwrap();
+        value["rejected"] = "bad signature".into();
+        assert_eq!(decode(&serde_json::to_vec(&value).unwrap()), Ok(record));
     }
 
     #[test]

@@ -25,25 +25,103 @@ pub use views::{AccountView, BatchNote, BatchView, FeeEstimate, StatusView, TxVi
 
 use crate::node::{NodeContext, NodeEvent};
 use crate::store::META_SETTLED;
-use jsonrpsee::core::error::SubscriptionError;
+use alloy::primitives::{Bytes, B256};
+use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
+use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::server::{
-    PendingSubscriptionSink, RpcModule, Server, ServerConfig, ServerHandle, SubscriptionMessage,
+    PendingSubscriptionSink, Server, ServerConfig, ServerHandle, SubscriptionMessage,
 };
-use jsonrpsee::types::{ErrorObjectOwned, Params};
-use serde::Deserialize;
+use jsonrpsee::types::ErrorObjectOwned;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 use zksettle_core::{AccountIndex, PublicKey, SignedTx, TokenId};
 use zksettle_l1::Chain;
 
+/// The node's API, defined once: the server implements [`ZksApiServer`], and every client (the
+/// wallet, the load bench, the tests) calls the generated [`ZksApiClient`] on any jsonrpsee
+/// client (HTTP or WebSocket) instead of naming methods by string.
+#[rpc(server, client, namespace = "zks")]
+pub trait ZksApi {
+    /// Admits one signed transaction; its hash.
+    #[method(name = "sendTransaction")]
+    async fn send_transaction(&self, tx: TxParam) -> RpcResult<B256>;
+
+    /// Admits up to [`MAX_BULK_TRANSACTIONS`] transactions; each answered in place.
+    #[method(name = "sendTransactions")]
+    async fn send_transactions(&self, txs: Vec<TxParam>) -> RpcResult<Vec<BulkAnswer>>;
+
+    /// A transaction and its lifecycle status.
+    #[method(name = "getTransaction", blocking)]
+    fn get_transaction(&self, hash: B256) -> RpcResult<TxView>;
+
+    /// An account and the nonce its next transaction should carry.
+    #[method(name = "getAccount", blocking)]
+    fn get_account(&self, index: u32) -> RpcResult<AccountView>;
+
+    /// The indices of a (packed public key, token)'s accounts.
+    #[method(name = "getAccountsByKey", blocking)]
+    fn get_accounts_by_key(&self, key: B256, token: u32) -> RpcResult<Vec<u32>>;
+
+    /// A batch and its status.
+    #[method(name = "getBatch", blocking)]
+    fn get_batch(&self, number: u64) -> RpcResult<BatchView>;
+
+    /// The node's progress.
+    #[method(name = "status", blocking)]
+    fn status(&self) -> RpcResult<StatusView>;
+
+    /// A fee that makes the next batch, in a token.
+    #[method(name = "estimateFee", blocking)]
+    fn estimate_fee(&self, token: u32) -> RpcResult<FeeEstimate>;
+
+    /// `"ok"` while the node serves (also `GET /health`).
+    #[method(name = "health")]
+    fn health(&self) -> RpcResult<String>;
+}
+
+/// The node's subscriptions (WebSocket only), a trait of their own so that the HTTP client
+/// implements [`ZksApiClient`] (as reth splits `eth_subscribe` from the `eth` API).
+#[rpc(server, client, namespace = "zks")]
+pub trait ZksPubSubApi {
+    /// Batch notes: sealed, proven, settled, discarded, unsettled.
+    #[subscription(name = "subscribeBatches" => "batch", unsubscribe = "unsubscribeBatches", item = BatchNote)]
+    async fn subscribe_batches(&self) -> SubscriptionResult;
+
+    /// A transaction's view at each status change until final (`null` while unknown).
+    #[subscription(name = "subscribeTransaction" => "transaction", unsubscribe = "unsubscribeTransaction", item = Option<TxView>)]
+    async fn subscribe_transaction(&self, hash: B256) -> SubscriptionResult;
+}
+
 /// A transaction as a client sends it.
-#[derive(Debug)]
-enum TxParam {
-    /// Hex of [`SignedTx::encode`], `0x` optional.
+#[derive(Debug, Clone)]
+pub enum TxParam {
+    /// Either form already serialized, sent as is (a load generator's pre-built requests); the
+    /// server never produces it.
+    Serialized(Box<serde_json::value::RawValue>),
+    /// Hex of [`SignedTx::encode`], `0x` optional; decoded per entry, so one bad entry of a bulk
+    /// call is answered in place.
     Encoded(String),
     /// The JSON form.
     Json(Box<SignedTx>),
+}
+
+impl From<SignedTx> for TxParam {
+    fn from(tx: SignedTx) -> Self {
+        TxParam::Json(Box::new(tx))
+    }
+}
+
+impl Serialize for TxParam {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TxParam::Serialized(raw) => raw.serialize(serializer),
+            TxParam::Encoded(hex) => serializer.serialize_str(hex),
+            TxParam::Json(tx) => tx.serialize(serializer),
+        }
+    }
 }
 
 /// A string is the hex form, an object the JSON form. Chosen by the first token, where
@@ -78,9 +156,15 @@ impl<'de> Deserialize<'de> for TxParam {
 impl TxParam {
     fn into_signed(self) -> Result<SignedTx, ErrorObjectOwned> {
         match self {
+            TxParam::Serialized(raw) => serde_json::from_str::<TxParam>(raw.get())
+                .map_err(|e| invalid_params(format!("transaction: {e}")))?
+                .into_signed(),
             TxParam::Json(tx) => Ok(*tx),
-            TxParam::Encoded(s) => SignedTx::decode(&decode_hex(&s)?)
-                .map_err(|e| invalid_params(format!("transaction encoding: {e}"))),
+            TxParam::Encoded(s) => {
+                let bytes = Bytes::from_str(&s).map_err(|e| invalid_params(format!("hex: {e}")))?;
+                SignedTx::decode(&bytes)
+                    .map_err(|e| invalid_params(format!("transaction encoding: {e}")))
+            }
         }
     }
 }
@@ -89,11 +173,11 @@ impl TxParam {
 pub const MAX_BULK_TRANSACTIONS: usize = 1024;
 
 /// One transaction's answer in `zks_sendTransactions`.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BulkAnswer {
     /// Accepted: its hash.
-    Hash(String),
+    Hash(B256),
     /// Refused, with the error `zks_sendTransaction` would give.
     Error(ErrorObjectOwned),
 }
@@ -106,34 +190,31 @@ fn invalid_params(message: impl std::fmt::Display) -> ErrorObjectOwned {
     )
 }
 
-fn decode_hex(s: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
-    hex::decode(s.strip_prefix("0x").unwrap_or(s)).map_err(|e| invalid_params(format!("hex: {e}")))
-}
-
-fn parse_hash(params: &Params<'_>) -> Result<[u8; 32], ErrorObjectOwned> {
-    let s: String = params.one()?;
-    decode_hex(&s)?
-        .try_into()
-        .map_err(|_| invalid_params("a transaction hash is 32 bytes"))
-}
-
-/// `0x`-prefixed hex.
-pub fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
-}
-
-/// Builds the method table over a node.
-pub fn module<C: Chain + Clone + 'static>(
+/// The API over a node.
+#[derive(Debug)]
+pub struct ZksRpc<C: Chain + Clone + 'static> {
     ctx: Arc<NodeContext<C>>,
-) -> Result<RpcModule<NodeContext<C>>, jsonrpsee::core::RegisterMethodError> {
-    let mut module = RpcModule::from_arc(ctx);
-    module.register_async_method("zks_sendTransaction", |params, ctx, _| async move {
-        let tx = params.one::<TxParam>()?.into_signed()?;
-        let hash = ctx.submit(tx).await.map_err(|e| submit_error(&e))?;
-        Ok::<_, ErrorObjectOwned>(hex0x(&hash))
-    })?;
-    module.register_async_method("zks_sendTransactions", |params, ctx, _| async move {
-        let txs: Vec<TxParam> = params.one()?;
+}
+
+impl<C: Chain + Clone + 'static> ZksRpc<C> {
+    /// The API of this node.
+    pub fn new(ctx: Arc<NodeContext<C>>) -> Self {
+        ZksRpc { ctx }
+    }
+}
+
+#[async_trait]
+impl<C: Chain + Clone + 'static> ZksApiServer for ZksRpc<C> {
+    async fn send_transaction(&self, tx: TxParam) -> RpcResult<B256> {
+        let hash = self
+            .ctx
+            .submit(tx.into_signed()?)
+            .await
+            .map_err(|e| submit_error(&e))?;
+        Ok(B256::from(hash))
+    }
+
+    async fn send_transactions(&self, txs: Vec<TxParam>) -> RpcResult<Vec<BulkAnswer>> {
         if txs.len() > MAX_BULK_TRANSACTIONS {
             return Err(invalid_params(format!(
                 "{} transactions in one call, at most {MAX_BULK_TRANSACTIONS}",
@@ -147,77 +228,71 @@ pub fn module<C: Chain + Clone + 'static>(
             .iter()
             .filter_map(|d| d.as_ref().ok().copied())
             .collect();
-        let mut admitted = ctx.submit_many(valid).await.into_iter();
-        let answers: Vec<BulkAnswer> = decoded
-            .into_iter()
-            .map(|d| match d {
+        let mut admitted = self.ctx.submit_many(valid).await.into_iter();
+        let mut answers = Vec::with_capacity(decoded.len());
+        for entry in decoded {
+            answers.push(match entry {
                 Err(e) => BulkAnswer::Error(e),
-                Ok(_) => match admitted
-                    .next()
-                    .expect("one answer per submitted transaction")
-                {
-                    Ok(hash) => BulkAnswer::Hash(hex0x(&hash)),
-                    Err(e) => BulkAnswer::Error(submit_error(&e)),
+                // `submit_many` answers every transaction it is given, in order.
+                Ok(_) => match admitted.next() {
+                    Some(Ok(hash)) => BulkAnswer::Hash(B256::from(hash)),
+                    Some(Err(e)) => BulkAnswer::Error(submit_error(&e)),
+                    None => return Err(error::internal("admission answered fewer transactions")),
                 },
-            })
-            .collect();
-        Ok::<_, ErrorObjectOwned>(answers)
-    })?;
-    module.register_blocking_method("zks_getTransaction", |params, ctx, _| {
-        let hash = parse_hash(&params)?;
-        views::transaction(&ctx, &hash)
-    })?;
-    module.register_blocking_method("zks_getAccount", |params, ctx, _| {
-        let index: u32 = params.one()?;
-        views::account(&ctx, AccountIndex(index))
-    })?;
-    module.register_blocking_method("zks_getAccountsByKey", |params, ctx, _| {
-        let (key, token): (String, u32) = params.parse()?;
-        let packed: [u8; 32] = decode_hex(&key)?
-            .try_into()
-            .map_err(|_| invalid_params("a packed public key is 32 bytes"))?;
-        let key = PublicKey::unpack(&packed).map_err(|e| invalid_params(format!("key: {e}")))?;
-        let state = ctx.state();
+            });
+        }
+        Ok(answers)
+    }
+
+    fn get_transaction(&self, hash: B256) -> RpcResult<TxView> {
+        views::transaction(&self.ctx, &hash.0)
+    }
+
+    fn get_account(&self, index: u32) -> RpcResult<AccountView> {
+        views::account(&self.ctx, AccountIndex(index))
+    }
+
+    fn get_accounts_by_key(&self, key: B256, token: u32) -> RpcResult<Vec<u32>> {
+        let key = PublicKey::unpack(&key.0).map_err(|e| invalid_params(format!("key: {e}")))?;
+        let state = self.ctx.state();
         let found = state
             .tree()
             .accounts_by_key(&key, TokenId(token))
             .map_err(error::internal)?;
-        Ok::<_, ErrorObjectOwned>(found.into_iter().map(|i| i.0).collect::<Vec<_>>())
-    })?;
-    module.register_blocking_method("zks_getBatch", |params, ctx, _| {
-        let number: u64 = params.one()?;
-        views::batch(&ctx, number)
-    })?;
-    module.register_blocking_method("zks_status", |_, ctx, _| views::status(&ctx))?;
-    module.register_blocking_method("zks_estimateFee", |params, ctx, _| {
-        let token: u32 = params.one()?;
-        views::fee_estimate(&ctx, TokenId(token))
-    })?;
-    module.register_method("zks_health", |_, _, _| "ok")?;
-    module.register_subscription(
-        "zks_subscribeBatches",
-        "zks_batch",
-        "zks_unsubscribeBatches",
-        |_, pending, ctx, _| batch_notes(pending, ctx),
-    )?;
-    module.register_subscription(
-        "zks_subscribeTransaction",
-        "zks_transaction",
-        "zks_unsubscribeTransaction",
-        |params, pending, ctx, _| async move {
-            match parse_hash(&params) {
-                Ok(hash) => transaction_notes(pending, ctx, hash).await,
-                Err(e) => {
-                    pending.reject(e).await;
-                    Ok(())
-                }
-            }
-        },
-    )?;
-    Ok(module)
+        Ok(found.into_iter().map(|i| i.0).collect())
+    }
+
+    fn get_batch(&self, number: u64) -> RpcResult<BatchView> {
+        views::batch(&self.ctx, number)
+    }
+
+    fn status(&self) -> RpcResult<StatusView> {
+        views::status(&self.ctx)
+    }
+
+    fn estimate_fee(&self, token: u32) -> RpcResult<FeeEstimate> {
+        views::fee_estimate(&self.ctx, TokenId(token))
+    }
+
+    fn health(&self) -> RpcResult<String> {
+        Ok("ok".into())
+    }
 }
 
-type SubscriptionResult = Result<(), SubscriptionError>;
+#[async_trait]
+impl<C: Chain + Clone + 'static> ZksPubSubApiServer for ZksRpc<C> {
+    async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        batch_notes(pending, self.ctx.clone()).await
+    }
+
+    async fn subscribe_transaction(
+        &self,
+        pending: PendingSubscriptionSink,
+        hash: B256,
+    ) -> SubscriptionResult {
+        transaction_notes(pending, self.ctx.clone(), hash.0).await
+    }
+}
 
 async fn batch_notes<C: Chain + Clone + 'static>(
     pending: PendingSubscriptionSink,
@@ -290,7 +365,10 @@ pub async fn serve<C: Chain + Clone + 'static>(
         .build(rpc.addr)
         .await?;
     let addr = server.local_addr()?;
-    let methods = module(ctx).map_err(std::io::Error::other)?;
+    let mut methods = ZksApiServer::into_rpc(ZksRpc::new(ctx.clone()));
+    methods
+        .merge(ZksPubSubApiServer::into_rpc(ZksRpc::new(ctx)))
+        .map_err(std::io::Error::other)?;
     Ok((server.start(methods), addr))
 }
 

@@ -1,10 +1,10 @@
 //! What the RPC returns: views over the stored records with the lifecycle status resolved.
 
 use super::error::{internal, not_found};
-use super::hex0x;
 use crate::node::NodeContext;
 use crate::records::TxStatus;
 use crate::store::META_PROVEN;
+use alloy::primitives::{Address, Bytes, B256};
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
 use zksettle_core::amount::FEE_FORMAT;
@@ -16,7 +16,7 @@ use zksettle_l1::Chain;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TxView {
     /// Its hash.
-    pub hash: String,
+    pub hash: B256,
     /// The transaction.
     pub tx: SignedTx,
     /// Its status.
@@ -37,11 +37,11 @@ pub struct BatchView {
     /// Public input (decimal).
     pub commitment: String,
     /// Hashes of the L2 transactions, in order.
-    pub transactions: Vec<String>,
+    pub transactions: Vec<B256>,
     /// Priority serials consumed: `[first, end)`.
     pub priority_ops: (u64, u64),
-    /// Pubdata (hex).
-    pub pubdata: String,
+    /// Pubdata.
+    pub pubdata: Bytes,
     /// The L1 transaction that settled it.
     pub l1_tx: Option<String>,
     /// Unix seconds when sealed.
@@ -54,7 +54,7 @@ pub struct StatusView {
     /// L1 chain id.
     pub chain_id: u64,
     /// Rollup contract.
-    pub rollup: String,
+    pub rollup: Address,
     /// Tree depth, chunks per batch, fee slots.
     pub shape: zksettle_core::BatchShape,
     /// Last sealed batch.
@@ -161,7 +161,7 @@ pub(super) fn transaction<C: Chain + Clone + 'static>(
         },
     };
     Ok(TxView {
-        hash: hex0x(hash),
+        hash: B256::from(*hash),
         tx: record.tx,
         status,
     })
@@ -202,9 +202,9 @@ pub(super) fn batch<C: Chain + Clone + 'static>(
         old_root: fr_to_decimal(&record.witness.old_root),
         new_root: fr_to_decimal(&record.witness.new_root),
         commitment: fr_to_decimal(&record.witness.commitment),
-        transactions: record.tx_hashes.iter().map(|h| hex0x(h)).collect(),
+        transactions: record.tx_hashes.iter().copied().map(B256::from).collect(),
         priority_ops: record.priority,
-        pubdata: hex0x(&record.witness.pubdata),
+        pubdata: Bytes::copy_from_slice(&record.witness.pubdata),
         l1_tx: record.l1_tx,
         sealed_at: record.sealed_at,
     })
@@ -219,7 +219,7 @@ pub(super) fn status<C: Chain + Clone + 'static>(
     let state = ctx.state();
     Ok(StatusView {
         chain_id: genesis.domain.chain_id,
-        rollup: hex0x(&genesis.domain.rollup.0),
+        rollup: Address::from(genesis.domain.rollup.0),
         shape: genesis.shape,
         sealed: state.last_batch(),
         proven,

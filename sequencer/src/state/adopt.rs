@@ -25,7 +25,7 @@
 //! index only grows): harmless, since the protocol lets any empty leaf be opened.
 
 use super::{unix_now, SequencerState, StateError};
-use crate::mempool::{Mempool, TxHash};
+use crate::mempool::{DropReason, Mempool, TxHash};
 use crate::records::{BatchRecord, TxRecord};
 use crate::store::{META_NEXT_PRIORITY, META_PROVEN, META_SETTLED};
 use rocksdb::WriteBatch;
@@ -63,7 +63,7 @@ pub struct Adopted {
     /// Transactions returned to the pool.
     pub returned: usize,
     /// Transactions the pool refused on return, with why.
-    pub refused: Vec<(TxHash, String)>,
+    pub refused: Vec<(TxHash, DropReason)>,
 }
 
 /// Why a foreign batch could not be adopted; the node stops settling and says so.

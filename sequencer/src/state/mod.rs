@@ -19,7 +19,9 @@ mod tests;
 
 pub use adopt::{AdoptError, Adopted, ForeignBatch};
 
-use crate::mempool::{Added, Dropped, Mempool, MempoolConfig, PoolError, SenderState, TxHash};
+use crate::mempool::{
+    Added, DropReason, Dropped, Mempool, MempoolConfig, PoolError, SenderState, TxHash,
+};
 use crate::records::{BatchRecord, Genesis, TxRecord};
 use crate::routing::RouteError;
 use crate::store::{DbError, NodeDb, META_GENESIS, META_NEXT_ARRIVAL, META_NEXT_PRIORITY};
@@ -183,7 +185,7 @@ impl SequencerState {
 
     /// Re-admits the durable pool entries in arrival order; those that no longer fit the state
     /// are recorded as rejected and returned with why.
-    fn restore_pool(&mut self) -> Result<Vec<(TxHash, String)>, StateError> {
+    fn restore_pool(&mut self) -> Result<Vec<(TxHash, DropReason)>, StateError> {
         let entries = self.db.pool_entries()?;
         // Arrival numbers are never reused: a transaction returned to the pool by
         // [`Self::adopt`] takes its first arrival number back as its key.
@@ -208,8 +210,11 @@ impl SequencerState {
                     self.arrivals.insert(hash, arrival);
                 }
                 Err(e) => {
-                    record.rejected = Some(e.to_string());
-                    refused.push((hash, e.to_string()));
+                    let reason = DropReason::Refused {
+                        rule: e.to_string(),
+                    };
+                    record.rejected = Some(reason.clone());
+                    refused.push((hash, reason));
                     self.db.put_tx(&mut batch, &hash, &record);
                     self.db.delete_pool_entry(&mut batch, arrival);
                 }
@@ -323,7 +328,7 @@ impl SequencerState {
                     &mut batch,
                     &mut staged,
                     &old,
-                    "replaced by a higher fee".into(),
+                    DropReason::Replaced { by: hash },
                 ) {
                     results.push(Err(storage(e)));
                     continue;
@@ -373,7 +378,7 @@ impl SequencerState {
         batch: &mut WriteBatch,
         staged: &mut HashMap<TxHash, TxRecord>,
         hash: &TxHash,
-        reason: String,
+        reason: DropReason,
     ) -> Result<(), StateError> {
         if let Some(arrival) = self.arrivals.remove(hash) {
             self.db.delete_pool_entry(batch, arrival);
@@ -396,12 +401,7 @@ impl SequencerState {
         let mut write = WriteBatch::default();
         let mut staged = HashMap::new();
         for d in &dropped {
-            self.retire(
-                &mut write,
-                &mut staged,
-                &d.hash,
-                "expired in the queue".into(),
-            )?;
+            self.retire(&mut write, &mut staged, &d.hash, d.reason.clone())?;
         }
         self.db.write_durable(write)?;
         Ok(dropped)

@@ -1,7 +1,7 @@
 //! Sealing a batch: choosing its ops, applying them, and writing the outcome atomically.
 
 use super::{unix_now, Sealed, SequencerState, StateError};
-use crate::mempool::{SenderState, TxHash};
+use crate::mempool::{DropReason, SenderState, TxHash};
 use crate::records::BatchRecord;
 use crate::routing::Router;
 use crate::store::META_NEXT_PRIORITY;
@@ -160,11 +160,16 @@ impl SequencerState {
             .iter()
             .filter_map(|p| origins[*p])
             .collect();
-        let refused: Vec<(TxHash, String)> = applied
+        let refused: Vec<(TxHash, DropReason)> = applied
             .rejected
             .iter()
             .filter(|r| is_final(&r.error))
-            .filter_map(|r| origins[r.position].map(|h| (h, r.error.to_string())))
+            .filter_map(|r| {
+                origins[r.position].map(|h| {
+                    let rule = r.error.to_string();
+                    (h, DropReason::Refused { rule })
+                })
+            })
             .collect();
         let touched: HashSet<AccountIndex> =
             proposal.input.ops.iter().filter_map(touched).collect();
@@ -226,7 +231,7 @@ impl SequencerState {
         &mut self,
         touched: HashSet<AccountIndex>,
         included: &HashSet<TxHash>,
-        refused: &[(TxHash, String)],
+        refused: &[(TxHash, DropReason)],
     ) -> Vec<crate::mempool::Dropped> {
         let tree = &self.tree;
         let dropped = self.pool.reconcile(touched, included, refused, |i| {
@@ -241,7 +246,7 @@ impl SequencerState {
             if refused.iter().any(|(h, _)| *h == d.hash) {
                 continue;
             }
-            if let Err(e) = self.retire(&mut write, &mut staged, &d.hash, d.reason.to_string()) {
+            if let Err(e) = self.retire(&mut write, &mut staged, &d.hash, d.reason.clone()) {
                 tracing::warn!(error = %e, "recording a dropped transaction");
             }
         }
