@@ -208,6 +208,34 @@ fn a_transaction_resent_after_its_batch_sealed_is_already_known() {
 }
 
 #[test]
+fn a_replaced_transaction_is_recorded_rejected_with_its_replacement_typed_for_wallets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = funded(dir.path());
+    let first = transfer(2, 11, 12, 5, 10, 0);
+    let higher_fee = transfer(2, 11, 12, 5, 20, 0);
+    assert!(state.admit(&[first])[0].is_ok());
+    assert!(state.admit(&[higher_fee])[0].is_ok());
+    let reason = state.db.tx(&first.hash()).unwrap().unwrap().rejected;
+    assert_eq!(
+        reason,
+        Some(DropReason::Replaced {
+            by: higher_fee.hash()
+        })
+    );
+    // What `zks_getTransaction` reports: a kind to match on, and the replacement's hash.
+    let status = crate::records::TxStatus::Rejected {
+        reason: reason.unwrap(),
+    };
+    assert_eq!(
+        serde_json::to_value(&status).unwrap(),
+        serde_json::json!({
+            "state": "rejected",
+            "reason": {"kind": "replaced", "by": format!("0x{}", hex::encode(higher_fee.hash()))}
+        })
+    );
+}
+
+#[test]
 fn a_database_of_another_deployment_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(funded(dir.path()));
