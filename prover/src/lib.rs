@@ -24,6 +24,8 @@
 //!   ([`msm::FixedBases`]).
 //! - [`tables`]: [`KeyTables`], a proving key's queries prepared as fixed-base tables within a
 //!   memory budget, built once per prover.
+//! - [`iden3`]: the circuit as an iden3 `.r1cs` file and an assignment as a `.wtns` file, the
+//!   formats snarkjs and its ceremonies read.
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
@@ -38,6 +40,7 @@
 pub use zksettle_groth16_evm as evm;
 pub mod field;
 pub mod groth16;
+pub mod iden3;
 pub mod keys;
 pub mod msm;
 pub mod ntt;

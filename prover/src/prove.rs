@@ -119,6 +119,22 @@ impl ShapeConstraints {
         self.constraints
     }
 
+    /// The matrices `A`, `B`, `C`, row by row: `(coefficient, variable)` terms, variables
+    /// numbered `1`, the public inputs, then the witness.
+    pub fn matrices(&self) -> &[Matrix<Fr>] {
+        &self.matrices
+    }
+
+    /// Instance variables, the constant `1` included.
+    pub fn instance_variables(&self) -> usize {
+        self.instance_variables
+    }
+
+    /// Witness variables.
+    pub fn witness_variables(&self) -> usize {
+        self.witness_variables
+    }
+
     /// SHA-256 of the variable counts and every matrix entry (row by row: column, then the
     /// coefficient's 32 little-endian bytes): any change to the circuit changes it, so keys made
     /// for another circuit of the same shape are never taken for this one's.

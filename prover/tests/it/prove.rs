@@ -12,13 +12,13 @@ use zksettle_prover::{
 };
 
 /// Depth 8 keeps the circuit small: a deposit takes 10 chunks of 8 bytes.
-const SHAPE: BatchShape = BatchShape {
+pub(crate) const SHAPE: BatchShape = BatchShape {
     depth: 8,
     chunks: 10,
     fee_slots: 1,
 };
 
-fn domain() -> Domain {
+pub(crate) fn domain() -> Domain {
     Domain {
         chain_id: 31337,
         rollup: L1Address([0x5e; 20]),
@@ -255,16 +255,8 @@ fn key_files_round_trip_and_a_tampered_verifying_key_is_refused() {
     ));
 }
 
-#[test]
-fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
-    use ark_bn254::Bn254;
-    use ark_groth16::Groth16;
-    use ark_snark::SNARK;
-    use zksettle_circuits::{BatchAssignment, BatchCircuit};
-    use zksettle_prover::groth16::{create_proof, Groth16Error, MsmBackends};
-    use zksettle_prover::{ArkMsm, KeyTables, MsmError, Pippenger, ShapeConstraints};
-
-    let (_, keys) = keys();
+/// The third of three batches (two deposits, then a transfer paying a fee): its witness.
+pub(crate) fn a_transfer_batch() -> zksettle_core::stf::BatchWitness {
     let config = StfConfig {
         domain: domain(),
         shape: SHAPE,
@@ -289,7 +281,20 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
         tree.commit().unwrap();
         applied = Some(batch);
     }
-    let witness = applied.unwrap().witness;
+    applied.unwrap().witness
+}
+
+#[test]
+fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
+    use ark_bn254::Bn254;
+    use ark_groth16::Groth16;
+    use ark_snark::SNARK;
+    use zksettle_circuits::{BatchAssignment, BatchCircuit};
+    use zksettle_prover::groth16::{create_proof, Groth16Error, MsmBackends};
+    use zksettle_prover::{ArkMsm, KeyTables, MsmError, Pippenger, ShapeConstraints};
+
+    let (_, keys) = keys();
+    let witness = a_transfer_batch();
     let assignment = BatchAssignment::from_witness(SHAPE, domain(), &witness).unwrap();
     let commitment = assignment.commitment;
     let z = BatchCircuit { assignment }
