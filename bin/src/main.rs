@@ -16,10 +16,12 @@
 //! - `simulate [--prove]`: the batch state transition over a RocksDB account tree with signed
 //!   random traffic, then the state rebuilt from the posted pubdata alone.
 //! - `prover` (and `setup`): the insecure development keys of a shape, cached on disk.
+//! - `circuit export-r1cs`: a shape's constraint system as an iden3 `.r1cs` file.
 //! - `l1`: contract deployment on a JSON-RPC node.
 //! - `bench`: measurements beside the figures they must beat.
 
 mod bench;
+mod circuit;
 mod devnet;
 mod keygen;
 mod l1;
@@ -59,6 +61,9 @@ enum Command {
     /// Proving keys.
     #[command(subcommand)]
     Prover(prover::ProverCommand),
+    /// The batch circuit in the ecosystem's formats (`export-r1cs`).
+    #[command(subcommand)]
+    Circuit(circuit::CircuitCommand),
     /// A user's wallet: keys, balances, transfers, withdrawals, deposits and forced exits.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
@@ -83,6 +88,7 @@ impl Cli {
             Command::Simulate(args) => simulate::run(&args),
             Command::Setup(args) => prover::setup(&args),
             Command::Prover(command) => prover::run(&command),
+            Command::Circuit(command) => circuit::run(&command),
             Command::L1(command) => l1::run(&command),
             Command::Wallet(command) => wallet::run(&command),
             Command::Verify(command) => verify::run(&command),

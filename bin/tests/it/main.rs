@@ -54,6 +54,53 @@ fn simulate_rebuilds_the_state_from_pubdata() {
 }
 
 #[test]
+fn circuit_export_r1cs_writes_the_shapes_constraint_system_and_refuses_a_bad_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("batch.r1cs");
+    let shape = [
+        "--tree.depth",
+        "8",
+        "--batch.chunks",
+        "10",
+        "--batch.fee-slots",
+        "1",
+    ];
+    let run = zksettle()
+        .args(["circuit", "export-r1cs"])
+        .args(shape)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("(1 public input)"), "{stdout}");
+    // iden3's container: magic, version 1, three sections, the header first.
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..4], b"r1cs");
+    assert_eq!(bytes[4..8], 1u32.to_le_bytes());
+    assert_eq!(bytes[8..12], 3u32.to_le_bytes());
+    let constraints = u32::from_le_bytes(bytes[12 + 12 + 60..12 + 12 + 64].try_into().unwrap());
+    assert!(
+        stdout.starts_with(&format!("{constraints} constraints")),
+        "{stdout}"
+    );
+
+    let odd = zksettle()
+        .args(["circuit", "export-r1cs", "--tree.depth", "7"])
+        .arg("--out")
+        .arg(dir.path().join("odd.r1cs"))
+        .output()
+        .unwrap();
+    assert!(!odd.status.success());
+    assert!(String::from_utf8_lossy(&odd.stderr).contains("depth"));
+}
+
+#[test]
 fn keygen_matches_circomlibjs_derivation() {
     // Private key and public key from circomlibjs 0.1.7 (`prv2pub`), in the project's vectors.
     let out = zksettle()
