@@ -203,7 +203,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
          \n\nTry, in another terminal:\
          \n  {exe} wallet balance  --rpc-url http://{rpc_addr} --key {dev}\
          \n  {exe} wallet transfer --rpc-url http://{rpc_addr} --key {dev} --to {to} --to-l1 {to_l1} --amount 1000000000000000 --wait\
-         \n\nCtrl-C stops the devnet.",
+         \n\nCtrl-C (or SIGTERM) stops the devnet.",
         metrics = args.metrics_addr,
         rollup = deployment.rollup,
         depth = shape.depth,
@@ -215,8 +215,10 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         to_l1 = developer,
     );
     let _ = chain.block_number().await?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let failed = tokio::select! {
         stop = tokio::signal::ctrl_c() => { stop?; None }
+        _ = terminate.recv() => None,
         e = handle.failed() => Some(e),
     };
     println!("stopping");

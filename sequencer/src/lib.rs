@@ -1,8 +1,9 @@
 //! # zksettle-sequencer
 //!
-//! The operator's side of zksettle: the sequencer service (`zksettle node`, `zksettle devnet`)
-//! and the `zksettle` command-line tool. The service takes signed L2 transactions, orders them
-//! into batches through the core state transition, has them proven and settles them on L1.
+//! The operator's side of zksettle: the sequencer service behind `zksettle node` and
+//! `zksettle devnet`. It takes signed L2 transactions, orders them into batches through the
+//! core state transition, has them proven and settles them on L1, over any base chain (the
+//! `Chain` trait; the embedded EVM is the binary's choice, not this library's).
 //!
 //! ## Map
 //! - [`mempool`]: the transaction pool (pending and queued per sender, limits, replacement,
@@ -11,9 +12,11 @@
 //! - [`state`]: the sequencer's state machine (admission, sealing, restart).
 //! - [`store`], [`records`]: the RocksDB database and what it holds.
 //! - [`node`]: the running service: admission, batcher, prover workers, L1 sender and watcher.
-//! - [`rpc`]: the JSON-RPC API and its error codes.
+//! - [`rpc`]: the JSON-RPC API, defined once as the jsonrpsee traits `ZksApi` and
+//!   `ZksPubSubApi` (server here, generated clients for wallets and tests), and its error codes.
+//! - [`node::NodeBuilder`]: starts the node and its RPC server; its handle supervises the tasks.
 //!
-//! The binary's subcommands live in `src/cli/` (private to the binary).
+//! The `zksettle` binary (`bin/`) is a crate of its own over this library.
 
 pub mod mempool;
 pub mod node;
