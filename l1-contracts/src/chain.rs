@@ -79,6 +79,9 @@ pub struct ChainLog {
     pub tx_hash: B256,
 }
 
+/// An error from a layer below (alloy's transport, revm), kept as the source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why a chain operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
@@ -88,15 +91,25 @@ pub enum ChainError {
         /// Revert data.
         data: Bytes,
     },
-    /// The EVM halted (out of gas, invalid opcode, …).
+    /// The EVM halted (out of gas, invalid opcode, …): the halt reason's name, as the EVM
+    /// reports it (data, not an error of ours).
     #[error("halted: {0}")]
     Halted(String),
     /// The node or EVM refused the transaction before running it.
-    #[error("transaction refused: {0}")]
-    Refused(String),
+    #[error("transaction refused")]
+    Refused(#[source] BoxError),
     /// The node could not be reached or answered nonsense.
-    #[error("node: {0}")]
-    Transport(String),
+    #[error("base-chain node")]
+    Transport(#[source] BoxError),
+    /// The node's URL does not parse.
+    #[error("bad node URL {url}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// Why it does not parse.
+        #[source]
+        source: BoxError,
+    },
     /// The transaction was not mined after every retry.
     #[error("transaction dropped after {attempts} attempts")]
     Dropped {

@@ -130,7 +130,7 @@ impl EmbeddedChain {
             .value(tx.value)
             .data(tx.input.clone())
             .build()
-            .map_err(|e| ChainError::Refused(format!("{e:?}")))
+            .map_err(|e| ChainError::Refused(Box::new(e)))
     }
 }
 
@@ -160,7 +160,7 @@ impl State {
 }
 
 fn refused(e: &EVMError<Infallible, InvalidTransaction>) -> ChainError {
-    ChainError::Refused(e.to_string())
+    ChainError::Refused(Box::new(e.clone()))
 }
 
 fn outcome(

@@ -45,14 +45,14 @@ pub struct RpcChain {
     config: RpcConfig,
 }
 
-fn transport(e: &RpcError<TransportErrorKind>) -> ChainError {
+fn transport(e: RpcError<TransportErrorKind>) -> ChainError {
     // A node's error response to eth_call/eth_estimateGas carries the revert data.
     if let Some(payload) = e.as_error_resp() {
         if let Some(data) = payload.as_revert_data() {
             return ChainError::Reverted { data };
         }
     }
-    ChainError::Transport(e.to_string())
+    ChainError::Transport(Box::new(e))
 }
 
 impl RpcChain {
@@ -62,15 +62,16 @@ impl RpcChain {
         signer: PrivateKeySigner,
         config: RpcConfig,
     ) -> Result<Self, ChainError> {
-        let url = url
-            .parse()
-            .map_err(|e| ChainError::Transport(format!("bad node URL {url}: {e}")))?;
+        let url = url.parse().map_err(|e| ChainError::BadUrl {
+            url: url.to_owned(),
+            source: Box::new(e),
+        })?;
         let sender = signer.address();
         let provider = ProviderBuilder::new()
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();
-        let chain_id = provider.get_chain_id().await.map_err(|e| transport(&e))?;
+        let chain_id = provider.get_chain_id().await.map_err(transport)?;
         Ok(RpcChain {
             provider,
             sender,
@@ -82,11 +83,12 @@ impl RpcChain {
     /// Connects to `url` to read only (an auditor's handle): calls, logs and transactions
     /// work; sending is refused by the node, as no key signs.
     pub async fn connect_read_only(url: &str) -> Result<Self, ChainError> {
-        let url = url
-            .parse()
-            .map_err(|e| ChainError::Transport(format!("bad node URL {url}: {e}")))?;
+        let url = url.parse().map_err(|e| ChainError::BadUrl {
+            url: url.to_owned(),
+            source: Box::new(e),
+        })?;
         let provider = ProviderBuilder::new().connect_http(url).erased();
-        let chain_id = provider.get_chain_id().await.map_err(|e| transport(&e))?;
+        let chain_id = provider.get_chain_id().await.map_err(transport)?;
         Ok(RpcChain {
             provider,
             sender: Address::ZERO,
@@ -105,7 +107,7 @@ impl RpcChain {
             .provider
             .send_transaction(request)
             .await
-            .map_err(|e| transport(&e))?
+            .map_err(transport)?
             .with_required_confirmations(self.config.confirmations)
             .with_timeout(Some(self.config.receipt_timeout));
         let tx_hash = *pending.tx_hash();
@@ -113,7 +115,7 @@ impl RpcChain {
             Ok(r) => r,
             // Not mined in time: dropped, or stuck behind a low fee.
             Err(alloy::providers::PendingTransactionError::TxWatcher(_)) => return Ok(None),
-            Err(e) => return Err(ChainError::Transport(e.to_string())),
+            Err(e) => return Err(ChainError::Transport(Box::new(e))),
         };
         if !receipt.status() {
             return Err(self.revert_data(tx_hash).await);
@@ -141,7 +143,7 @@ impl RpcChain {
             None => call,
         };
         match call.await {
-            Err(e) => transport(&e),
+            Err(e) => transport(e),
             Ok(_) => ChainError::Reverted { data: Bytes::new() },
         }
     }
@@ -171,17 +173,17 @@ impl Chain for RpcChain {
             .get_transaction_count(self.sender)
             .pending()
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(transport)?;
         let gas = self
             .provider
             .estimate_gas(request.clone())
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(transport)?;
         let fees = self
             .provider
             .estimate_eip1559_fees()
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(transport)?;
         let (mut max_fee, mut priority_fee) = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas);
         request = request
             .with_nonce(nonce)
@@ -218,7 +220,7 @@ impl Chain for RpcChain {
             .call(request)
             .block(alloy::eips::BlockId::latest())
             .await
-            .map_err(|e| transport(&e))
+            .map_err(transport)
     }
 
     async fn logs(
@@ -228,11 +230,7 @@ impl Chain for RpcChain {
         to: u64,
     ) -> Result<Vec<ChainLog>, ChainError> {
         let filter = Filter::new().address(address).from_block(from).to_block(to);
-        let logs = self
-            .provider
-            .get_logs(&filter)
-            .await
-            .map_err(|e| transport(&e))?;
+        let logs = self.provider.get_logs(&filter).await.map_err(transport)?;
         Ok(logs
             .into_iter()
             .map(|l| ChainLog {
@@ -248,7 +246,7 @@ impl Chain for RpcChain {
             .provider
             .get_transaction_by_hash(tx_hash)
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(transport)?;
         Ok(tx.map(|tx| MinedInput {
             to: tx.to(),
             input: tx.input().clone(),
@@ -256,17 +254,11 @@ impl Chain for RpcChain {
     }
 
     async fn block_number(&self) -> Result<u64, ChainError> {
-        self.provider
-            .get_block_number()
-            .await
-            .map_err(|e| transport(&e))
+        self.provider.get_block_number().await.map_err(transport)
     }
 
     async fn balance(&self, address: Address) -> Result<U256, ChainError> {
-        self.provider
-            .get_balance(address)
-            .await
-            .map_err(|e| transport(&e))
+        self.provider.get_balance(address).await.map_err(transport)
     }
 
     async fn increase_time(&self, seconds: u64) -> Result<(), ChainError> {

@@ -12,12 +12,14 @@
 //! - [`state`]: the sequencer's state machine (admission, sealing, restart).
 //! - [`store`], [`records`]: the RocksDB database and what it holds.
 //! - [`node`]: the running service: admission, batcher, prover workers, L1 sender and watcher.
+//! - [`error_chain`]: an error and its sources on one line, for logs.
 //! - [`rpc`]: the JSON-RPC API, defined once as the jsonrpsee traits `ZksApi` and
 //!   `ZksPubSubApi` (server here, generated clients for wallets and tests), and its error codes.
 //! - [`node::NodeBuilder`]: starts the node and its RPC server; its handle supervises the tasks.
 //!
 //! The `zksettle` binary (`bin/`) is a crate of its own over this library.
 
+pub mod error_chain;
 pub mod mempool;
 pub mod node;
 pub mod records;
@@ -26,6 +28,7 @@ pub mod rpc;
 pub mod state;
 pub mod store;
 
+pub use error_chain::ErrorChain;
 pub use mempool::{Mempool, MempoolConfig, PoolError};
 pub use state::{Sealed, SequencerConfig, SequencerState, StateError, SubmitError};
 pub use store::{DbError, NodeDb};

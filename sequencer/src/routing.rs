@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use zksettle_core::account::{AccountIndex, L1Address, TokenId};
 use zksettle_core::babyjubjub::Point;
-use zksettle_core::tree::{AccountTree, TreeError, TreeStore};
+use zksettle_core::tree::{AccountTree, StorageFailure, TreeError, TreeStore};
 use zksettle_core::{Deposit, ForcedExit, Op, PublicKey, SignedTx, Tx};
 use zksettle_l1::PriorityOp;
 
@@ -28,13 +28,13 @@ pub enum RouteError {
         serial: u64,
     },
     /// Storage failed.
-    #[error("storage: {0}")]
-    Storage(String),
+    #[error("account tree storage")]
+    Storage(#[source] StorageFailure),
 }
 
 impl From<TreeError> for RouteError {
     fn from(e: TreeError) -> Self {
-        RouteError::Storage(e.to_string())
+        RouteError::Storage(StorageFailure::new(e))
     }
 }
 

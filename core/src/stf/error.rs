@@ -4,7 +4,7 @@ use crate::account::{AccountIndex, Balance, Nonce, TokenId};
 use crate::amount::PackError;
 use crate::eddsa::SignatureError;
 use crate::pubdata::PubdataError;
-use crate::tree::TreeError;
+use crate::tree::{StorageFailure, TreeError};
 
 /// Why one operation was rejected. A rejected op changes nothing and is left out of the batch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,8 +103,8 @@ pub enum OpError {
         left: usize,
     },
     /// The tree failed underneath (storage); the op was not applied.
-    #[error("storage: {0}")]
-    Storage(String),
+    #[error("the account tree's storage failed")]
+    Storage(#[source] StorageFailure),
 }
 
 /// Why a whole batch was refused; the tree is left as it was.
@@ -159,7 +159,7 @@ impl From<TreeError> for OpError {
                 OpError::InvalidAccountIndex(AccountIndex(index))
             }
             TreeError::ReservedIndex => OpError::InvalidAccountIndex(AccountIndex(0)),
-            other => OpError::Storage(other.to_string()),
+            other => OpError::Storage(StorageFailure::new(other)),
         }
     }
 }

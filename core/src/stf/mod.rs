@@ -147,15 +147,15 @@ fn apply_batch_inner<S: TreeStore>(
                 included.push(position);
                 ops.push(witness);
             }
-            Err(OpError::Storage(msg)) => return Err(storage_error(msg)),
+            Err(OpError::Storage(failure)) => return Err(storage_error(failure)),
             Err(error) => rejected.push(Rejection { position, error }),
         }
     }
     let fee_witnesses = execute::settle_fees(tree, &fees, ops.len()).map_err(|e| match e {
         BatchError::Replay {
-            error: OpError::Storage(msg),
+            error: OpError::Storage(failure),
             ..
-        } => storage_error(msg),
+        } => storage_error(failure),
         other => other,
     })?;
     let new_root = tree.root()?;
@@ -178,9 +178,9 @@ fn apply_batch_inner<S: TreeStore>(
     })
 }
 
-fn storage_error(msg: String) -> BatchError {
+fn storage_error(failure: crate::tree::StorageFailure) -> BatchError {
     BatchError::Tree(crate::tree::TreeError::Store(
-        crate::tree::StoreError::Backend(msg),
+        crate::tree::StoreError::Backend(Box::new(failure)),
     ))
 }
 

@@ -12,7 +12,9 @@
 //! re-hashes every touched inner node exactly once and no untouched one.
 
 mod store;
-pub use store::{ChangeSet, KeyIndexEntry, MemoryStore, NodeKey, StoreError, TreeStore};
+pub use store::{
+    ChangeSet, KeyIndexEntry, MemoryStore, NodeKey, StorageFailure, StoreError, TreeStore,
+};
 
 #[cfg(feature = "rocksdb")]
 mod rocks;

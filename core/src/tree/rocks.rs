@@ -35,7 +35,7 @@ pub struct RocksStore {
 }
 
 fn backend(e: rocksdb::Error) -> StoreError {
-    StoreError::Backend(e.into_string())
+    StoreError::Backend(Box::new(e))
 }
 
 fn node_key(key: NodeKey) -> [u8; 9] {
@@ -67,7 +67,7 @@ impl RocksStore {
     pub fn from_db(db: Arc<DB>) -> Result<Self, StoreError> {
         for name in TREE_COLUMN_FAMILIES {
             if db.cf_handle(name).is_none() {
-                return Err(StoreError::Backend(format!("missing column family {name}")));
+                return Err(StoreError::MissingFamily(name));
             }
         }
         Ok(RocksStore { db })

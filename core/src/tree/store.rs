@@ -4,6 +4,7 @@
 use crate::account::{Account, AccountIndex, TokenId};
 use crate::field::Fr;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A node position: `level` 0 is the leaves, `level == depth / 2` is the root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,12 +52,39 @@ impl ChangeSet {
     }
 }
 
+/// A storage failure, shared: cheap to clone and comparable by identity, so that every
+/// operation or transaction one failed read or write touched can carry the same error (with
+/// its source) in the `Clone + Eq` error types of the state transition and the pool.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("storage failed")]
+pub struct StorageFailure(#[source] Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl StorageFailure {
+    /// Wraps `error`.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StorageFailure(Arc::new(error))
+    }
+}
+
+impl PartialEq for StorageFailure {
+    /// The same failure, not an equal message: two failures are never interchangeable.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StorageFailure {}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database reported an error.
-    #[error("storage backend: {0}")]
-    Backend(String),
+    #[error("storage backend")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The database lacks a column family the store needs (opened by a caller without
+    /// [`super::TREE_COLUMN_FAMILIES`]).
+    #[error("missing column family {0}")]
+    MissingFamily(&'static str),
     /// Stored bytes do not decode: the database is corrupt or from another version.
     #[error("corrupt record in {what}")]
     Corrupt {

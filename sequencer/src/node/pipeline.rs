@@ -2,10 +2,11 @@
 //! until aborted, logs and retries on failure, and takes its work from the database.
 
 use super::{Admission, NodeContext, NodeEvent};
+use crate::error_chain::ErrorChain;
 use crate::state::{ForeignBatch, SequencerState, StateError, SubmitError};
-use crate::store::{DbError, META_L1_NEXT_BLOCK, META_PROVEN, META_SETTLED};
+use crate::store::tables::{Batches, L1NextBlock, PriorityOps, Proofs, Proven, Settled};
+use crate::store::DbError;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use rocksdb::WriteBatch;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -117,7 +118,7 @@ pub(super) async fn admit<C: Chain + Clone + 'static>(
             let started = Instant::now();
             let size = group.replies.len();
             if let Err(e) = tokio::task::spawn_blocking(move || write_group(&ctx, group)).await {
-                tracing::error!(error = %e, "admission group failed");
+                tracing::error!(error = %ErrorChain(&e), "admission group failed");
             }
             tracing::debug!(
                 size,
@@ -143,7 +144,9 @@ pub(super) async fn admit<C: Chain + Clone + 'static>(
                     break;
                 }
             }
-            Err(e) => tracing::error!(error = %e, "checking an admission group failed"),
+            Err(e) => {
+                tracing::error!(error = %ErrorChain(&e), "checking an admission group failed")
+            }
         }
     }
     drop(checked);
@@ -246,7 +249,7 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
             match state.has_work() {
                 Ok(work) => work && (full || waited),
                 Err(e) => {
-                    tracing::error!(error = %e, "reading the priority queue");
+                    tracing::error!(error = %ErrorChain(&e), "reading the priority queue");
                     false
                 }
             }
@@ -285,11 +288,11 @@ pub(super) async fn batcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>
             }
             Ok(Ok(None)) => last_seal = Instant::now(),
             Ok(Err(e)) => {
-                tracing::error!(error = %e, "sealing failed; retrying");
+                tracing::error!(error = %ErrorChain(&e), "sealing failed; retrying");
                 tokio::time::sleep(RETRY).await;
             }
             Err(e) => {
-                tracing::error!(error = %e, "sealing task failed; retrying");
+                tracing::error!(error = %ErrorChain(&e), "sealing task failed; retrying");
                 tokio::time::sleep(RETRY).await;
             }
         }
@@ -303,7 +306,7 @@ fn next_unproven<C: Chain + Clone + 'static>(
     busy: &BTreeSet<u64>,
 ) -> Option<u64> {
     let last = ctx.state().last_batch();
-    (from..=last).find(|n| !busy.contains(n) && matches!(ctx.db.proof(*n), Ok(None)))
+    (from..=last).find(|n| !busy.contains(n) && matches!(ctx.db.get::<Proofs>(n), Ok(None)))
 }
 
 /// Builds the proving key's fixed-base tables on a blocking thread within the configured
@@ -323,12 +326,8 @@ fn build_tables_in_background<C: Chain + Clone + 'static>(
         let built = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
-            .map_err(|e| e.to_string())
-            .and_then(|pool| {
-                prover
-                    .build_tables_on(budget, &pool)
-                    .map_err(|e| e.to_string())
-            });
+            .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })
+            .and_then(|pool| Ok(prover.build_tables_on(budget, &pool)?));
         match built {
             Ok(tables) => {
                 metrics::gauge!("zksettle_prover_table_bytes").set(tables.memory_bytes() as f64);
@@ -339,7 +338,10 @@ fn build_tables_in_background<C: Chain + Clone + 'static>(
                     "fixed-base tables built"
                 );
             }
-            Err(e) => tracing::warn!(error = %e, "fixed-base tables not built; proving without"),
+            Err(e) => tracing::warn!(
+                error = %ErrorChain(&*e),
+                "fixed-base tables not built; proving without"
+            ),
         }
     });
 }
@@ -378,7 +380,7 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
     let mut running: JoinSet<(u64, usize, Result<ProvenStatement, PipelineError>)> = JoinSet::new();
     let mut busy = BTreeSet::new();
     loop {
-        let cursor = ctx.db.meta_u64(META_PROVEN).unwrap_or(0) + 1;
+        let cursor = ctx.db.counter::<Proven>().unwrap_or(0) + 1;
         while let Some(&worker) = free_workers.last() {
             let (reader, claimed) = (ctx.clone(), busy.clone());
             let next =
@@ -414,7 +416,7 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
                             continue;
                         }
                         Err(e) => {
-                            tracing::error!(batch = n, error = %e, "storing the proof");
+                            tracing::error!(batch = n, error = %ErrorChain(&e), "storing the proof");
                             continue;
                         }
                     }
@@ -429,7 +431,7 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
                     tracing::error!(batch = n, error = %ErrorChain(&e), "proving failed; retrying");
                     tokio::time::sleep(RETRY).await;
                 }
-                Err(e) => tracing::error!(error = %e, "a prover worker stopped"),
+                Err(e) => tracing::error!(error = %ErrorChain(&e), "a prover worker stopped"),
             },
             _ = ctx.sealed.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -451,7 +453,10 @@ fn prove<C: Chain + Clone + 'static>(
     worker: usize,
     n: u64,
 ) -> Result<ProvenStatement, PipelineError> {
-    let record = ctx.db.batch(n)?.ok_or(PipelineError::MissingBatch(n))?;
+    let record = ctx
+        .db
+        .get::<Batches>(&n)?
+        .ok_or(PipelineError::MissingBatch(n))?;
     if record.foreign {
         return Err(PipelineError::Foreign(n));
     }
@@ -477,19 +482,19 @@ fn store_proof<C: Chain + Clone + 'static>(
     proven: &ProvenStatement,
 ) -> Result<bool, crate::store::DbError> {
     let _state = ctx.state();
-    match ctx.db.batch(n)? {
+    match ctx.db.get::<Batches>(&n)? {
         Some(record) if !record.foreign && record.witness.commitment == proven.commitment => {}
         _ => return Ok(false),
     }
-    let mut write = WriteBatch::default();
-    ctx.db.put_proof(&mut write, n, &proven.bytes);
+    let mut write = ctx.db.write();
+    write.put::<Proofs>(&n, &proven.bytes);
     // The cursor moves over every contiguous proven batch.
-    let mut cursor = ctx.db.meta_u64(META_PROVEN)?;
-    while cursor + 1 == n || ctx.db.proof(cursor + 1)?.is_some() {
+    let mut cursor = ctx.db.counter::<Proven>()?;
+    while cursor + 1 == n || ctx.db.get::<Proofs>(&(cursor + 1))?.is_some() {
         cursor += 1;
     }
-    ctx.db.put_meta_u64(&mut write, META_PROVEN, cursor);
-    ctx.db.write_durable(write)?;
+    write.put_meta::<Proven>(&cursor);
+    write.commit()?;
     Ok(true)
 }
 
@@ -521,7 +526,7 @@ pub(super) async fn l1_sender<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C
 async fn send_next<C: Chain + Clone + 'static>(
     ctx: &Arc<NodeContext<C>>,
 ) -> Result<bool, PipelineError> {
-    let settled = ctx.db.meta_u64(META_SETTLED)?;
+    let settled = ctx.db.counter::<Settled>()?;
     let on_chain = ctx.rollup.batch_number().await?;
     if on_chain < settled {
         rewind(ctx, on_chain, settled).await?;
@@ -538,19 +543,19 @@ async fn send_next<C: Chain + Clone + 'static>(
         {
             return Ok(false);
         }
-        let record = ctx.db.batch(next)?;
+        let record = ctx.db.get::<Batches>(&next)?;
         match record {
             Some(record) if is_statement_of(&record, &verified) => claim(ctx, record, &verified)?,
             _ => adopt(ctx, settled, &verified).await?,
         }
         return Ok(true);
     }
-    let Some(proof_bytes) = ctx.db.proof(next)? else {
+    let Some(proof_bytes) = ctx.db.get::<Proofs>(&next)? else {
         return Ok(false);
     };
     let record = ctx
         .db
-        .batch(next)?
+        .get::<Batches>(&next)?
         .ok_or(PipelineError::MissingBatch(next))?;
     let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice()).map_err(|source| {
         PipelineError::ProofBytes {
@@ -615,10 +620,10 @@ fn claim<C: Chain + Clone + 'static>(
     let next = record.number;
     let l1_tx = verified.tx_hash.to_string();
     record.l1_tx = Some(l1_tx.clone());
-    let mut write = WriteBatch::default();
-    ctx.db.put_batch(&mut write, &record);
-    ctx.db.put_meta_u64(&mut write, META_SETTLED, next);
-    ctx.db.write_durable(write)?;
+    let mut write = ctx.db.write();
+    write.put::<Batches>(&record.number, &record);
+    write.put_meta::<Settled>(&next);
+    write.commit()?;
     tracing::info!(batch = next, l1_tx = %l1_tx, "settled");
     metrics::counter!("zksettle_batches_settled_total").increment(1);
     let _ = ctx.events.send(NodeEvent::Settled(next, l1_tx));
@@ -689,17 +694,20 @@ async fn rewind<C: Chain + Clone + 'static>(
     on_chain: u64,
     settled: u64,
 ) -> Result<(), PipelineError> {
-    let mut write = WriteBatch::default();
+    let mut write = ctx.db.write();
     for n in on_chain + 1..=settled {
-        let mut record = ctx.db.batch(n)?.ok_or(PipelineError::MissingBatch(n))?;
+        let mut record = ctx
+            .db
+            .get::<Batches>(&n)?
+            .ok_or(PipelineError::MissingBatch(n))?;
         if record.foreign {
             return Err(PipelineError::AdoptedBatchReorganized(n));
         }
         record.l1_tx = None;
-        ctx.db.put_batch(&mut write, &record);
+        write.put::<Batches>(&record.number, &record);
     }
-    ctx.db.put_meta_u64(&mut write, META_SETTLED, on_chain);
-    ctx.db.write_durable(write)?;
+    write.put_meta::<Settled>(&on_chain);
+    write.commit()?;
     metrics::counter!("zksettle_l1_reorganized_batches_total").increment(settled - on_chain);
     tracing::warn!(
         from = on_chain + 1,
@@ -732,7 +740,7 @@ async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<
     let head = l1_head(ctx).await?;
     let from = ctx
         .db
-        .meta_u64(META_L1_NEXT_BLOCK)?
+        .counter::<L1NextBlock>()?
         .max(ctx.sequencer.genesis.deploy_block);
     let Some(confirmed) = head.checked_sub(ctx.config.l1.confirmations) else {
         return Ok(());
@@ -743,7 +751,7 @@ async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<
     }
     let ops = ctx.rollup.priority_ops(from, to).await?;
     let mut end = ctx.db.priority_end()?;
-    let mut write = WriteBatch::default();
+    let mut write = ctx.db.write();
     for op in ops {
         let serial = op.serial();
         if serial < end {
@@ -755,25 +763,9 @@ async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<
                 found: serial,
             });
         }
-        ctx.db
-            .put_priority_op(&mut write, &crate::records::StoredPriorityOp { op });
+        write.put::<PriorityOps>(&serial, &crate::records::StoredPriorityOp { op });
         end += 1;
     }
-    ctx.db.put_meta_u64(&mut write, META_L1_NEXT_BLOCK, to + 1);
-    Ok(ctx.db.write_durable(write)?)
-}
-
-/// An error with its sources, `: `-separated, for one log line.
-struct ErrorChain<'a>(&'a dyn std::error::Error);
-
-impl std::fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(e) = source {
-            write!(f, ": {e}")?;
-            source = e.source();
-        }
-        Ok(())
-    }
+    write.put_meta::<L1NextBlock>(&(to + 1));
+    Ok(write.commit()?)
 }

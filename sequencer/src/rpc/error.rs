@@ -92,11 +92,20 @@ pub fn not_found(what: impl std::fmt::Display) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(NOT_FOUND, format!("{what} not found"), None::<()>)
 }
 
-/// An internal error (storage, chain).
-pub fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+/// An internal error: a broken invariant of the node itself.
+pub fn internal_invariant(what: &'static str) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(
         jsonrpsee::types::error::INTERNAL_ERROR_CODE,
-        e.to_string(),
+        what,
+        None::<()>,
+    )
+}
+
+/// An internal error (storage, chain), with its causes.
+pub fn internal(e: impl std::error::Error) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        jsonrpsee::types::error::INTERNAL_ERROR_CODE,
+        crate::ErrorChain(&e).to_string(),
         None::<()>,
     )
 }

@@ -24,7 +24,7 @@ pub use error::{error_reason, submit_error};
 pub use views::{AccountView, BatchNote, BatchView, FeeEstimate, StatusView, TxView};
 
 use crate::node::{NodeContext, NodeEvent};
-use crate::store::META_SETTLED;
+use crate::store::tables::Settled;
 use alloy::primitives::{Bytes, B256};
 use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
@@ -237,7 +237,11 @@ impl<C: Chain + Clone + 'static> ZksApiServer for ZksRpc<C> {
                 Ok(_) => match admitted.next() {
                     Some(Ok(hash)) => BulkAnswer::Hash(B256::from(hash)),
                     Some(Err(e)) => BulkAnswer::Error(submit_error(&e)),
-                    None => return Err(error::internal("admission answered fewer transactions")),
+                    None => {
+                        return Err(error::internal_invariant(
+                            "admission answered fewer transactions",
+                        ))
+                    }
                 },
             });
         }
@@ -374,5 +378,5 @@ pub async fn serve<C: Chain + Clone + 'static>(
 
 /// The highest batch the contract verified.
 pub(crate) fn settled<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> u64 {
-    ctx.db().meta_u64(META_SETTLED).unwrap_or(0)
+    ctx.db().counter::<Settled>().unwrap_or(0)
 }

@@ -3,7 +3,7 @@
 use super::error::{internal, not_found};
 use crate::node::NodeContext;
 use crate::records::TxStatus;
-use crate::store::META_PROVEN;
+use crate::store::tables::{Batches, Proofs, Proven, Txs};
 use alloy::primitives::{Address, Bytes, B256};
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ fn batch_status<C: Chain + Clone + 'static>(
 ) -> Result<&'static str, ErrorObjectOwned> {
     if super::settled(ctx) >= number {
         Ok("settled")
-    } else if ctx.db().proof(number).map_err(internal)?.is_some() {
+    } else if ctx.db().get::<Proofs>(&number).map_err(internal)?.is_some() {
         Ok("proven")
     } else {
         Ok("sealed")
@@ -140,7 +140,7 @@ pub(super) fn transaction<C: Chain + Clone + 'static>(
 ) -> Result<TxView, ErrorObjectOwned> {
     let record = ctx
         .db()
-        .tx(hash)
+        .get::<Txs>(hash)
         .map_err(internal)?
         .ok_or_else(|| not_found("transaction"))?;
     let status = match (record.rejected, record.batch) {
@@ -151,7 +151,7 @@ pub(super) fn transaction<C: Chain + Clone + 'static>(
                 batch,
                 l1_tx: ctx
                     .db()
-                    .batch(batch)
+                    .get::<Batches>(&batch)
                     .map_err(internal)?
                     .and_then(|b| b.l1_tx)
                     .unwrap_or_default(),
@@ -193,7 +193,7 @@ pub(super) fn batch<C: Chain + Clone + 'static>(
 ) -> Result<BatchView, ErrorObjectOwned> {
     let record = ctx
         .db()
-        .batch(number)
+        .get::<Batches>(&number)
         .map_err(internal)?
         .ok_or_else(|| not_found(format!("batch {number}")))?;
     Ok(BatchView {
@@ -214,7 +214,7 @@ pub(super) fn status<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
 ) -> Result<StatusView, ErrorObjectOwned> {
     let genesis = ctx.genesis().clone();
-    let proven = ctx.db().meta_u64(META_PROVEN).map_err(internal)?;
+    let proven = ctx.db().counter::<Proven>().map_err(internal)?;
     let priority_seen = ctx.db().priority_end().map_err(internal)?;
     let state = ctx.state();
     Ok(StatusView {

@@ -27,8 +27,7 @@
 use super::{unix_now, SequencerState, StateError};
 use crate::mempool::{DropReason, Mempool, TxHash};
 use crate::records::{BatchRecord, TxRecord};
-use crate::store::{META_NEXT_PRIORITY, META_PROVEN, META_SETTLED};
-use rocksdb::WriteBatch;
+use crate::store::tables::{Batches, NextPriority, Pool, Proofs, Proven, Settled, Txs};
 use std::collections::HashMap;
 use zksettle_core::op::PubdataOp;
 use zksettle_core::stf::{replay_batch, BatchWitness};
@@ -195,7 +194,10 @@ impl SequencerState {
         }
         let mut discarded = Vec::new();
         for n in (number..=self.last_batch).rev() {
-            let record = self.db.batch(n)?.ok_or(AdoptError::NotUndoable(n))?;
+            let record = self
+                .db
+                .get::<Batches>(&n)?
+                .ok_or(AdoptError::NotUndoable(n))?;
             self.undo(&record)?;
             discarded.push(record);
         }
@@ -250,17 +252,17 @@ impl SequencerState {
         let mut candidates: Vec<(TxHash, TxRecord)> = Vec::new();
         for record in &discarded {
             for hash in &record.tx_hashes {
-                if let Some(tx) = self.db.tx(hash)? {
+                if let Some(tx) = self.db.get::<Txs>(hash)? {
                     candidates.push((*hash, tx));
                 }
             }
         }
-        for (_, hash) in self.db.pool_entries()? {
-            if let Some(tx) = self.db.tx(&hash)? {
+        for (_, hash) in self.db.entries::<Pool>(None, usize::MAX)? {
+            if let Some(tx) = self.db.get::<Txs>(&hash)? {
                 candidates.push((hash, tx));
             }
         }
-        let mut write = WriteBatch::default();
+        let mut write = self.db.write();
         let mut carried = Vec::new();
         let mut returned = 0;
         for (hash, mut record) in candidates {
@@ -269,21 +271,21 @@ impl SequencerState {
                 .any(|(op, nonce)| carries(op, &record.tx.tx, *nonce));
             if in_foreign {
                 record.batch = Some(number);
-                self.db.delete_pool_entry(&mut write, record.arrival);
+                write.delete::<Pool>(&record.arrival);
                 carried.push(hash);
             } else if record.batch.is_some() {
                 // Back to the pool under its first arrival, so it keeps its place.
                 record.batch = None;
-                self.db.put_pool_entry(&mut write, record.arrival, &hash);
+                write.put::<Pool>(&record.arrival, &hash);
                 returned += 1;
             } else {
                 continue;
             }
-            self.db.put_tx(&mut write, &hash, &record);
+            write.put::<Txs>(&hash, &record);
         }
         for record in &discarded {
-            self.db.delete_batch(&mut write, record.number);
-            self.db.delete_proof(&mut write, record.number);
+            write.delete::<Batches>(&record.number);
+            write.delete::<Proofs>(&record.number);
         }
         let adopted = BatchRecord {
             number,
@@ -304,13 +306,12 @@ impl SequencerState {
             l1_tx: Some(foreign.l1_tx.clone()),
             foreign: true,
         };
-        self.tree.store().stage(&self.tree.changes(), &mut write);
-        self.db.put_batch(&mut write, &adopted);
-        self.db
-            .put_meta_u64(&mut write, META_NEXT_PRIORITY, priority_end);
-        self.db.put_meta_u64(&mut write, META_SETTLED, number);
-        self.db.put_meta_u64(&mut write, META_PROVEN, number);
-        self.db.write_durable(write)?;
+        write.put_tree_changes(self.tree.store(), &self.tree.changes());
+        write.put::<Batches>(&adopted.number, &adopted);
+        write.put_meta::<NextPriority>(&priority_end);
+        write.put_meta::<Settled>(&number);
+        write.put_meta::<Proven>(&number);
+        write.commit()?;
         self.tree.mark_committed();
         self.last_batch = number;
         self.next_priority = priority_end;

@@ -24,12 +24,12 @@ use crate::mempool::{
 };
 use crate::records::{BatchRecord, Genesis, TxRecord};
 use crate::routing::RouteError;
-use crate::store::{DbError, NodeDb, META_GENESIS, META_NEXT_ARRIVAL, META_NEXT_PRIORITY};
-use rocksdb::WriteBatch;
+use crate::store::tables::{Genesis as GenesisMeta, NextArrival, NextPriority, Pool, Txs};
+use crate::store::{DbError, DbWrite, NodeDb};
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use zksettle_core::stf::{BatchError, OpError};
-use zksettle_core::tree::{AccountTree, RocksStore};
+use zksettle_core::tree::{AccountTree, RocksStore, StorageFailure};
 use zksettle_core::{AccountIndex, SignedTx, StfConfig};
 
 /// Why a transaction was not accepted.
@@ -42,8 +42,8 @@ pub enum SubmitError {
     #[error(transparent)]
     Pool(#[from] PoolError),
     /// The database failed; the transaction was not accepted.
-    #[error("storage: {0}")]
-    Storage(String),
+    #[error("the node could not store it")]
+    Storage(#[source] StorageFailure),
     /// The node is stopping; the transaction was not accepted.
     #[error("the node is shutting down")]
     ShuttingDown,
@@ -75,17 +75,11 @@ pub enum StateError {
     #[error(transparent)]
     Route(#[from] RouteError),
     /// The tree failed.
-    #[error("tree: {0}")]
-    Tree(String),
+    #[error("account tree")]
+    Tree(#[from] zksettle_core::tree::TreeError),
     /// A batch settled by someone else could not be adopted.
     #[error(transparent)]
     Adopt(Box<AdoptError>),
-}
-
-impl From<zksettle_core::tree::TreeError> for StateError {
-    fn from(e: zksettle_core::tree::TreeError) -> Self {
-        StateError::Tree(e.to_string())
-    }
 }
 
 /// What the sequencer needs to run.
@@ -146,33 +140,30 @@ pub(super) fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn storage(e: impl std::fmt::Display) -> SubmitError {
-    SubmitError::Storage(e.to_string())
+fn storage(e: impl std::error::Error + Send + Sync + 'static) -> SubmitError {
+    SubmitError::Storage(StorageFailure::new(e))
 }
 
 impl SequencerState {
     /// Opens the state in `db`, creating the genesis state (an empty tree) on first use.
     pub fn open(db: NodeDb, config: SequencerConfig) -> Result<Self, StateError> {
         let configured = serde_json::to_string(&config.genesis).expect("genesis serializes");
-        match db.meta(META_GENESIS)? {
-            Some(stored) if stored != configured.as_bytes() => {
-                return Err(StateError::WrongDeployment {
-                    stored: String::from_utf8_lossy(&stored).into_owned(),
-                    configured,
-                })
+        match db.meta::<GenesisMeta>()? {
+            Some(stored) if stored != configured => {
+                return Err(StateError::WrongDeployment { stored, configured })
             }
             Some(_) => {}
             None => {
-                let mut batch = WriteBatch::default();
-                db.put_meta(&mut batch, META_GENESIS, configured.as_bytes());
-                db.write_durable(batch)?;
+                let mut batch = db.write();
+                batch.put_meta::<GenesisMeta>(&configured);
+                batch.commit()?;
             }
         }
         let tree = AccountTree::open(db.tree_store()?, config.genesis.shape.depth)?;
         let mut state = SequencerState {
             pool: Mempool::new(config.mempool),
             last_batch: db.last_batch_number()?,
-            next_priority: db.meta_u64(META_NEXT_PRIORITY)?,
+            next_priority: db.counter::<NextPriority>()?,
             db,
             tree,
             config,
@@ -186,20 +177,20 @@ impl SequencerState {
     /// Re-admits the durable pool entries in arrival order; those that no longer fit the state
     /// are recorded as rejected and returned with why.
     fn restore_pool(&mut self) -> Result<Vec<(TxHash, DropReason)>, StateError> {
-        let entries = self.db.pool_entries()?;
+        let entries = self.db.entries::<Pool>(None, usize::MAX)?;
         // Arrival numbers are never reused: a transaction returned to the pool by
         // [`Self::adopt`] takes its first arrival number back as its key.
         self.next_arrival = entries
             .last()
             .map_or(0, |(a, _)| a + 1)
-            .max(self.db.meta_u64(META_NEXT_ARRIVAL)?)
+            .max(self.db.counter::<NextArrival>()?)
             .max(self.next_arrival);
         let now = Instant::now();
         let mut refused = Vec::new();
-        let mut batch = WriteBatch::default();
+        let mut batch = self.db.write();
         for (arrival, hash) in entries {
-            let Some(mut record) = self.db.tx(&hash)? else {
-                self.db.delete_pool_entry(&mut batch, arrival);
+            let Some(mut record) = self.db.get::<Txs>(&hash)? else {
+                batch.delete::<Pool>(&arrival);
                 continue;
             };
             let outcome = self
@@ -215,12 +206,12 @@ impl SequencerState {
                     };
                     record.rejected = Some(reason.clone());
                     refused.push((hash, reason));
-                    self.db.put_tx(&mut batch, &hash, &record);
-                    self.db.delete_pool_entry(&mut batch, arrival);
+                    batch.put::<Txs>(&hash, &record);
+                    batch.delete::<Pool>(&arrival);
                 }
             }
         }
-        self.db.write_durable(batch)?;
+        batch.commit()?;
         Ok(refused)
     }
 
@@ -295,13 +286,13 @@ impl SequencerState {
     /// ones are durable when this returns. One synced write for the whole group.
     pub fn admit(&mut self, txs: &[SignedTx]) -> Vec<Result<TxHash, SubmitError>> {
         let now = Instant::now();
-        let mut batch = WriteBatch::default();
+        let mut batch = self.db.write();
         let mut staged = HashMap::new();
         let mut results = Vec::with_capacity(txs.len());
         for signed in txs {
             // A transaction already sealed into a batch is known, not stale: a wallet resending
             // it after a timeout gets the same answer whether or not the batch sealed meanwhile.
-            match self.db.tx(&signed.hash()) {
+            match self.db.get::<Txs>(&signed.hash()) {
                 Ok(Some(record)) if record.batch.is_some() => {
                     results.push(Err(PoolError::AlreadyKnown.into()));
                     continue;
@@ -337,33 +328,32 @@ impl SequencerState {
             let arrival = self.next_arrival;
             self.next_arrival += 1;
             self.arrivals.insert(hash, arrival);
-            self.db.put_pool_entry(&mut batch, arrival, &hash);
+            batch.put::<Pool>(&arrival, &hash);
             let record = TxRecord {
                 tx: *signed,
                 arrival,
                 batch: None,
                 rejected: None,
             };
-            self.db.put_tx(&mut batch, &hash, &record);
+            batch.put::<Txs>(&hash, &record);
             staged.insert(hash, record);
             results.push(Ok(hash));
         }
         if results.iter().any(Result::is_ok) {
-            self.db
-                .put_meta_u64(&mut batch, META_NEXT_ARRIVAL, self.next_arrival);
-            if let Err(e) = self.db.write_durable(batch) {
+            batch.put_meta::<NextArrival>(&self.next_arrival);
+            if let Err(e) = batch.commit() {
                 // Nothing was acknowledged. Rebuild the pool from what is on disk, so memory
                 // and disk agree again (replacements and promotions included).
-                let message = e.to_string();
+                let failure = StorageFailure::new(e);
                 for r in &mut results {
                     if r.is_ok() {
-                        *r = Err(SubmitError::Storage(message.clone()));
+                        *r = Err(SubmitError::Storage(failure.clone()));
                     }
                 }
                 self.pool = Mempool::new(self.config.mempool);
                 self.arrivals.clear();
                 if let Err(e) = self.restore_pool() {
-                    tracing::error!(error = %e, "rebuilding the pool after a failed write");
+                    tracing::error!(error = %crate::ErrorChain(&e), "rebuilding the pool after a failed write");
                 }
             }
         }
@@ -375,21 +365,21 @@ impl SequencerState {
     /// yet).
     fn retire(
         &mut self,
-        batch: &mut WriteBatch,
+        batch: &mut DbWrite,
         staged: &mut HashMap<TxHash, TxRecord>,
         hash: &TxHash,
         reason: DropReason,
     ) -> Result<(), StateError> {
         if let Some(arrival) = self.arrivals.remove(hash) {
-            self.db.delete_pool_entry(batch, arrival);
+            batch.delete::<Pool>(&arrival);
         }
         let record = match staged.remove(hash) {
             Some(r) => Some(r),
-            None => self.db.tx(hash)?,
+            None => self.db.get::<Txs>(hash)?,
         };
         if let Some(mut record) = record {
             record.rejected = Some(reason);
-            self.db.put_tx(batch, hash, &record);
+            batch.put::<Txs>(hash, &record);
             staged.insert(*hash, record);
         }
         Ok(())
@@ -398,12 +388,12 @@ impl SequencerState {
     /// Drops queued transactions past the pool's lifetime.
     pub fn evict_expired(&mut self) -> Result<Vec<Dropped>, StateError> {
         let dropped = self.pool.evict_expired(Instant::now());
-        let mut write = WriteBatch::default();
+        let mut write = self.db.write();
         let mut staged = HashMap::new();
         for d in &dropped {
             self.retire(&mut write, &mut staged, &d.hash, d.reason.clone())?;
         }
-        self.db.write_durable(write)?;
+        write.commit()?;
         Ok(dropped)
     }
 }

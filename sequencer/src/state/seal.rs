@@ -4,8 +4,7 @@ use super::{unix_now, Sealed, SequencerState, StateError};
 use crate::mempool::{DropReason, SenderState, TxHash};
 use crate::records::BatchRecord;
 use crate::routing::Router;
-use crate::store::META_NEXT_PRIORITY;
-use rocksdb::WriteBatch;
+use crate::store::tables::{Batches, NextPriority, Pool, PriorityOps, Txs};
 use std::collections::{HashMap, HashSet};
 use zksettle_core::op::{
     OP_DEPOSIT, OP_FORCED_EXIT, OP_NOOP, OP_TRANSFER, OP_TRANSFER_TO_NEW, OP_WITHDRAW,
@@ -71,9 +70,9 @@ impl SequencerState {
         let (mut ops, mut origins) = (Vec::new(), Vec::new());
         let mut chunks_left = shape.chunks;
         let mut priority_end = self.next_priority;
-        for stored in self
+        for (_, stored) in self
             .db
-            .priority_ops_from(self.next_priority, shape.chunks)?
+            .entries::<PriorityOps>(Some(&self.next_priority), shape.chunks)?
         {
             let op = router.priority(&stored.op)?;
             let needed = op_chunks(&shape, &op, router.last_opened());
@@ -173,7 +172,7 @@ impl SequencerState {
             .collect();
         let touched: HashSet<AccountIndex> =
             proposal.input.ops.iter().filter_map(touched).collect();
-        let mut write = WriteBatch::default();
+        let mut write = self.db.write();
         let mut staged = HashMap::new();
         for (hash, reason) in &refused {
             self.retire(&mut write, &mut staged, hash, reason.clone())?;
@@ -181,11 +180,11 @@ impl SequencerState {
         if applied.included.is_empty() {
             // Nothing went in: no batch, but the refusals are final and recorded.
             self.tree.discard();
-            self.db.write_durable(write)?;
+            write.commit()?;
             self.follow_state(touched, &HashSet::new(), &refused);
             return Ok(None);
         }
-        self.tree.store().stage(&self.tree.changes(), &mut write);
+        write.put_tree_changes(self.tree.store(), &self.tree.changes());
         let record = BatchRecord {
             number,
             ops: applied
@@ -202,17 +201,16 @@ impl SequencerState {
         };
         for hash in &included {
             if let Some(arrival) = self.arrivals.remove(hash) {
-                self.db.delete_pool_entry(&mut write, arrival);
+                write.delete::<Pool>(&arrival);
             }
-            if let Some(mut tx) = self.db.tx(hash)? {
+            if let Some(mut tx) = self.db.get::<Txs>(hash)? {
                 tx.batch = Some(number);
-                self.db.put_tx(&mut write, hash, &tx);
+                write.put::<Txs>(hash, &tx);
             }
         }
-        self.db.put_batch(&mut write, &record);
-        self.db
-            .put_meta_u64(&mut write, META_NEXT_PRIORITY, proposal.priority_end);
-        self.db.write_durable(write)?;
+        write.put::<Batches>(&record.number, &record);
+        write.put_meta::<NextPriority>(&proposal.priority_end);
+        write.commit()?;
         self.tree.mark_committed();
         self.last_batch = number;
         self.next_priority = proposal.priority_end;
@@ -240,18 +238,18 @@ impl SequencerState {
                 balance: a.balance,
             })
         });
-        let mut write = WriteBatch::default();
+        let mut write = self.db.write();
         let mut staged = HashMap::new();
         for d in &dropped {
             if refused.iter().any(|(h, _)| *h == d.hash) {
                 continue;
             }
             if let Err(e) = self.retire(&mut write, &mut staged, &d.hash, d.reason.clone()) {
-                tracing::warn!(error = %e, "recording a dropped transaction");
+                tracing::warn!(error = %crate::ErrorChain(&e), "recording a dropped transaction");
             }
         }
-        if let Err(e) = self.db.write_durable(write) {
-            tracing::warn!(error = %e, "recording dropped transactions");
+        if let Err(e) = write.commit() {
+            tracing::warn!(error = %crate::ErrorChain(&e), "recording dropped transactions");
         }
         dropped
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::records::StoredPriorityOp;
+use crate::store::tables::{Batches, PriorityOps};
 use zksettle_core::{
     Account, BatchShape, Domain, L1Address, PrivateKey, TokenId, Transfer, Tx, Withdraw,
 };
@@ -34,9 +35,9 @@ fn user(n: u8) -> PrivateKey {
 }
 
 fn queue_deposit(db: &NodeDb, serial: u64, owner: u8, amount: u128) {
-    let mut batch = WriteBatch::default();
-    db.put_priority_op(
-        &mut batch,
+    let mut batch = db.write();
+    batch.put::<PriorityOps>(
+        &serial,
         &StoredPriorityOp {
             op: PriorityOp::Deposit {
                 serial,
@@ -48,7 +49,7 @@ fn queue_deposit(db: &NodeDb, serial: u64, owner: u8, amount: u128) {
             },
         },
     );
-    db.write_durable(batch).unwrap();
+    batch.commit().unwrap();
 }
 
 fn transfer(from: u32, signer: u8, to: u8, amount: u128, fee: u128, nonce: u32) -> SignedTx {
@@ -130,10 +131,10 @@ fn deposits_then_transfers_seal_and_survive_a_restart() {
         (state.pool().pending_len(), state.pool().queued_len()),
         (2, 0)
     );
-    let record = state.db().tx(&t1.hash()).unwrap().unwrap();
+    let record = state.db().get::<Txs>(&t1.hash()).unwrap().unwrap();
     assert_eq!(record.batch, Some(2));
     assert_eq!(
-        state.db().batch(2).unwrap().unwrap().tx_hashes[0],
+        state.db().get::<Batches>(&2).unwrap().unwrap().tx_hashes[0],
         t1.hash()
     );
 }
@@ -215,7 +216,12 @@ fn a_replaced_transaction_is_recorded_rejected_with_its_replacement_typed_for_wa
     let higher_fee = transfer(2, 11, 12, 5, 20, 0);
     assert!(state.admit(&[first])[0].is_ok());
     assert!(state.admit(&[higher_fee])[0].is_ok());
-    let reason = state.db.tx(&first.hash()).unwrap().unwrap().rejected;
+    let reason = state
+        .db
+        .get::<Txs>(&first.hash())
+        .unwrap()
+        .unwrap()
+        .rejected;
     assert_eq!(
         reason,
         Some(DropReason::Replaced {
