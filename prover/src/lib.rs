@@ -35,6 +35,12 @@
 //!
 //! Proving uses every core: witness generation runs over the batch's chunks on rayon, and the
 //! FFTs and MSMs run on rayon too.
+//!
+//! ## Features
+//! - `asm` (default): the x86-64 fast paths, MULX/ADX assembly products and AVX-512 IFMA
+//!   lanes, each taken only when run-time detection finds the instructions (a type that only
+//!   detection builds carries the proof). Without it, or on another architecture, every product
+//!   is `ark-ff`'s; the platform is chosen in [`field`] alone, so no algorithm has a `cfg`.
 
 /// The EVM encoding of keys and proofs, from its own leaf crate (re-exported for callers).
 pub use zksettle_groth16_evm as evm;

@@ -206,7 +206,6 @@ mod tests {
     #[test]
     fn transforms_agree_with_ark_poly() {
         agrees_with_ark(Portable);
-        #[cfg(target_arch = "x86_64")]
         if let Some(adx) = crate::field::adx::Adx::detect() {
             agrees_with_ark(adx);
         }

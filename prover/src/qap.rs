@@ -42,7 +42,6 @@ pub fn witness_map(
     constraints: usize,
     z: &[Fr],
 ) -> Result<Vec<Fr>, SynthesisError> {
-    #[cfg(target_arch = "x86_64")]
     if let Some(adx) = crate::field::adx::Adx::detect() {
         return witness_map_with(adx, matrices, instance_variables, constraints, z);
     }
@@ -193,7 +192,6 @@ mod tests {
     #[test]
     fn quotient_agrees_with_ark_groth16() {
         agrees_with_ark(Portable);
-        #[cfg(target_arch = "x86_64")]
         if let Some(adx) = crate::field::adx::Adx::detect() {
             agrees_with_ark(adx);
         }

@@ -7,13 +7,23 @@
 //! `F_{p²}` (BN254's G2) on them with Karatsuba's three multiplications.
 //!
 //! Multiplications go through a [`Multiplier`], chosen once per MSM or FFT: [`Portable`] is
-//! `ark-ff`'s, and on x86-64 CPUs with BMI2 and ADX [`adx::Adx`] is a faster one in assembly.
+//! `ark-ff`'s, and on x86-64 CPUs with BMI2 and ADX [`adx::Adx`] is a faster one in assembly (with
+//! the `asm` feature, on by default; without it, or on another architecture, the fast types
+//! cannot be built and every path is portable).
 //! The hot loops are generic over it, so the choice costs nothing per product.
 
-#[cfg(target_arch = "x86_64")]
-pub mod adx;
-#[cfg(target_arch = "x86_64")]
-pub mod ifma;
+// The one place the platform is chosen. Everything else names `adx::Adx`, `ifma::Ifma`,
+// `lanes` and `prefetch`, which exist on every target: where the instructions do not (another
+// architecture, or the `asm` feature off) the types cannot be built and `detect` finds nothing.
+#[cfg(all(target_arch = "x86_64", feature = "asm"))]
+#[path = "x86_64/mod.rs"]
+mod platform;
+#[cfg(not(all(target_arch = "x86_64", feature = "asm")))]
+#[path = "absent.rs"]
+mod platform;
+
+pub use platform::{adx, ifma};
+pub(crate) use platform::{lanes, prefetch};
 
 use ark_ff::fields::{Fp2, Fp2Config, Fp2ConfigWrapper, QuadExtConfig};
 use ark_ff::{BigInt, Field, Fp, MontBackend, MontConfig, QuadExtField};
@@ -34,7 +44,6 @@ pub trait Multiplier: Copy + Send + Sync + std::fmt::Debug {
     /// Eight-lane AVX-512 IFMA arithmetic, if this multiplier comes with it: loops with eight
     /// independent BN254 base-field products at a time ([`crate::msm`]'s G1 bucket additions)
     /// then run on it.
-    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     fn ifma(self) -> Option<ifma::Ifma> {
         None
@@ -307,7 +316,6 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(5);
         agrees::<Fq, _>(&mut rng, Portable);
         agrees::<Fq2, _>(&mut rng, Portable);
-        #[cfg(target_arch = "x86_64")]
         if let Some(adx) = super::adx::Adx::detect() {
             agrees::<Fq, _>(&mut rng, adx);
             agrees::<Fq2, _>(&mut rng, adx);

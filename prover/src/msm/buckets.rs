@@ -44,10 +44,10 @@ const MAX_BATCH: usize = 2048;
 
 /// A pending addition: the bucket and the point to add to it.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Pending<F> {
-    pub(super) bucket: u32,
-    pub(super) x: F,
-    pub(super) y: F,
+pub(crate) struct Pending<F> {
+    pub(crate) bucket: u32,
+    pub(crate) x: F,
+    pub(crate) y: F,
 }
 
 /// A window's `2^{c−1}` buckets and the batch of additions pending on them; reused across
@@ -70,8 +70,7 @@ where
     prefix: Vec<<P::BaseField as FastField>::Norm>,
     limit: usize,
     reduction: Reduction<P::BaseField>,
-    #[cfg(target_arch = "x86_64")]
-    lanes: super::lanes::LaneScratch,
+    lanes: crate::field::lanes::LaneScratch,
 }
 
 impl<P: SWCurveConfig, M: Multiplier> Buckets<P, M>
@@ -92,7 +91,6 @@ where
             prefix: Vec::with_capacity(MAX_BATCH),
             limit: 1,
             reduction: Reduction::default(),
-            #[cfg(target_arch = "x86_64")]
             lanes: Default::default(),
         }
     }
@@ -122,14 +120,8 @@ where
     /// Starts loading `bucket`'s point into the cache, for an addition a few points later.
     #[inline(always)]
     pub(super) fn prefetch(&self, bucket: usize) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(point) = self.points.get(bucket) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: SSE is part of x86-64, and a prefetch only hints the cache: it reads
-            // nothing the program sees and cannot fault.
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>((point as *const (P::BaseField, P::BaseField)).cast())
-            };
+            crate::field::prefetch(point);
         }
     }
 
@@ -203,7 +195,6 @@ where
             return;
         }
         let m = self.multiplier;
-        #[cfg(target_arch = "x86_64")]
         if self.complete_on_lanes() {
             return;
         }
@@ -255,7 +246,6 @@ where
 
     /// Completes the pending additions on [`super::lanes`] if the multiplier has IFMA lanes and
     /// the curve is BN254's G1 (its base field is the one the lanes hold); `false` otherwise.
-    #[cfg(target_arch = "x86_64")]
     fn complete_on_lanes(&mut self) -> bool {
         use std::any::Any;
         let Some(ifma) = self.multiplier.ifma() else {
@@ -267,7 +257,7 @@ where
         let (Some(pending), Some(points)) = (pending, points) else {
             return false;
         };
-        super::lanes::complete(ifma, pending, points, &mut self.lanes);
+        crate::field::lanes::complete(ifma, pending, points, &mut self.lanes);
         for add in &self.pending {
             self.state[add.bucket as usize] &= !BUSY;
         }

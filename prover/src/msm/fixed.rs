@@ -82,7 +82,6 @@ where
 
     /// Builds the table of `bases` at window width `window` (clamped to `2..=18`), in parallel.
     pub fn new(bases: &[Affine<P>], window: usize) -> Result<Self, MsmError> {
-        #[cfg(target_arch = "x86_64")]
         if let Some(adx) = crate::field::adx::Adx::detect() {
             return Self::build(adx, bases, window);
         }
@@ -161,7 +160,6 @@ where
         scalars: &[P::ScalarField],
     ) -> Result<Projective<P>, MsmError> {
         check_lengths(self.len, scalars.len())?;
-        #[cfg(target_arch = "x86_64")]
         {
             use crate::field::{adx::Adx, ifma::Ifma};
             if arithmetic == Arithmetic::Fastest {
@@ -175,7 +173,6 @@ where
                 }
             }
         }
-        let _ = arithmetic;
         Ok(self.run(Portable, scalars))
     }
 
@@ -262,7 +259,6 @@ mod tests {
             double_in_place(m, &mut p);
             assert_eq!(p, expected);
         }
-        #[cfg(target_arch = "x86_64")]
         if let Some(adx) = crate::field::adx::Adx::detect() {
             let mut p = G1Projective::rand(&mut rng);
             let expected = p.double().double();

@@ -10,16 +10,14 @@
 //!   spread over rayon's threads. Its field products run through a
 //!   [`crate::field::Multiplier`]: `ark-ff`'s, or on x86-64 CPUs with BMI2 and ADX the
 //!   assembly of [`crate::field::adx`], chosen at run time; on CPUs with AVX-512 IFMA, G1's
-//!   bucket additions run eight at a time on its lanes (`msm/lanes.rs`).
+//!   bucket additions run eight at a time on its lanes (`field/x86_64/lanes.rs`).
 //! - [`FixedBases`] ([`fixed`]): bases known ahead (a proving key's queries) prepared once as
 //!   tables of `2^{cw}·P`, so an MSM over them is one window over all the digits: no
 //!   doublings, one bucket reduction, and a wider window.
 
-mod buckets;
+pub(crate) mod buckets;
 pub mod fixed;
 mod glv;
-#[cfg(target_arch = "x86_64")]
-mod lanes;
 pub mod pippenger;
 mod reduction;
 #[cfg(test)]

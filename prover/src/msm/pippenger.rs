@@ -85,7 +85,6 @@ pub enum Arithmetic {
 impl Arithmetic {
     /// What [`Arithmetic::Fastest`] runs on, on this CPU (for reports).
     pub fn fastest_here() -> &'static str {
-        #[cfg(target_arch = "x86_64")]
         {
             use crate::field::{adx::Adx, ifma::Ifma};
             if Ifma::detect().is_some() {
@@ -129,7 +128,6 @@ impl Pippenger {
     where
         P::BaseField: FastField,
     {
-        #[cfg(target_arch = "x86_64")]
         {
             use crate::field::{adx::Adx, ifma::Ifma};
             if self.arithmetic == Arithmetic::Fastest {

@@ -138,8 +138,7 @@ struct AffineBatch<F> {
     /// The targets' coordinates, for the IFMA lanes.
     x1: Vec<F>,
     y1: Vec<F>,
-    #[cfg(target_arch = "x86_64")]
-    lanes: super::lanes::LaneScratch,
+    lanes: crate::field::lanes::LaneScratch,
 }
 
 impl<F> Default for AffineBatch<F> {
@@ -152,7 +151,6 @@ impl<F> Default for AffineBatch<F> {
             prefix: Vec::new(),
             x1: Vec::new(),
             y1: Vec::new(),
-            #[cfg(target_arch = "x86_64")]
             lanes: Default::default(),
         }
     }
@@ -174,11 +172,8 @@ impl<F: FastField> AffineBatch<F> {
         self.prefix.clear();
         self.x1.clear();
         self.y1.clear();
-        #[cfg(target_arch = "x86_64")]
         let on_lanes = m.ifma().is_some()
             && std::any::TypeId::of::<F>() == std::any::TypeId::of::<ark_bn254::Fq>();
-        #[cfg(not(target_arch = "x86_64"))]
-        let on_lanes = false;
         for (j, target) in targets.iter_mut().enumerate() {
             let Some((x2, y2)) = addend(j) else {
                 continue;
@@ -214,7 +209,6 @@ impl<F: FastField> AffineBatch<F> {
         if self.lane.is_empty() {
             return;
         }
-        #[cfg(target_arch = "x86_64")]
         if on_lanes && self.add_on_lanes(m, targets) {
             return;
         }
@@ -241,7 +235,6 @@ impl<F: FastField> AffineBatch<F> {
 
     /// The batch's additions on [`super::lanes`], if `m` has IFMA lanes and `F` is the field
     /// they hold (BN254's base field); `false` if not.
-    #[cfg(target_arch = "x86_64")]
     fn add_on_lanes<M: Multiplier>(&mut self, m: M, targets: &mut [Xy<F>]) -> bool {
         use ark_bn254::Fq;
         use std::any::Any;
@@ -266,7 +259,7 @@ impl<F: FastField> AffineBatch<F> {
             return false;
         };
         let lane = &self.lane;
-        super::lanes::add_with_slopes(
+        crate::field::lanes::add_with_slopes(
             ifma,
             [x1, y1, x2, numerator, denominator],
             &mut self.lanes,
@@ -304,12 +297,10 @@ mod tests {
     {
         let xy = |k: usize| buckets[k].xy();
         let portable = Reduction::default().weighted_sum::<P, _>(Portable, buckets.len(), xy);
-        #[cfg(target_arch = "x86_64")]
         if let Some(adx) = crate::field::adx::Adx::detect() {
             let fast = Reduction::default().weighted_sum::<P, _>(adx, buckets.len(), xy);
             assert_eq!(fast, portable, "the multipliers disagree");
         }
-        #[cfg(target_arch = "x86_64")]
         if let Some(ifma) = crate::field::ifma::Ifma::detect() {
             let lanes = Reduction::default().weighted_sum::<P, _>(ifma, buckets.len(), xy);
             assert_eq!(lanes, portable, "the IFMA lanes disagree");

@@ -20,7 +20,7 @@
 //! independent products at a time). The bucket additions are mostly multiplications, so the
 //! MSM takes it whenever the CPU has the instructions ([`Adx::detect`]).
 
-use super::{Multiplier, Portable};
+use crate::field::{Multiplier, Portable};
 use ark_ff::{Fp, MontBackend, MontConfig};
 use std::arch::asm;
 

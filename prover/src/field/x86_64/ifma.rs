@@ -25,7 +25,7 @@
 //! conditional subtraction, back in `ark-ff`'s canonical form.
 
 use super::adx::Adx;
-use super::Multiplier;
+use crate::field::Multiplier;
 use ark_bn254::{Fq, FqConfig};
 use ark_ff::{BigInt, Fp, MontBackend, MontConfig};
 use std::arch::x86_64::{

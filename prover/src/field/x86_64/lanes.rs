@@ -1,7 +1,7 @@
 //! A batch of G1 bucket additions eight at a time, on AVX-512 IFMA lanes
 //! ([`crate::field::ifma`]).
 //!
-//! The same affine additions with one shared inversion as [`super::buckets`], with addition
+//! The same affine additions with one shared inversion as [`crate::msm`]'s buckets, with addition
 //! `8g + l` of the batch on lane `l` of group `g`: each lane keeps its own product chain of
 //! denominators, the eight chain products are inverted together in scalar code (one inversion
 //! per batch), and each group's eight additions are then completed at once. A lane addition
@@ -18,8 +18,8 @@
 //! below `34p`, `x₁ − x₃ + 34p` below `50p`, and `y₃ = λ·(x₁ − x₃ + 34p) − y₁ + 16p` below
 //! `19p`: every value fits the lanes' `2^260`.
 
-use super::buckets::Pending;
 use crate::field::ifma::{elements_of, words_of, Ifma, Lanes, LANES};
+use crate::msm::buckets::Pending;
 use ark_bn254::Fq;
 use ark_ff::{Field, One, Zero};
 
@@ -38,12 +38,12 @@ struct Group {
 
 /// Scratch space for the lane additions, reused across batches.
 #[derive(Debug, Default)]
-pub(super) struct LaneScratch {
+pub(crate) struct LaneScratch {
     groups: Vec<Group>,
 }
 
 /// Completes every addition in `pending` (at most one per bucket) on `points`.
-pub(super) fn complete(
+pub(crate) fn complete(
     ifma: Ifma,
     pending: &[Pending<Fq>],
     points: &mut [(Fq, Fq)],
@@ -56,7 +56,7 @@ pub(super) fn complete(
 
 /// `(x₁, y₁) + (x₂, y₂)` for every `i`, each with the slope `numerator[i] / denominator[i]`
 /// (non-zero denominators), given as `write(i, x₃, y₃)`.
-pub(super) fn add_with_slopes(
+pub(crate) fn add_with_slopes(
     ifma: Ifma,
     [x1, y1, x2, numerator, denominator]: [&[Fq]; 5],
     scratch: &mut LaneScratch,

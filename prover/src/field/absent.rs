@@ -1,0 +1,103 @@
+//! The platform where the prover's assembly and vector paths do not exist: another
+//! architecture, or the `asm` feature off. The same names as [`super`]'s x86-64 module, as
+//! types that cannot be built (`detect` finds nothing), so that every caller compiles
+//! unchanged and takes the portable path; nothing here can run.
+
+/// `MULX`/`ADX` products: absent here.
+pub mod adx {
+    use crate::field::Multiplier;
+    use ark_ff::{Fp, MontBackend, MontConfig};
+
+    /// Cannot be built: this platform has no assembly products.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Adx {}
+
+    impl Adx {
+        /// Never finds them.
+        pub fn detect() -> Option<Self> {
+            None
+        }
+    }
+
+    impl Multiplier for Adx {
+        fn mul<T: MontConfig<4>>(
+            self,
+            _: &Fp<MontBackend<T, 4>, 4>,
+            _: &Fp<MontBackend<T, 4>, 4>,
+        ) -> Fp<MontBackend<T, 4>, 4> {
+            match self {}
+        }
+
+        fn square<T: MontConfig<4>>(
+            self,
+            _: &Fp<MontBackend<T, 4>, 4>,
+        ) -> Fp<MontBackend<T, 4>, 4> {
+            match self {}
+        }
+    }
+}
+
+/// AVX-512 IFMA lanes: absent here.
+pub mod ifma {
+    use crate::field::Multiplier;
+    use ark_ff::{Fp, MontBackend, MontConfig};
+
+    /// Cannot be built: this platform has no IFMA lanes.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Ifma {}
+
+    impl Ifma {
+        /// Never finds them.
+        pub fn detect() -> Option<Self> {
+            None
+        }
+    }
+
+    impl Multiplier for Ifma {
+        fn mul<T: MontConfig<4>>(
+            self,
+            _: &Fp<MontBackend<T, 4>, 4>,
+            _: &Fp<MontBackend<T, 4>, 4>,
+        ) -> Fp<MontBackend<T, 4>, 4> {
+            match self {}
+        }
+
+        fn square<T: MontConfig<4>>(
+            self,
+            _: &Fp<MontBackend<T, 4>, 4>,
+        ) -> Fp<MontBackend<T, 4>, 4> {
+            match self {}
+        }
+    }
+}
+
+/// G1 bucket additions on IFMA lanes: absent here (every entry point takes an [`ifma::Ifma`],
+/// which cannot exist).
+pub(crate) mod lanes {
+    use super::ifma::Ifma;
+    use crate::msm::buckets::Pending;
+    use ark_bn254::Fq;
+
+    /// Nothing to keep.
+    #[derive(Debug, Default)]
+    pub(crate) struct LaneScratch;
+
+    /// Unreachable: no [`Ifma`] exists.
+    pub(crate) fn complete(ifma: Ifma, _: &[Pending<Fq>], _: &mut [(Fq, Fq)], _: &mut LaneScratch) {
+        match ifma {}
+    }
+
+    /// Unreachable: no [`Ifma`] exists.
+    pub(crate) fn add_with_slopes(
+        ifma: Ifma,
+        _: [&[Fq]; 5],
+        _: &mut LaneScratch,
+        _: impl FnMut(usize, Fq, Fq),
+    ) {
+        match ifma {}
+    }
+}
+
+/// A cache hint: none here.
+#[inline(always)]
+pub(crate) fn prefetch<T>(_: &T) {}
