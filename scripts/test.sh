@@ -17,6 +17,9 @@ cargo fmt --all --check
 # RocksDB's C++ a second time, for the check profile).
 echo "==> cargo clippy (warnings are errors)" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The prover's portable fallback (no `asm`: what another architecture builds) must compile too.
+echo "==> cargo check, prover without the asm feature" >&2
+cargo check -p zksettle-prover --no-default-features --all-targets --locked
 echo "==> cargo doc (warnings are errors)" >&2
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 echo "==> cargo test" >&2
