@@ -95,7 +95,7 @@ proptest! {
         let mut w = funded_world(10);
         let mut auditor = funded_world(10);
         let input = zksettle_core::stf::BatchInput {
-            number: w.next,
+            number: w.next_batch,
             ops,
             fee_recipients: recipients.into_iter().map(zksettle_core::AccountIndex).collect(),
         };

@@ -28,13 +28,13 @@ pub(crate) fn funded_world(chunks: usize) -> World {
         ..config
     };
     let input = zksettle_core::stf::BatchInput {
-        number: w.next,
+        number: w.next_batch,
         ops,
         fee_recipients: vec![],
     };
     zksettle_core::stf::apply_batch(&mut w.tree, &big, &input).unwrap();
     w.tree.commit().unwrap();
-    w.next += 1;
+    w.next_batch += 1;
     w
 }
 

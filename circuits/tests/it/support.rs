@@ -3,12 +3,8 @@
 
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal};
 use zksettle_circuits::{BatchAssignment, BatchCircuit, Fr};
-use zksettle_core::stf::{apply_batch, AppliedBatch, BatchInput, StfConfig};
-use zksettle_core::tree::{AccountTree, MemoryStore};
-use zksettle_core::{
-    AccountIndex, BatchShape, Deposit, Domain, ForcedExit, L1Address, Op, PrivateKey, TokenId,
-    Transfer, Tx, Withdraw,
-};
+use zksettle_core::stf::{AppliedBatch, StfConfig};
+use zksettle_core::{AccountIndex, BatchShape, Op};
 
 pub(crate) use crate::batch::funded_world;
 
@@ -22,57 +18,63 @@ pub(crate) fn shape(chunks: usize) -> BatchShape {
     }
 }
 
-pub(crate) fn domain() -> Domain {
-    Domain {
-        chain_id: 31337,
-        rollup: L1Address([0x5e; 20]),
+pub(crate) use zksettle_test_support::{addr, domain, key};
+
+/// The shared [`zksettle_test_support::World`] at [`shape`]`(chunks)`, fee recipients by
+/// index number.
+pub(crate) struct World(zksettle_test_support::World);
+
+impl std::ops::Deref for World {
+    type Target = zksettle_test_support::World;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
-pub(crate) fn key(seed: u8) -> PrivateKey {
-    PrivateKey::from_bytes([seed; 32])
-}
-
-pub(crate) fn addr(seed: u8) -> L1Address {
-    L1Address([seed; 20])
-}
-
-pub(crate) struct World {
-    pub(crate) tree: AccountTree<MemoryStore>,
-    pub(crate) shape: BatchShape,
-    pub(crate) next: u64,
+impl std::ops::DerefMut for World {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 impl World {
     pub(crate) fn new(chunks: usize) -> Self {
-        let shape = shape(chunks);
-        World {
-            tree: AccountTree::open(MemoryStore::new(), shape.depth).unwrap(),
-            shape,
-            next: 1,
-        }
+        World(zksettle_test_support::World::new(shape(chunks)))
     }
 
     pub(crate) fn config(&self) -> StfConfig {
-        StfConfig {
-            domain: domain(),
-            shape: self.shape,
-        }
+        self.0.config
     }
 
     /// Applies a batch natively, commits it, and returns it.
     pub(crate) fn batch(&mut self, ops: Vec<Op>, fee_recipients: Vec<u32>) -> AppliedBatch {
-        let input = BatchInput {
-            number: self.next,
-            ops,
-            fee_recipients: fee_recipients.into_iter().map(AccountIndex).collect(),
-        };
-        let config = self.config();
-        let applied = apply_batch(&mut self.tree, &config, &input).unwrap();
-        self.tree.commit().unwrap();
-        self.next += 1;
-        applied
+        let recipients = fee_recipients.into_iter().map(AccountIndex).collect();
+        self.0.batch(ops, recipients)
     }
+}
+
+pub(crate) fn deposit(to: u32, token: u32, amount: u128, owner: u8) -> Op {
+    zksettle_test_support::deposit(to, token, amount, owner)
+}
+
+pub(crate) fn transfer(
+    signer: u8,
+    from: u32,
+    to: u32,
+    recipient: u8,
+    amount: u128,
+    fee: u128,
+    nonce: u32,
+) -> Op {
+    zksettle_test_support::transfer(signer, from, to, recipient, ETH, amount, fee, nonce)
+}
+
+pub(crate) fn withdraw(signer: u8, from: u32, amount: u128, fee: u128, nonce: u32) -> Op {
+    zksettle_test_support::withdraw(signer, from, ETH, amount, fee, nonce, addr(signer))
+}
+
+pub(crate) fn forced_exit(index: u32, requester: u8) -> Op {
+    zksettle_test_support::forced_exit(index, ETH, addr(requester))
 }
 
 /// Whether the circuit is satisfied by an assignment, and which constraint fails if not.
@@ -114,66 +116,5 @@ pub(crate) fn assert_parallel_witness_matches(assignment: &BatchAssignment) {
 }
 
 pub(crate) fn assignment(world: &World, applied: &AppliedBatch) -> BatchAssignment {
-    BatchAssignment::from_witness(world.shape, domain(), &applied.witness).unwrap()
-}
-
-pub(crate) fn deposit(to: u32, token: u32, amount: u128, owner: u8) -> Op {
-    Op::Deposit(Deposit {
-        to: AccountIndex(to),
-        token: TokenId(token),
-        amount,
-        public_key: key(owner).public_key().0,
-        l1_address: addr(owner),
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn transfer(
-    signer: u8,
-    from: u32,
-    to: u32,
-    recipient: u8,
-    amount: u128,
-    fee: u128,
-    nonce: u32,
-) -> Op {
-    let t = Transfer {
-        from: AccountIndex(from),
-        token: TokenId(ETH),
-        amount,
-        fee,
-        nonce,
-        to: key(recipient).public_key(),
-        to_l1_address: addr(recipient),
-    };
-    let signed = Tx::Transfer(t).sign(&key(signer), &domain());
-    Op::Transfer {
-        to: AccountIndex(to),
-        transfer: t,
-        signature: signed.signature,
-    }
-}
-
-pub(crate) fn withdraw(signer: u8, from: u32, amount: u128, fee: u128, nonce: u32) -> Op {
-    let w = Withdraw {
-        from: AccountIndex(from),
-        token: TokenId(ETH),
-        amount,
-        fee,
-        nonce,
-        to_l1_address: addr(signer),
-    };
-    let signed = Tx::Withdraw(w).sign(&key(signer), &domain());
-    Op::Withdraw {
-        withdraw: w,
-        signature: signed.signature,
-    }
-}
-
-pub(crate) fn forced_exit(index: u32, requester: u8) -> Op {
-    Op::ForcedExit(ForcedExit {
-        index: AccountIndex(index),
-        token: TokenId(ETH),
-        requester: addr(requester),
-    })
+    BatchAssignment::from_witness(world.shape(), domain(), &applied.witness).unwrap()
 }

@@ -166,7 +166,7 @@ proptest! {
 
     #[test]
     fn transition_invariants(batches in proptest::collection::vec(proptest::collection::vec(action(), 1..6), 1..5)) {
-        let mut w = World::new();
+        let mut w = world();
         w.batch(vec![deposit(FEE_ACCOUNTS[0], 0, 0, 9), deposit(FEE_ACCOUNTS[1], 1, 0, 9)], vec![]);
         let mut expected: BTreeMap<u32, i128> = BTreeMap::new();
         for actions in batches {
@@ -225,7 +225,7 @@ proptest! {
 
 #[test]
 fn forced_exit_requester_must_be_the_owner() {
-    let mut w = World::new();
+    let mut w = world();
     w.batch(vec![deposit(1, 0, 500, 1)], vec![]);
     let applied = w.batch(
         vec![

@@ -18,7 +18,7 @@ const USD: u32 = 1;
 /// Accounts 1 (owner 1, ETH, 10^6), 2 (owner 2, ETH, 10^6), 3 (owner 3, USD, 10^6),
 /// 4 (operator 9, ETH fee account), 5 (operator 9, USD fee account).
 fn funded() -> World {
-    let mut w = World::new();
+    let mut w = world();
     let applied = w.batch(
         vec![
             deposit(1, ETH, 1_000_000, 1),
@@ -315,7 +315,7 @@ fn fee_rules() {
         .is_empty());
     w.tree.discard();
     // A fee recipient close to 2^128 cannot accrue past it.
-    let mut w = World::new();
+    let mut w = world();
     w.batch(
         vec![deposit(1, ETH, 1_000, 1), deposit(4, ETH, u128::MAX - 5, 9)],
         vec![],
@@ -388,7 +388,7 @@ fn capacity_is_enforced() {
 
 #[test]
 fn account_opened_in_batch_can_send_in_same_batch() {
-    let mut w = World::new();
+    let mut w = world();
     let applied = w.batch(
         vec![deposit(1, ETH, 100, 1), transfer(1, 1, 2, 2, ETH, 40, 0, 0)],
         vec![],
@@ -604,7 +604,7 @@ fn replay_checks_fees_after_the_last_op_as_the_circuit_does() {
         Err(BatchError::UnknownFeeRecipient(AccountIndex(6)))
     ));
     // A recipient near 2^128 that spends down before the fees are credited.
-    let mut near = World::new();
+    let mut near = world();
     near.batch(
         vec![deposit(1, ETH, 1_000, 1), deposit(4, ETH, u128::MAX - 5, 9)],
         vec![],

@@ -2,10 +2,7 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use std::sync::{Mutex, OnceLock};
 use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
 use zksettle_core::tree::{AccountTree, MemoryStore};
-use zksettle_core::{
-    AccountIndex, BatchShape, Deposit, Domain, ForcedExit, Fr, L1Address, Op, PrivateKey, TokenId,
-    Transfer, Tx, Withdraw,
-};
+use zksettle_core::{AccountIndex, BatchShape, Domain, ForcedExit, Fr, Op, TokenId, Tx, Withdraw};
 use zksettle_prover::{
     verify, BatchKeys, BatchProof, BatchProver, KeyError, KeyStore, Progress, ProverError,
     ProverPool,
@@ -18,22 +15,9 @@ pub(crate) const SHAPE: BatchShape = BatchShape {
     fee_slots: 1,
 };
 
-pub(crate) fn domain() -> Domain {
-    Domain {
-        chain_id: 31337,
-        rollup: L1Address([0x5e; 20]),
-    }
-}
+pub(crate) use zksettle_test_support::{addr, domain, key};
 
-fn key(seed: u8) -> PrivateKey {
-    PrivateKey::from_bytes([seed; 32])
-}
-
-fn addr(seed: u8) -> L1Address {
-    L1Address([seed; 20])
-}
-
-fn keys() -> &'static (tempfile::TempDir, BatchKeys) {
+pub(crate) fn keys() -> &'static (tempfile::TempDir, BatchKeys) {
     static KEYS: OnceLock<(tempfile::TempDir, BatchKeys)> = OnceLock::new();
     KEYS.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
@@ -51,6 +35,7 @@ fn keys() -> &'static (tempfile::TempDir, BatchKeys) {
     })
 }
 
+/// A transfer of the native token (0).
 fn transfer(
     signer: u8,
     from: u32,
@@ -60,31 +45,12 @@ fn transfer(
     fee: u128,
     nonce: u32,
 ) -> Op {
-    let t = Transfer {
-        from: AccountIndex(from),
-        token: TokenId(0),
-        amount,
-        fee,
-        nonce,
-        to: key(recipient).public_key(),
-        to_l1_address: addr(recipient),
-    };
-    let signed = Tx::Transfer(t).sign(&key(signer), &domain());
-    Op::Transfer {
-        to: AccountIndex(to),
-        transfer: t,
-        signature: signed.signature,
-    }
+    zksettle_test_support::transfer(signer, from, to, recipient, 0, amount, fee, nonce)
 }
 
+/// A deposit of 1,000,000 of the native token.
 fn deposit(to: u32, owner: u8) -> Op {
-    Op::Deposit(Deposit {
-        to: AccountIndex(to),
-        token: TokenId(0),
-        amount: 1_000_000,
-        public_key: key(owner).public_key().0,
-        l1_address: addr(owner),
-    })
+    zksettle_test_support::deposit(to, 0, 1_000_000, owner)
 }
 
 #[test]
