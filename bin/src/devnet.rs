@@ -126,7 +126,10 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
             confirmations: 0,
             poll_interval_ms: 250,
         },
-        prover: node::config::ProverConfig::default(),
+        prover: node::config::ProverConfig {
+            table_dir: Some(args.keys.keys_dir.clone()),
+            ..Default::default()
+        },
         mempool: MempoolConfig::default(),
     };
     let sequencer = SequencerConfig {

@@ -99,6 +99,11 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
     }
     let shape = args.shape.shape();
     let keys = args.keys.load_or_setup(shape)?;
+    // The key's fixed-base tables are kept beside it unless the file says otherwise.
+    config
+        .prover
+        .table_dir
+        .get_or_insert_with(|| args.keys.keys_dir.clone());
     let chain = args.rpc.connect().await?;
     let rollup = RollupClient::new(chain.clone(), args.rollup);
     let on_chain = rollup

@@ -61,5 +61,5 @@ pub use keys::{BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};
 pub use msm::{ArkMsm, Msm, MsmError, Pippenger};
 pub use pool::{ProverPool, PEAK_BYTES_PER_CONSTRAINT};
 pub use progress::{ignore_progress, Progress};
-pub use prove::{verify, BatchProof, BatchProver, ProverError, ShapeConstraints};
-pub use tables::{KeyTables, DEFAULT_TABLE_BYTES};
+pub use prove::{verify, BatchProof, BatchProver, ProverError, ShapeConstraints, StoredTables};
+pub use tables::{key_digest, KeyTables, TablesFileError, DEFAULT_TABLE_BYTES};

@@ -11,7 +11,7 @@
 use crate::groth16::{self, Groth16Error, MsmBackends, R1csInstance};
 use crate::keys::BatchKeys;
 use crate::msm::Pippenger;
-use crate::tables::KeyTables;
+use crate::tables::{KeyTables, TablesFileError};
 use crate::Progress;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
@@ -22,6 +22,7 @@ use ark_relations::gr1cs::{
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use ark_std::UniformRand;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use zksettle_circuits::{AssignmentError, BatchAssignment, BatchCircuit};
 use zksettle_core::stf::BatchWitness;
@@ -174,6 +175,21 @@ impl ShapeConstraints {
     }
 }
 
+/// What [`BatchProver::load_or_build_tables_on`] did.
+#[derive(Debug)]
+pub struct StoredTables<'a> {
+    /// The prover's tables.
+    pub tables: &'a KeyTables,
+    /// The key's tables file.
+    pub path: PathBuf,
+    /// Whether they were read from `path` (else built now, or earlier by this prover).
+    pub loaded: bool,
+    /// Why the file there was not used, if one was there.
+    pub refused: Option<TablesFileError>,
+    /// Why the built tables could not be written there, if they could not.
+    pub not_saved: Option<TablesFileError>,
+}
+
 /// Proves batches of one shape.
 ///
 /// Its key's fixed-base tables ([`KeyTables`]) are built on request
@@ -219,6 +235,62 @@ impl BatchProver {
         let threads = rayon::current_num_threads();
         let pk = &self.keys.proving_key;
         self.install_tables(|| pool.install(|| KeyTables::build(pk, budget, threads)))
+    }
+
+    /// [`Self::build_tables_on`], keeping the tables in `dir` beside the key: read back from
+    /// the key's tables file when it holds this key's tables for this budget and thread count
+    /// (checked by hash), else built and written there for the next start. A file that cannot
+    /// be used or written is reported in the result, never fatal: the tables are built.
+    pub fn load_or_build_tables_on(
+        &self,
+        budget: usize,
+        pool: &rayon::ThreadPool,
+        dir: &Path,
+    ) -> Result<StoredTables<'_>, ProverError> {
+        let threads = rayon::current_num_threads();
+        let pk = &self.keys.proving_key;
+        let digest = pool.install(|| crate::tables::key_digest(pk));
+        let path = dir.join(format!("fixed-base-{}.tables", hex::encode(&digest[..8])));
+        if let Some(tables) = self.tables.get() {
+            return Ok(StoredTables {
+                tables,
+                path,
+                loaded: false,
+                refused: None,
+                not_saved: None,
+            });
+        }
+        let refused = if path.exists() {
+            match KeyTables::read(&path, digest, budget, threads) {
+                Ok(read) => {
+                    return Ok(StoredTables {
+                        tables: self.tables.get_or_init(|| read),
+                        path,
+                        loaded: true,
+                        refused: None,
+                        not_saved: None,
+                    })
+                }
+                Err(e) => Some(e),
+            }
+        } else {
+            None
+        };
+        let tables = self.build_tables_on(budget, pool)?;
+        let not_saved = std::fs::create_dir_all(dir)
+            .map_err(|source| crate::tables::TablesFileError::Io {
+                path: dir.to_owned(),
+                source,
+            })
+            .and_then(|()| tables.write(&path, digest, budget, threads))
+            .err();
+        Ok(StoredTables {
+            tables,
+            path,
+            loaded: false,
+            refused,
+            not_saved,
+        })
     }
 
     fn install_tables(

@@ -148,6 +148,37 @@ where
         self.window
     }
 
+    /// How many windows the scalars split into (`⌈254/c⌉`).
+    pub fn windows(&self) -> usize {
+        self.windows
+    }
+
+    /// The table, window-major: `2^{c·w}·bases[i]` at `w·len + i`.
+    pub fn points(&self) -> &[Affine<P>] {
+        &self.table
+    }
+
+    /// A table from its parts, as [`Self::points`] gives them (a stored table read back);
+    /// `None` if they cannot be one: a window outside `2..=18`, a window count that does not
+    /// cover the scalar field's bits at that width, or not `windows·len` points.
+    pub fn from_parts(
+        window: usize,
+        windows: usize,
+        len: usize,
+        table: Vec<Affine<P>>,
+    ) -> Option<Self> {
+        let fits = (2..=MAX_WINDOW).contains(&window)
+            && windows == (P::ScalarField::MODULUS_BIT_SIZE as usize).div_ceil(window)
+            && len <= MAX_POINTS
+            && windows.checked_mul(len) == Some(table.len());
+        fits.then_some(FixedBases {
+            window,
+            windows,
+            len,
+            table,
+        })
+    }
+
     /// Bytes the table holds.
     pub fn memory_bytes(&self) -> usize {
         self.table.len() * std::mem::size_of::<Affine<P>>()

@@ -9,6 +9,10 @@
 //! cheapest window that fits what is left; a query that does not fit is summed by the
 //! variable-base MSM as before. Proofs are the same points either way.
 
+mod file;
+
+pub use file::{key_digest, TablesFileError};
+
 use crate::msm::pippenger::window_for;
 use crate::msm::{Arithmetic, FixedBases, MsmError};
 use ark_bn254::{g1, g2, Bn254};

@@ -7,3 +7,4 @@
 
 mod iden3;
 mod prove;
+mod tables;

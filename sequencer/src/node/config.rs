@@ -22,6 +22,8 @@
 //! [prover]
 //! workers = 0                  # proofs in parallel; 0 sizes the pool for this machine
 //! table_memory_mib = 1024      # fixed-base tables of the proving key; 0 builds none
+//! # table_dir = "zksettle-keys"  # keep them there between starts; unset: in memory only
+//!                              # (`zksettle node` and `devnet` set it to the keys directory)
 //!
 //! [mempool]
 //! global_pending = 131072      # see `MempoolConfig`
@@ -149,6 +151,11 @@ pub struct ProverConfig {
     /// multiplication per key point: seconds for a few chunks, minutes at 2^20 constraints),
     /// and proofs use them once they are ready.
     pub table_memory_mib: u64,
+    /// Where the tables are kept between starts (`zksettle node` and `devnet` use the keys
+    /// directory): read back at start when they are this key's, checked by hash, instead of
+    /// rebuilt. A file per key, as large as the tables (up to `table_memory_mib`). `None`
+    /// keeps them in memory only.
+    pub table_dir: Option<PathBuf>,
 }
 
 impl Default for ProverConfig {
@@ -156,6 +163,7 @@ impl Default for ProverConfig {
         ProverConfig {
             workers: 0,
             table_memory_mib: (zksettle_prover::DEFAULT_TABLE_BYTES >> 20) as u64,
+            table_dir: None,
         }
     }
 }

@@ -310,7 +310,8 @@ fn next_unproven<C: Chain + Clone + 'static>(
 }
 
 /// Builds the proving key's fixed-base tables on a blocking thread within the configured
-/// memory; proofs started meanwhile use the variable-base MSM.
+/// memory, or reads them back from the configured directory; proofs started meanwhile use the
+/// variable-base MSM.
 fn build_tables_in_background<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
     prover: &Arc<BatchProver>,
@@ -321,21 +322,28 @@ fn build_tables_in_background<C: Chain + Clone + 'static>(
     }
     let budget = usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
     let prover = prover.clone();
+    let dir = ctx.config.prover.table_dir.clone();
     tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         // One thread, so that proofs keep the shared pool's threads meanwhile.
         let built = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })
-            .and_then(|pool| Ok(prover.build_tables_on(budget, &pool)?));
+            .and_then(|pool| match &dir {
+                Some(dir) => Ok(report_stored(
+                    &prover.load_or_build_tables_on(budget, &pool, dir)?,
+                )),
+                None => Ok(prover.build_tables_on(budget, &pool)?),
+            });
         match built {
             Ok(tables) => {
                 metrics::gauge!("zksettle_prover_table_bytes").set(tables.memory_bytes() as f64);
                 tracing::info!(
                     queries = tables.queries(),
                     mib = tables.memory_bytes() >> 20,
-                    seconds = tables.build_seconds,
-                    "fixed-base tables built"
+                    seconds = started.elapsed().as_secs_f64(),
+                    "fixed-base tables ready"
                 );
             }
             Err(e) => tracing::warn!(
@@ -344,6 +352,21 @@ fn build_tables_in_background<C: Chain + Clone + 'static>(
             ),
         }
     });
+}
+
+/// Logs where stored tables came from and why a file was not used or written.
+fn report_stored<'a>(stored: &zksettle_prover::StoredTables<'a>) -> &'a zksettle_prover::KeyTables {
+    let path = stored.path.display();
+    if stored.loaded {
+        tracing::info!(file = %path, "fixed-base tables read back from disk");
+    }
+    if let Some(e) = &stored.refused {
+        tracing::warn!(error = %ErrorChain(e), "stored fixed-base tables not used; rebuilt");
+    }
+    if let Some(e) = &stored.not_saved {
+        tracing::warn!(error = %ErrorChain(e), "fixed-base tables not kept on disk");
+    }
+    stored.tables
 }
 
 pub(super) async fn prover<C: Chain + Clone + 'static>(
