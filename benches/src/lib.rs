@@ -9,6 +9,8 @@
 //!   `ark_groth16::Groth16::prove` side by side (`zksettle bench prove`).
 //! - [`msm_compare`]: an MSM backend timed beside `ark-ec` on the same inputs
 //!   (`zksettle bench msm`).
+//! - [`results`]: where the report binaries' figures go: printed, and written to
+//!   `benches/results/<report>.md` with the machine, commit and command.
 
 use zksettle_core::{Account, AccountIndex, L1Address, PrivateKey, TokenId};
 
@@ -39,6 +41,7 @@ pub fn random_accounts(n: u32, depth: u8, salt: u32) -> Vec<(AccountIndex, Optio
 
 pub mod msm_compare;
 pub mod prove_compare;
+pub mod results;
 pub mod workload;
 
 pub use workload::{

@@ -17,10 +17,11 @@ fn rate(count: u32, seconds: f64) -> f64 {
 }
 
 fn main() -> eyre::Result<()> {
-    println!(
+    let mut results = zksettle_benches::results::Results::new("bench-report");
+    results.line(format!(
         "zksettle bench report ({} threads)",
         rayon::current_num_threads()
-    );
+    ));
 
     let mut base = AccountTree::open(MemoryStore::new(), DEPTH)?;
     base.set_accounts(&random_accounts(POPULATION, DEPTH, 1))?;
@@ -43,10 +44,10 @@ fn main() -> eyre::Result<()> {
         bulk_root == single_root,
         "bulk and one-by-one updates disagree on the root"
     );
-    println!(
+    results.line(format!(
         "tree leaf updates/s (10k updates, depth 24, memory): zksettle bulk {bulk_rate:.0}  reference one-by-one {single_rate:.0}  ratio {:.2}x",
         bulk_rate / single_rate
-    );
+    ));
 
     let dir = tempfile::tempdir()?;
     let mut rocks = AccountTree::open(RocksStore::open(dir.path())?, DEPTH)?;
@@ -56,10 +57,10 @@ fn main() -> eyre::Result<()> {
     rocks.set_accounts(&updates)?;
     rocks.commit()?;
     let rocks_rate = rate(UPDATES, started.elapsed().as_secs_f64());
-    println!(
+    results.line(format!(
         "tree leaf updates/s (10k updates, depth 24, RocksDB incl. atomic commit): zksettle bulk {rocks_rate:.0}  reference one-by-one in memory {single_rate:.0}  ratio {:.2}x",
         rocks_rate / single_rate
-    );
+    ));
 
     let inputs: Vec<Fr> = (0..2u64).map(Fr::from).collect();
     let hashes = 100_000u32;
@@ -69,10 +70,10 @@ fn main() -> eyre::Result<()> {
         acc += poseidon(&inputs)?;
     }
     std::hint::black_box(acc);
-    println!(
+    results.line(format!(
         "poseidon(2 inputs)/s, one core: {:.0}",
         rate(hashes, started.elapsed().as_secs_f64())
-    );
+    ));
 
     let key = PrivateKey::from_bytes([1; 32]);
     let public = key.public_key();
@@ -82,9 +83,10 @@ fn main() -> eyre::Result<()> {
     for _ in 0..checks {
         public.verify(Fr::from(42u64), &signature)?;
     }
-    println!(
+    results.line(format!(
         "eddsa-poseidon verifications/s, one core: {:.0}",
         rate(checks, started.elapsed().as_secs_f64())
-    );
+    ));
+    results.write()?;
     Ok(())
 }

@@ -31,10 +31,13 @@ struct BatchGas {
 }
 
 fn main() -> eyre::Result<()> {
+    let mut results = zksettle_benches::results::Results::new("gas-report");
     let capacities = zksettle_benches::capacities_from_args(&[8, 16, 32])?;
     let cache = zksettle_benches::key_cache_dir();
-    println!("{INSECURE_SETUP_NOTICE}");
-    println!("zksettle gas report: embedded EVM (revm, Prague), depth {DEPTH}");
+    results.line(INSECURE_SETUP_NOTICE);
+    results.line(format!(
+        "zksettle gas report: embedded EVM (revm, Prague), depth {DEPTH}"
+    ));
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     let mut measured = Vec::new();
     let mut once = None;
@@ -46,39 +49,40 @@ fn main() -> eyre::Result<()> {
         };
         let keys = KeyStore::new(&cache).load_or_setup(shape, b"zksettle bench")?;
         let (batch, other) = runtime.block_on(measure(shape, &keys))?;
-        println!(
+        results.line(format!(
             "B={chunks:>3}: submitBatch {} gas ({:.0} per transfer), of which the verifier call {} gas",
             batch.submit,
             batch.submit as f64 / chunks as f64,
             batch.verify
-        );
+        ));
         once.get_or_insert(other);
         measured.push(batch);
     }
     if let Some(o) = once {
-        println!(
+        results.line(format!(
             "deposit (ether) {} gas, forced-exit request {} gas, withdraw (ether) {} gas, exodus exit {} gas",
             o.deposit, o.forced_exit, o.withdraw, o.exit
-        );
+        ));
     }
     let verify = measured.iter().map(|m| m.verify).max().unwrap_or_default();
-    println!(
+    results.line(format!(
         "proof verification: {verify} gas (target <= {TARGET_VERIFY_GAS}): {}",
         if verify <= TARGET_VERIFY_GAS {
             "met"
         } else {
             "MISSED"
         }
-    );
+    ));
     if measured.len() >= 2 {
         let (fixed, per_chunk) = fit(&measured);
         let at_512 = (fixed + 512.0 * per_chunk) / 512.0;
-        println!(
+        results.line(format!(
             "linear model: gas(B) = {fixed:.0} + {per_chunk:.1}·B; at B=512: {at_512:.0} gas per transfer \
              (target <= {TARGET_GAS_PER_TRANSFER_AT_512}): {}",
             if at_512 <= TARGET_GAS_PER_TRANSFER_AT_512 { "met" } else { "MISSED" }
-        );
+        ));
     }
+    results.write()?;
     Ok(())
 }
 

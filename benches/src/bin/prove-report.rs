@@ -43,6 +43,7 @@ fn reset_peak_rss() {
 }
 
 fn main() -> eyre::Result<()> {
+    let mut results = zksettle_benches::results::Results::new("prove-report");
     let capacities = zksettle_benches::capacities_from_args(&[1, 4, 16])?;
     let table_bytes = table_bytes_from_env()?;
     let domain = Domain {
@@ -50,11 +51,11 @@ fn main() -> eyre::Result<()> {
         rollup: L1Address([0x5e; 20]),
     };
     let cache = zksettle_benches::key_cache_dir();
-    println!("{INSECURE_SETUP_NOTICE}");
-    println!(
+    results.line(INSECURE_SETUP_NOTICE);
+    results.line(format!(
         "zksettle prove report: depth {DEPTH}, {} threads",
         rayon_threads()
-    );
+    ));
     for chunks in capacities {
         let shape = BatchShape {
             depth: DEPTH,
@@ -126,7 +127,7 @@ fn main() -> eyre::Result<()> {
         }
 
         let constraints = zksettle_circuits::batch::constraint_count(shape)?;
-        println!(
+        results.line(format!(
             "B={chunks:>3}: {constraints} constraints ({} per chunk), keys {key_seconds:.1} s, native witness (funding and the batch) {witness_seconds:.3} s, \
              circuit witness {parallel_seconds:.2} s vs sequential synthesis {sequential_seconds:.2} s ({:.2}x), \
              zksettle prove {ours:.2} s (incl. synthesis and self-verify), ark_groth16::prove {plain:.2} s, \
@@ -136,8 +137,9 @@ fn main() -> eyre::Result<()> {
             plain / ours,
             chunks as f64 / ours,
             peak.map_or("?".into(), |p| format!("{p:.0}")),
-        );
+        ));
     }
+    results.write()?;
     Ok(())
 }
 

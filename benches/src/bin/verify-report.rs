@@ -34,6 +34,7 @@ impl ConstraintSynthesizer<Fr> for Product {
 }
 
 fn main() {
+    let mut results = zksettle_benches::results::Results::new("verify-report");
     let n: usize = std::env::args()
         .nth(1)
         .map(|s| s.parse().unwrap())
@@ -73,19 +74,24 @@ fn main() {
     let batched = started.elapsed().as_secs_f64();
 
     let cores = rayon::current_num_threads();
-    println!("verify {n} Groth16 proofs (BN254, one public input) on {cores} threads");
-    println!(
+    results.line(format!(
+        "verify {n} Groth16 proofs (BN254, one public input) on {cores} threads"
+    ));
+    results.line(format!(
         "one by one (ark_groth16::verify_proof) {:>8.3} s  {:>8.0} proofs/s",
         one_by_one,
         n as f64 / one_by_one
-    );
-    println!(
+    ));
+    results.line(format!(
         "batched (zksettle)                     {:>8.3} s  {:>8.0} proofs/s",
         batched,
         n as f64 / batched
-    );
-    println!(
+    ));
+    results.line(format!(
         "ratio {:.2}x (target {TARGET_RATIO:.1}x)",
         one_by_one / batched
-    );
+    ));
+    results
+        .write()
+        .expect("the results file is written beside the benches crate");
 }
