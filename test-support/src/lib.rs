@@ -10,7 +10,7 @@
 //!
 //! ## Map
 //! - [`key`], [`addr`], [`domain`]: who signs, where funds exit, which deployment.
-//! - [`deposit`], [`transfer`], [`signed_transfer`], [`withdraw`], [`forced_exit`]: ops, signed
+//! - [`deposit`], [`transfer`], [`native_transfer`], [`signed_transfer`], [`withdraw`], [`forced_exit`]: ops, signed
 //!   for [`domain`].
 //! - [`World`]: a tree and a batch counter; [`World::batch`] applies and commits.
 
@@ -158,6 +158,19 @@ pub fn transfer(
         transfer,
         signature: signed.signature,
     }
+}
+
+/// [`transfer`] of the native token (token 0, ether).
+pub fn native_transfer(
+    signer: u8,
+    from: u32,
+    to: u32,
+    recipient: u8,
+    amount: u128,
+    fee: u128,
+    nonce: u32,
+) -> Op {
+    transfer(signer, from, to, recipient, 0, amount, fee, nonce)
 }
 
 /// A withdrawal from index `from`, signed by `signer`, paid out to `to` on L1.

@@ -57,17 +57,7 @@ pub(crate) fn deposit(to: u32, token: u32, amount: u128, owner: u8) -> Op {
     zksettle_test_support::deposit(to, token, amount, owner)
 }
 
-pub(crate) fn transfer(
-    signer: u8,
-    from: u32,
-    to: u32,
-    recipient: u8,
-    amount: u128,
-    fee: u128,
-    nonce: u32,
-) -> Op {
-    zksettle_test_support::transfer(signer, from, to, recipient, ETH, amount, fee, nonce)
-}
+pub(crate) use zksettle_test_support::native_transfer as transfer;
 
 pub(crate) fn withdraw(signer: u8, from: u32, amount: u128, fee: u128, nonce: u32) -> Op {
     zksettle_test_support::withdraw(signer, from, ETH, amount, fee, nonce, addr(signer))

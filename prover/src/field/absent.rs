@@ -3,72 +3,54 @@
 //! types that cannot be built (`detect` finds nothing), so that every caller compiles
 //! unchanged and takes the portable path; nothing here can run.
 
+/// A [`crate::field::Multiplier`] that cannot be built (`detect` finds nothing), so that code
+/// naming it compiles and never runs.
+macro_rules! absent_multiplier {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub enum $name {}
+
+        impl $name {
+            /// Never finds the instructions.
+            pub fn detect() -> Option<Self> {
+                None
+            }
+        }
+
+        impl crate::field::Multiplier for $name {
+            fn mul<T: ark_ff::MontConfig<4>>(
+                self,
+                _: &ark_ff::Fp<ark_ff::MontBackend<T, 4>, 4>,
+                _: &ark_ff::Fp<ark_ff::MontBackend<T, 4>, 4>,
+            ) -> ark_ff::Fp<ark_ff::MontBackend<T, 4>, 4> {
+                match self {}
+            }
+
+            fn square<T: ark_ff::MontConfig<4>>(
+                self,
+                _: &ark_ff::Fp<ark_ff::MontBackend<T, 4>, 4>,
+            ) -> ark_ff::Fp<ark_ff::MontBackend<T, 4>, 4> {
+                match self {}
+            }
+        }
+    };
+}
+
 /// `MULX`/`ADX` products: absent here.
 pub mod adx {
-    use crate::field::Multiplier;
-    use ark_ff::{Fp, MontBackend, MontConfig};
-
-    /// Cannot be built: this platform has no assembly products.
-    #[derive(Debug, Clone, Copy)]
-    pub enum Adx {}
-
-    impl Adx {
-        /// Never finds them.
-        pub fn detect() -> Option<Self> {
-            None
-        }
-    }
-
-    impl Multiplier for Adx {
-        fn mul<T: MontConfig<4>>(
-            self,
-            _: &Fp<MontBackend<T, 4>, 4>,
-            _: &Fp<MontBackend<T, 4>, 4>,
-        ) -> Fp<MontBackend<T, 4>, 4> {
-            match self {}
-        }
-
-        fn square<T: MontConfig<4>>(
-            self,
-            _: &Fp<MontBackend<T, 4>, 4>,
-        ) -> Fp<MontBackend<T, 4>, 4> {
-            match self {}
-        }
-    }
+    absent_multiplier!(
+        /// Cannot be built: this platform has no assembly products.
+        Adx
+    );
 }
 
 /// AVX-512 IFMA lanes: absent here.
 pub mod ifma {
-    use crate::field::Multiplier;
-    use ark_ff::{Fp, MontBackend, MontConfig};
-
-    /// Cannot be built: this platform has no IFMA lanes.
-    #[derive(Debug, Clone, Copy)]
-    pub enum Ifma {}
-
-    impl Ifma {
-        /// Never finds them.
-        pub fn detect() -> Option<Self> {
-            None
-        }
-    }
-
-    impl Multiplier for Ifma {
-        fn mul<T: MontConfig<4>>(
-            self,
-            _: &Fp<MontBackend<T, 4>, 4>,
-            _: &Fp<MontBackend<T, 4>, 4>,
-        ) -> Fp<MontBackend<T, 4>, 4> {
-            match self {}
-        }
-
-        fn square<T: MontConfig<4>>(
-            self,
-            _: &Fp<MontBackend<T, 4>, 4>,
-        ) -> Fp<MontBackend<T, 4>, 4> {
-            match self {}
-        }
-    }
+    absent_multiplier!(
+        /// Cannot be built: this platform has no IFMA lanes.
+        Ifma
+    );
 }
 
 /// G1 bucket additions on IFMA lanes: absent here (every entry point takes an [`ifma::Ifma`],

@@ -35,18 +35,7 @@ pub(crate) fn keys() -> &'static (tempfile::TempDir, BatchKeys) {
     })
 }
 
-/// A transfer of the native token (0).
-fn transfer(
-    signer: u8,
-    from: u32,
-    to: u32,
-    recipient: u8,
-    amount: u128,
-    fee: u128,
-    nonce: u32,
-) -> Op {
-    zksettle_test_support::transfer(signer, from, to, recipient, 0, amount, fee, nonce)
-}
+use zksettle_test_support::native_transfer as transfer;
 
 /// A deposit of 1,000,000 of the native token.
 fn deposit(to: u32, owner: u8) -> Op {

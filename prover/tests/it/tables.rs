@@ -55,15 +55,13 @@ fn one_thread() -> rayon::ThreadPool {
 }
 
 fn same_points(a: &KeyTables, b: &KeyTables) -> bool {
-    let g1 = |x: &Option<FixedBases<g1::Config>>, y: &Option<FixedBases<g1::Config>>| {
-        match (x, y) {
-            (Some(x), Some(y)) => {
-                (x.window(), x.windows(), x.len(), x.points())
-                    == (y.window(), y.windows(), y.len(), y.points())
-            }
-            (None, None) => true,
-            _ => false,
+    let g1 = |x: &Option<FixedBases<g1::Config>>, y: &Option<FixedBases<g1::Config>>| match (x, y) {
+        (Some(x), Some(y)) => {
+            (x.window(), x.windows(), x.len(), x.points())
+                == (y.window(), y.windows(), y.len(), y.points())
         }
+        (None, None) => true,
+        _ => false,
     };
     let g2 = match (&a.b_g2, &b.b_g2) {
         (Some(x), Some(y)) => {
