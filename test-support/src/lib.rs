@@ -13,6 +13,7 @@
 //! - [`deposit`], [`transfer`], [`native_transfer`], [`signed_transfer`], [`withdraw`], [`forced_exit`]: ops, signed
 //!   for [`domain`].
 //! - [`World`]: a tree and a batch counter; [`World::batch`] applies and commits.
+//! - [`snarkjs_bin`]: the pinned snarkjs the tests check formats and proofs against.
 
 // A fixture that fails fails the test: panicking is how it reports.
 #![allow(clippy::unwrap_used)]
@@ -40,6 +41,20 @@ pub fn key(seed: u8) -> PrivateKey {
 /// The L1 address of participant `seed` (every byte `seed`).
 pub fn addr(seed: u8) -> L1Address {
     L1Address([seed; 20])
+}
+
+/// The snarkjs command line installed by `npm ci` in `l1-contracts` (the test command runs
+/// it), for a test of a crate one directory below the workspace root.
+pub fn snarkjs_bin() -> std::path::PathBuf {
+    // The running checkout (cargo sets this at run time), not the one compiled in.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test");
+    let bin = std::path::Path::new(&manifest).join("../l1-contracts/node_modules/.bin/snarkjs");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `npm ci` in l1-contracts (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
 }
 
 /// An account tree in memory and the number of the next batch.

@@ -3,25 +3,13 @@
 //! zksettle's verifier accepts exactly what `snarkjs groth16 verify` accepts. The other
 //! direction (real batch proofs exported for snarkjs) runs in the end-to-end audit.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use zksettle_core::field::fr_to_decimal;
 use zksettle_core::Fr;
+use zksettle_test_support::snarkjs_bin;
 use zksettle_verifier::snarkjs::{export_public, import_public};
 use zksettle_verifier::{BatchVerifier, Claim, SnarkjsKey, SnarkjsProof};
-
-/// The snarkjs command line installed by `npm ci` in `l1-contracts` (the test command runs it).
-fn snarkjs_bin() -> PathBuf {
-    // The running checkout (cargo sets this at run time), not the one compiled in.
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test");
-    let bin = Path::new(&manifest).join("../l1-contracts/node_modules/.bin/snarkjs");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `npm ci` in l1-contracts (scripts/test.sh does)",
-        bin.display()
-    );
-    bin
-}
 
 /// Runs snarkjs in `dir`; whether it succeeded, and what it printed.
 pub(crate) fn snarkjs(dir: &Path, args: &[&str]) -> (bool, String) {

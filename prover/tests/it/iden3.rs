@@ -4,29 +4,19 @@
 //! raw value is changed).
 
 use crate::prove::{a_transfer_batch, domain, SHAPE};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use zksettle_circuits::{BatchAssignment, BatchCircuit};
 use zksettle_core::Fr;
 use zksettle_prover::iden3::{write_r1cs, write_wtns};
 use zksettle_prover::ShapeConstraints;
 
-/// The snarkjs command line installed by `npm ci` in `l1-contracts` (the test command runs it).
-fn snarkjs() -> PathBuf {
-    // The running checkout (cargo sets this at run time), not the one compiled in.
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test");
-    let bin = Path::new(&manifest).join("../l1-contracts/node_modules/.bin/snarkjs");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `npm ci` in l1-contracts (scripts/test.sh does)",
-        bin.display()
-    );
-    bin
-}
-
 /// Runs snarkjs; its exit status and everything it printed.
 fn run_snarkjs(args: &[&Path]) -> (bool, String) {
-    let out = Command::new(snarkjs()).args(args).output().unwrap();
+    let out = Command::new(zksettle_test_support::snarkjs_bin())
+        .args(args)
+        .output()
+        .unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
