@@ -23,7 +23,7 @@ use zksettle_sequencer::rpc::{StatusView, ZksApiClient};
 const DEADLINE: Duration = Duration::from_secs(600);
 const USERS: usize = 3;
 const DEPOSIT_WEI: u128 = 1_000_000_000_000_000_000;
-const SHAPE_FLAGS: [&str; 6] = [
+pub(crate) const SHAPE_FLAGS: [&str; 6] = [
     "--tree.depth",
     "8",
     "--batch.chunks",

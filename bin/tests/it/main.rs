@@ -57,14 +57,8 @@ fn simulate_rebuilds_the_state_from_pubdata() {
 fn circuit_export_r1cs_writes_the_shapes_constraint_system_and_refuses_a_bad_shape() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("batch.r1cs");
-    let shape = [
-        "--tree.depth",
-        "8",
-        "--batch.chunks",
-        "10",
-        "--batch.fee-slots",
-        "1",
-    ];
+    // The small shape the crash tests run (depth 8, 10 chunks, one fee slot).
+    let shape = crash::SHAPE_FLAGS;
     let run = zksettle()
         .args(["circuit", "export-r1cs"])
         .args(shape)
