@@ -7,3 +7,4 @@
 
 mod artifacts;
 mod contracts;
+mod rpc_chain;
