@@ -7,7 +7,7 @@ use alloy::consensus::Transaction as _;
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::{Filter, TransactionRequest};
+use alloy::rpc::types::{Filter, TransactionReceipt, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
 use std::time::Duration;
@@ -107,15 +107,11 @@ impl RpcChain {
             .provider
             .send_transaction(request)
             .await
-            .map_err(transport)?
-            .with_required_confirmations(self.config.confirmations)
-            .with_timeout(Some(self.config.receipt_timeout));
+            .map_err(transport)?;
         let tx_hash = *pending.tx_hash();
-        let receipt = match pending.get_receipt().await {
-            Ok(r) => r,
-            // Not mined in time: dropped, or stuck behind a low fee.
-            Err(alloy::providers::PendingTransactionError::TxWatcher(_)) => return Ok(None),
-            Err(e) => return Err(ChainError::Transport(Box::new(e))),
+        // Not mined in time: dropped, or stuck behind a low fee.
+        let Some(receipt) = self.confirmed_receipt(tx_hash).await? else {
+            return Ok(None);
         };
         if !receipt.status() {
             return Err(self.revert_data(tx_hash).await);
@@ -129,8 +125,42 @@ impl RpcChain {
         }))
     }
 
+    /// Polls the node for `tx_hash`'s receipt until it has `confirmations` blocks, or until
+    /// the receipt timeout (`None`).
+    ///
+    /// Why not alloy's pending-transaction watcher: it remembers the transactions of recent
+    /// blocks, and after a reorganisation a transaction sent again with the same hash (same
+    /// nonce, fees and payload: exactly what the node does when its batch is reorged out) is
+    /// taken as mined from a block that no longer exists, and its receipt lookup fails with
+    /// `NullResp`. The node's own answer is the only truth here.
+    async fn confirmed_receipt(
+        &self,
+        tx_hash: B256,
+    ) -> Result<Option<TransactionReceipt>, ChainError> {
+        let deadline = tokio::time::Instant::now() + self.config.receipt_timeout;
+        let poll_interval = self.provider.client().poll_interval();
+        loop {
+            let receipt = self
+                .provider
+                .get_transaction_receipt(tx_hash)
+                .await
+                .map_err(transport)?;
+            if let Some(receipt) = receipt {
+                let mined_at = receipt.block_number.unwrap_or_default();
+                let head = self.provider.get_block_number().await.map_err(transport)?;
+                if head + 1 >= mined_at + self.config.confirmations.max(1) {
+                    return Ok(Some(receipt));
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(poll_interval).await;
+        }
+    }
+
     /// A mined transaction that reverted: replays it as a call at its block for the revert data.
-    async fn revert_data(&self, tx_hash: alloy::primitives::B256) -> ChainError {
+    async fn revert_data(&self, tx_hash: B256) -> ChainError {
         let Ok(Some(tx)) = self.provider.get_transaction_by_hash(tx_hash).await else {
             return ChainError::Reverted { data: Bytes::new() };
         };
