@@ -17,9 +17,12 @@ cargo fmt --all --check
 # RocksDB's C++ a second time, for the check profile).
 echo "==> cargo clippy (warnings are errors)" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# The prover's portable fallback (no `asm`: what another architecture builds) must compile too.
-echo "==> cargo check, prover without the asm feature" >&2
+# The prover's fallbacks must compile, and its unit tests (MSM, NTT and QAP against arkworks)
+# pass on them: no `asm` (what another architecture builds) and no `parallel` (the sequential
+# stand-ins of `prover/src/parallel.rs`; rayon not compiled).
+echo "==> the prover without its asm and parallel features" >&2
 cargo check -p zksettle-prover --no-default-features --all-targets --locked
+cargo test -p zksettle-prover --no-default-features --lib --locked --quiet
 echo "==> cargo doc (warnings are errors)" >&2
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 echo "==> cargo test" >&2

@@ -18,6 +18,12 @@
 //!
 //! Every gadget is tested against the native function it mirrors, and with a mutated witness
 //! that must leave the constraint system unsatisfied.
+//!
+//! ## Features
+//! - `parallel` (default): a batch's chunks synthesised on rayon's threads
+//!   ([`BatchCircuit::full_assignment`](batch::BatchCircuit::full_assignment)), and the core's
+//!   parallel hashing and signature checks. Off, the same assignment is made on the calling
+//!   thread.
 
 pub mod batch;
 pub mod gadgets;

@@ -75,7 +75,7 @@ pub fn create_proof(
     // The reduction and then the `H` MSM on one side, the four MSMs that need only `z` on the
     // other: either side's threads take the other's work when they run out, so neither core
     // waits at a barrier between the two phases.
-    let (h_sum, sums) = rayon::join(
+    let (h_sum, sums) = crate::parallel::join(
         || -> Result<G1Projective, Groth16Error> {
             let h = crate::qap::witness_map(
                 instance.matrices,
@@ -122,9 +122,9 @@ fn assignment_sums(
     witness: &[Fr],
 ) -> Result<Sums, MsmError> {
     let table = |pick: fn(&KeyTables) -> Option<&FixedBases<g1::Config>>| tables.and_then(pick);
-    let ((a, b1), (b2, l)) = rayon::join(
+    let ((a, b1), (b2, l)) = crate::parallel::join(
         || {
-            rayon::join(
+            crate::parallel::join(
                 || {
                     sum_with(table(|t| t.a.as_ref()), z, || {
                         backends.g1.msm(&pk.a_query, z)
@@ -138,7 +138,7 @@ fn assignment_sums(
             )
         },
         || {
-            rayon::join(
+            crate::parallel::join(
                 || {
                     let b2 = tables.and_then(|t| t.b_g2.as_ref());
                     sum_with(b2, z, || backends.g2.msm(&pk.b_g2_query, z))

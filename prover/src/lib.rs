@@ -41,6 +41,10 @@
 //!   lanes, each taken only when run-time detection finds the instructions (a type that only
 //!   detection builds carries the proof). Without it, or on another architecture, every product
 //!   is `ark-ff`'s; the platform is chosen in [`field`] alone, so no algorithm has a `cfg`.
+//! - `parallel` (default): every core, through rayon (and arkworks' own `parallel`
+//!   features). The algorithms are written against [`parallel`]'s names, which without the
+//!   feature are sequential stand-ins with the same signatures: the same proofs on the calling
+//!   thread, rayon not compiled.
 
 /// The EVM encoding of keys and proofs, from its own leaf crate (re-exported for callers).
 pub use zksettle_groth16_evm as evm;
@@ -50,6 +54,7 @@ pub mod iden3;
 pub mod keys;
 pub mod msm;
 pub mod ntt;
+pub mod parallel;
 pub mod pool;
 pub mod progress;
 pub mod prove;

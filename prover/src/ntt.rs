@@ -15,7 +15,7 @@
 //! there; large blocks split their butterflies and their halves over rayon's threads.
 
 use crate::field::{FastField, Multiplier};
-use rayon::prelude::*;
+use crate::parallel::prelude::*;
 
 /// Blocks at least this long run their halves, and their butterflies, on rayon's threads.
 const PARALLEL_FROM: usize = 1 << 12;
@@ -85,7 +85,7 @@ pub fn dif<F: FastField, M: Multiplier>(multiplier: M, v: &mut [F], twiddles: &T
         *y = a.sub_fast(&b).mul_fast(w, multiplier);
     });
     if parallel {
-        rayon::join(
+        crate::parallel::join(
             || dif(multiplier, low, twiddles),
             || dif(multiplier, high, twiddles),
         );
@@ -106,7 +106,7 @@ pub fn dit<F: FastField, M: Multiplier>(multiplier: M, v: &mut [F], twiddles: &T
     let (low, high) = v.split_at_mut(half);
     let parallel = n >= PARALLEL_FROM;
     if parallel {
-        rayon::join(
+        crate::parallel::join(
             || dit(multiplier, low, twiddles),
             || dit(multiplier, high, twiddles),
         );

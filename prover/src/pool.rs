@@ -105,7 +105,7 @@ fn cgroup_headroom(max: &str, current: &str) -> Option<u64> {
 pub enum PoolError {
     /// A worker's thread pool could not be built.
     #[error("building a prover thread pool: {0}")]
-    ThreadPool(#[from] rayon::ThreadPoolBuildError),
+    ThreadPool(#[from] crate::parallel::ThreadPoolBuildError),
     /// The shape's constraint system could not be built.
     #[error(transparent)]
     Prover(#[from] ProverError),
@@ -117,7 +117,7 @@ pub enum PoolError {
 #[derive(Debug)]
 pub struct ProverPool {
     prover: Arc<BatchProver>,
-    pools: Vec<rayon::ThreadPool>,
+    pools: Vec<crate::parallel::ThreadPool>,
 }
 
 impl ProverPool {
@@ -151,7 +151,11 @@ impl ProverPool {
         let workers = workers.max(1);
         let threads = (cores / workers).max(1);
         let pools = (0..workers)
-            .map(|_| rayon::ThreadPoolBuilder::new().num_threads(threads).build())
+            .map(|_| {
+                crate::parallel::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+            })
             .collect::<Result<_, _>>()?;
         Ok(ProverPool { prover, pools })
     }

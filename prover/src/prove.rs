@@ -220,7 +220,7 @@ impl BatchProver {
     /// scalar multiplication's work per base, seconds for small shapes, minutes at 2^20
     /// constraints), unless built already; later proofs use them.
     pub fn build_tables(&self, budget: usize) -> Result<&KeyTables, ProverError> {
-        let threads = rayon::current_num_threads();
+        let threads = crate::parallel::current_num_threads();
         self.install_tables(|| KeyTables::build(&self.keys.proving_key, budget, threads))
     }
 
@@ -230,9 +230,9 @@ impl BatchProver {
     pub fn build_tables_on(
         &self,
         budget: usize,
-        pool: &rayon::ThreadPool,
+        pool: &crate::parallel::ThreadPool,
     ) -> Result<&KeyTables, ProverError> {
-        let threads = rayon::current_num_threads();
+        let threads = crate::parallel::current_num_threads();
         let pk = &self.keys.proving_key;
         self.install_tables(|| pool.install(|| KeyTables::build(pk, budget, threads)))
     }
@@ -244,10 +244,10 @@ impl BatchProver {
     pub fn load_or_build_tables_on(
         &self,
         budget: usize,
-        pool: &rayon::ThreadPool,
+        pool: &crate::parallel::ThreadPool,
         dir: &Path,
     ) -> Result<StoredTables<'_>, ProverError> {
-        let threads = rayon::current_num_threads();
+        let threads = crate::parallel::current_num_threads();
         let pk = &self.keys.proving_key;
         let digest = pool.install(|| crate::tables::key_digest(pk));
         let path = dir.join(format!("fixed-base-{}.tables", hex::encode(&digest[..8])));

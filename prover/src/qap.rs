@@ -27,12 +27,12 @@
 
 use crate::field::{FastField, Multiplier, Portable};
 use crate::ntt::{bit_reverse_permute, dif, dit, powers, Twiddles};
+use crate::parallel::prelude::*;
 use ark_bn254::Fr;
 use ark_ff::{FftField, Field, Zero};
 use ark_groth16::r1cs_to_qap::evaluate_constraint;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_relations::gr1cs::{Matrix, SynthesisError};
-use rayon::prelude::*;
 
 /// The coefficients of `h` for the assignment `z` (see the module docs): `m` of them, the
 /// domain's size.
@@ -103,7 +103,7 @@ pub fn witness_map_with<M: Multiplier>(
         dit(multiplier, &mut v, &forward);
         v
     };
-    let (a, b) = rayon::join(
+    let (a, b) = crate::parallel::join(
         || on_coset(a_rows, &z[..instance_variables]),
         || on_coset(b_rows, &[]),
     );

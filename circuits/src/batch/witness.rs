@@ -29,6 +29,7 @@ use ark_relations::gr1cs::{
     ConstraintSystem, ConstraintSystemRef, OptimizationGoal, SynthesisError, SynthesisMode,
     Variable,
 };
+#[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
 /// A batch's full Groth16 assignment: instance (`1` first, then the commitment) and witness.
@@ -94,8 +95,11 @@ impl BatchCircuit {
             .map(GR1CSVar::value)
             .collect::<Result<Vec<_>, _>>()?;
         let roots = roots_before_chunks(a);
-        let chunks = (0..a.chunks.len())
-            .into_par_iter()
+        #[cfg(feature = "parallel")]
+        let chunk_indices = (0..a.chunks.len()).into_par_iter();
+        #[cfg(not(feature = "parallel"))]
+        let chunk_indices = 0..a.chunks.len();
+        let chunks = chunk_indices
             .map(|j| self.chunk_alone(j, roots[j], domain, &fee_tokens))
             .collect::<Result<Vec<_>, _>>()?;
 

@@ -25,10 +25,10 @@ use super::buckets::Buckets;
 use super::pippenger::{signed_digits, window_sum, Arithmetic, MAX_POINTS};
 use super::{check_lengths, MsmError};
 use crate::field::{FastField, Multiplier, Portable};
+use crate::parallel::prelude::*;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AdditiveGroup, CurveGroup};
 use ark_ff::{PrimeField, Zero};
-use rayon::prelude::*;
 
 /// Bases per block when a table is built (one batch normalisation each).
 const BUILD_BLOCK: usize = 1024;
@@ -214,7 +214,7 @@ where
         let digits = signed_digits::<P::ScalarField>(scalars, &vec![self.window; self.windows]);
         // One part per thread, each with its own buckets: the parts' reductions are the only
         // work done twice.
-        let threads = rayon::current_num_threads().max(1);
+        let threads = crate::parallel::current_num_threads().max(1);
         let part = digits.len().div_ceil(threads);
         let buckets = 1 << (self.window - 1);
         self.table

@@ -19,10 +19,10 @@
 //! below 2^127, and [`split`] checks each one (a scalar whose halves did not fit would make
 //! it decline, and the MSM run without the endomorphism).
 
+use crate::parallel::prelude::*;
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ec::AffineRepr;
 use ark_ff::PrimeField;
-use rayon::prelude::*;
 use std::any::{Any, TypeId};
 
 /// Magnitude bits of a split scalar's halves: both are below `2^127`.

@@ -31,11 +31,11 @@
 use super::buckets::Buckets;
 use super::{check_lengths, Msm, MsmError};
 use crate::field::{FastField, Multiplier, Portable};
+use crate::parallel::prelude::*;
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::AdditiveGroup;
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField, Zero};
-use rayon::prelude::*;
 
 /// The most points one MSM takes.
 pub const MAX_POINTS: usize = (1 << 31) - 1;
@@ -185,7 +185,7 @@ impl Pippenger {
         P::BaseField: FastField,
     {
         let n = bases.len();
-        let threads = rayon::current_num_threads();
+        let threads = crate::parallel::current_num_threads();
         let c = self
             .window
             .unwrap_or_else(|| window_for(n, digit_bits, threads))

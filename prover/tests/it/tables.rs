@@ -47,8 +47,8 @@ fn small_key() -> ProvingKey<Bn254> {
     }
 }
 
-fn one_thread() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
+fn one_thread() -> zksettle_prover::parallel::ThreadPool {
+    zksettle_prover::parallel::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap()
@@ -186,7 +186,7 @@ fn a_prover_restarted_on_the_same_key_reads_its_tables_back_and_its_proofs_verif
         &path,
         key_digest(&keys.proving_key),
         budget,
-        rayon::current_num_threads()
+        zksettle_prover::parallel::current_num_threads()
     )
     .is_ok());
 }
