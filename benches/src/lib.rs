@@ -9,6 +9,8 @@
 //!   `ark_groth16::Groth16::prove` side by side (`zksettle bench prove`).
 //! - [`msm_compare`]: an MSM backend timed beside `ark-ec` on the same inputs
 //!   (`zksettle bench msm`).
+//! - [`load`] (feature `node`): a whole node on an embedded EVM under signed transfers over
+//!   loopback JSON-RPC, accepted per second and submit latency (`zksettle bench load`).
 //! - [`results`]: where the report binaries' figures go: printed, and written to
 //!   `benches/results/<report>.md` with the machine, commit and command.
 
@@ -39,6 +41,8 @@ pub fn random_accounts(n: u32, depth: u8, salt: u32) -> Vec<(AccountIndex, Optio
     out
 }
 
+#[cfg(feature = "node")]
+pub mod load;
 pub mod msm_compare;
 pub mod prove_compare;
 pub mod results;

@@ -9,7 +9,6 @@ use super::prover::KeyArgs;
 use alloy::primitives::{Address, U256};
 use clap::Args;
 use eyre::WrapErr;
-use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,7 +67,7 @@ pub(crate) struct DevnetArgs {
 
 /// A development key derived from a public label: anyone can spend what it holds.
 pub(crate) fn dev_key(label: &str) -> PrivateKey {
-    PrivateKey::from_bytes(Sha256::digest(label.as_bytes()).into())
+    PrivateKey::from_public_label(label)
 }
 
 pub(crate) fn run(args: &DevnetArgs) -> eyre::Result<()> {

@@ -6,7 +6,6 @@ use alloy::signers::local::PrivateKeySigner;
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
 use zksettle_core::field::fr_to_decimal;
-use zksettle_core::{AccountTree, MemoryStore};
 use zksettle_l1::{deploy, Chain, DeployConfig, RpcChain, RpcConfig};
 use zksettle_prover::INSECURE_SETUP_NOTICE;
 
@@ -166,15 +165,12 @@ pub(crate) fn empty_genesis_config(
     keys: &zksettle_prover::BatchKeys,
     priority_window_seconds: u64,
 ) -> eyre::Result<DeployConfig> {
-    let shape = keys.shape;
-    let genesis_root = AccountTree::open(MemoryStore::new(), shape.depth)?.root()?;
-    Ok(DeployConfig::new(
+    Ok(DeployConfig::with_empty_genesis(
         keys.verifying_key().clone(),
         keys.vk_hash,
-        genesis_root,
-        shape,
+        keys.shape,
         priority_window_seconds,
-    ))
+    )?)
 }
 
 /// Deploys the contracts as `config` says.

@@ -115,6 +115,27 @@ impl DeployConfig {
     /// owner's balance leaving; what a flood of them costs (protocol §13).
     pub const DEFAULT_FORCED_EXIT_FEE_WEI: u64 = 1_000_000_000_000_000;
 
+    /// [`Self::new`] over the empty account tree of `shape`'s depth: the genesis of a fresh
+    /// rollup.
+    pub fn with_empty_genesis(
+        verifying_key: VerifyingKey<Bn254>,
+        vk_hash: [u8; 32],
+        shape: BatchShape,
+        priority_window_seconds: u64,
+    ) -> Result<Self, zksettle_core::tree::TreeError> {
+        let empty = zksettle_core::tree::AccountTree::open(
+            zksettle_core::tree::MemoryStore::new(),
+            shape.depth,
+        )?;
+        Ok(Self::new(
+            verifying_key,
+            vk_hash,
+            empty.root()?,
+            shape,
+            priority_window_seconds,
+        ))
+    }
+
     /// A deployment with development defaults: the deployer holds every role; the fallback
     /// opens after half the window and an upgrade waits two windows; batches are declared to
     /// take [`Self::DEFAULT_BATCH_INTERVAL_SECONDS`]; the queue cap is the largest the contract

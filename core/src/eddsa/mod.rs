@@ -93,6 +93,13 @@ impl PrivateKey {
         Self(bytes)
     }
 
+    /// A **development** key derived from a public label (its SHA-256): anyone who knows the
+    /// label can spend what the key holds. For devnets and benches, never for value.
+    pub fn from_public_label(label: &str) -> Self {
+        use sha2::Digest;
+        Self(sha2::Sha256::digest(label.as_bytes()).into())
+    }
+
     /// The raw 32 bytes.
     pub fn to_bytes(&self) -> [u8; 32] {
         self.0
