@@ -72,6 +72,10 @@ pub(crate) struct DeployArgs {
     priority_window: u64,
     #[command(flatten)]
     limits: LimitArgs,
+    /// The base chain is a development chain: deploy for the insecure development keys even
+    /// though its chain id is not a local one.
+    #[arg(long = "dev", env = "ZKSETTLE_DEV")]
+    dev: bool,
 }
 
 /// The rollup's roles and limits at deployment; each defaults to `DeployConfig::new`'s.
@@ -185,8 +189,10 @@ pub(crate) async fn deploy_config<C: Chain>(
 
 async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
-    let keys = args.keys.load_or_setup(shape)?;
     let chain = args.rpc.connect().await?;
+    args.keys
+        .refuse_on_a_real_chain(chain.chain_id(), args.dev)?;
+    let keys = args.keys.load_or_setup(shape)?;
     let config = args
         .limits
         .apply(empty_genesis_config(&keys, args.priority_window)?);

@@ -59,6 +59,10 @@ pub(crate) struct NodeArgs {
     shape: ShapeArgs,
     #[command(flatten)]
     keys: KeyArgs,
+    /// The base chain is a development chain: run the insecure development keys on it even
+    /// though its chain id is not a local one.
+    #[arg(long = "dev", env = "ZKSETTLE_DEV")]
+    dev: bool,
 }
 
 pub(crate) fn run(args: &NodeArgs) -> eyre::Result<()> {
@@ -98,13 +102,15 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
         config.l1.confirmations = c;
     }
     let shape = args.shape.shape();
+    let chain = args.rpc.connect().await?;
+    args.keys
+        .refuse_on_a_real_chain(chain.chain_id(), args.dev)?;
     let keys = args.keys.load_or_setup(shape)?;
     // The key's fixed-base tables are kept beside it unless the file says otherwise.
     config
         .prover
         .table_dir
         .get_or_insert_with(|| args.keys.keys_dir.clone());
-    let chain = args.rpc.connect().await?;
     let rollup = RollupClient::new(chain.clone(), args.rollup);
     let on_chain = rollup
         .vk_hash()

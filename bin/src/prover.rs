@@ -15,6 +15,23 @@ pub(crate) enum ProverCommand {
     /// Write the verifying key of a shape's keys as snarkjs' `verification_key.json` (what
     /// `zksettle verify` and `snarkjs groth16 verify` take).
     ExportVk(ExportVkArgs),
+    /// Write a sealed batch's full assignment as an iden3 `.wtns` file (what
+    /// `snarkjs wtns check` and `snarkjs groth16 prove` take, beside `circuit export-r1cs`),
+    /// read from a node's data directory; the node may be running.
+    Witness(WitnessArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WitnessArgs {
+    /// The node's data directory (opened read-only).
+    #[arg(long = "datadir", env = "ZKSETTLE_DATADIR")]
+    data_dir: PathBuf,
+    /// The batch's number.
+    #[arg(long = "batch")]
+    batch: u64,
+    /// Output file.
+    #[arg(long = "out", default_value = "batch.wtns")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +105,21 @@ pub(crate) struct KeyArgs {
 }
 
 impl KeyArgs {
+    /// Refuses the development keys (every key these arguments make: a public seed) for a
+    /// chain that is not local unless `dev` says the chain is a development one: whoever knows
+    /// the seed forges proofs, and with a forged proof takes every deposit.
+    pub(crate) fn refuse_on_a_real_chain(&self, chain_id: u64, dev: bool) -> eyre::Result<()> {
+        eyre::ensure!(
+            dev || zksettle_l1::LOCAL_CHAIN_IDS.contains(&chain_id),
+            "refusing the insecure development keys (seed {:?}) on chain id {chain_id}: anyone who \
+             knows the seed can forge batch proofs and take every deposit. Only the local chain \
+             ids {:?} take them unless --dev says this chain is a development one",
+            self.dev_seed,
+            zksettle_l1::LOCAL_CHAIN_IDS
+        );
+        Ok(())
+    }
+
     /// The shape of `depth` and `chunks` with one fee slot (the devnet's and the load bench's),
     /// validated, and its development keys.
     pub(crate) fn single_fee_slot(
@@ -125,7 +157,53 @@ pub(crate) fn run(command: &ProverCommand) -> eyre::Result<()> {
     match command {
         ProverCommand::Setup(args) => setup(args),
         ProverCommand::ExportVk(args) => export_vk(args),
+        ProverCommand::Witness(args) => witness(args),
     }
+}
+
+/// The batch's assignment `z = (1, commitment, witness)` from the node's records, in the
+/// deployment's shape and domain, as `.wtns`.
+fn witness(args: &WitnessArgs) -> eyre::Result<()> {
+    use zksettle_sequencer::records::Genesis;
+    use zksettle_sequencer::store::tables::{Batches, Genesis as GenesisMeta};
+    let db = zksettle_sequencer::NodeDb::open_read_only(&args.data_dir)
+        .wrap_err_with(|| format!("opening {} to read", args.data_dir.display()))?;
+    let genesis = db
+        .meta::<GenesisMeta>()?
+        .ok_or_else(|| eyre::eyre!("{} holds no deployment", args.data_dir.display()))?;
+    let genesis: Genesis = serde_json::from_str(&genesis).wrap_err("the stored deployment")?;
+    let record = db.get::<Batches>(&args.batch)?.ok_or_else(|| {
+        eyre::eyre!(
+            "no sealed batch {} in {}",
+            args.batch,
+            args.data_dir.display()
+        )
+    })?;
+    let assignment = zksettle_circuits::BatchAssignment::from_witness(
+        genesis.shape,
+        genesis.domain,
+        &record.witness,
+    )?;
+    let z = zksettle_circuits::BatchCircuit { assignment }
+        .full_assignment()
+        .wrap_err_with(|| format!("synthesising batch {}", args.batch))?
+        .concatenated();
+    let file = std::fs::File::create(&args.out)
+        .wrap_err_with(|| format!("creating {}", args.out.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    zksettle_prover::iden3::write_wtns(&z, &mut out)
+        .and_then(|()| std::io::Write::flush(&mut out))
+        .wrap_err_with(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "batch {}: {} values (shape depth {}, {} chunks, {} fee slots) written to {}",
+        args.batch,
+        z.len(),
+        genesis.shape.depth,
+        genesis.shape.chunks,
+        genesis.shape.fee_slots,
+        args.out.display()
+    );
+    Ok(())
 }
 
 /// A progress bar driven by a job's [`Progress`] callback.

@@ -7,6 +7,11 @@ use alloy::primitives::{Address, Bytes, Log, B256, U256};
 
 use std::future::Future;
 
+/// The chain ids of local development chains (anvil and Hardhat: 31337; geth `--dev` and
+/// Ganache: 1337), the ones `Rollup.sol` allows a short priority window on, and the only ones
+/// zksettle runs the public development keys on without `--dev`.
+pub const LOCAL_CHAIN_IDS: [u64; 2] = [31337, 1337];
+
 /// A transaction to send from the chain handle's account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TxRequest {

@@ -36,7 +36,7 @@ pub mod generate;
 pub mod rollup;
 pub mod rpc;
 
-pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest};
+pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest, LOCAL_CHAIN_IDS};
 #[cfg(feature = "embedded")]
 pub use embedded::EmbeddedChain;
 pub use rollup::{

@@ -304,6 +304,13 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
         "{logs}"
     );
     node.kill();
+    // The ecosystem's tools take a settled batch as it was proven: its witness from the node's
+    // records, checked by snarkjs against the exported circuit.
+    crate::snarkjs_checks_a_batch_witness_from_the_node(
+        setup.dir.path(),
+        &setup.dir.path().join("data"),
+        status.settled,
+    );
     // An auditor, trusting no node, rebuilds and checks all of it from anvil.
     crate::audit::audit_with_the_cli(
         setup.dir.path(),

@@ -12,6 +12,61 @@ fn zksettle() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zksettle"))
 }
 
+/// `zksettle circuit export-r1cs` and `zksettle prover witness` write batch `batch` of the node
+/// whose data directory is `data` (of the crash tests' shape) into `dir`; `snarkjs wtns check`
+/// accepts them. A batch the node does not hold is a clear error.
+pub(crate) fn snarkjs_checks_a_batch_witness_from_the_node(
+    dir: &std::path::Path,
+    data: &std::path::Path,
+    batch: u64,
+) {
+    let (r1cs, wtns) = (dir.join("batch.r1cs"), dir.join("batch.wtns"));
+    let exported = zksettle()
+        .args(["circuit", "export-r1cs"])
+        .args(crash::SHAPE_FLAGS)
+        .arg("--out")
+        .arg(&r1cs)
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{exported:?}");
+    let witness = |batch: u64| {
+        zksettle()
+            .args(["prover", "witness", "--batch", &batch.to_string()])
+            .arg("--datadir")
+            .arg(data)
+            .arg("--out")
+            .arg(&wtns)
+            .output()
+            .unwrap()
+    };
+    let written = witness(batch);
+    let stdout = String::from_utf8_lossy(&written.stdout);
+    assert!(
+        written.status.success() && stdout.contains(&format!("batch {batch}: ")),
+        "{stdout}{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let check = Command::new(zksettle_test_support::snarkjs_bin())
+        .args(["wtns", "check"])
+        .args([&r1cs, &wtns])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success() && said.contains("WITNESS IS CORRECT"),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let missing = witness(batch + 100);
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains(&format!("no sealed batch {}", batch + 100)),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn simulate_rebuilds_the_state_from_pubdata() {
     let dir = tempfile::tempdir().unwrap();
@@ -211,6 +266,62 @@ fn simulate_proves_every_batch_it_makes() {
         )),
         "{stdout}"
     );
+}
+
+#[test]
+fn deploy_and_node_refuse_the_development_keys_on_a_chain_that_is_not_local_unless_told_dev() {
+    // Sepolia's chain id on a local anvil: what a mistaken operator would point at.
+    let anvil = zksettle_l1::anvil::Anvil::start(11_155_111).unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let small_shape = [
+        "--tree.depth",
+        "4",
+        "--batch.chunks",
+        "10",
+        "--batch.fee-slots",
+        "1",
+    ];
+    let run = |args: &[&str]| {
+        zksettle()
+            .args(args)
+            .args(small_shape)
+            .args(["--l1.rpc-url", anvil.url()])
+            .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
+            .arg("--prover.keys-dir")
+            .arg(keys.path())
+            .output()
+            .unwrap()
+    };
+    let node_args = [
+        "node",
+        "--l1.rollup",
+        "0x00000000000000000000000000000000000000aa",
+        "--l1.deploy-block",
+        "0",
+        "--datadir",
+        data.path().to_str().unwrap(),
+    ];
+    for refused in [run(&["l1", "deploy"]), run(&node_args)] {
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("refusing the insecure development keys")
+                && stderr.contains("chain id 11155111")
+                && stderr.contains("--dev"),
+            "{stderr}"
+        );
+    }
+    // Refused before any work: no key was made.
+    assert_eq!(std::fs::read_dir(keys.path()).unwrap().count(), 0);
+
+    // `--dev` says the chain is a development one: the deployment goes ahead.
+    let deployed = run(&["l1", "deploy", "--dev"]);
+    let stderr = String::from_utf8_lossy(&deployed.stderr);
+    assert!(deployed.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&deployed.stdout).unwrap();
+    assert_eq!(report["chain_id"], 11_155_111);
+    assert_eq!(report["insecure_keys"], true);
 }
 
 #[test]

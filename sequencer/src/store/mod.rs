@@ -81,6 +81,18 @@ impl NodeDb {
         Ok(NodeDb { db: Arc::new(db) })
     }
 
+    /// Opens the existing database at `path` to read only, beside a node that may be running on
+    /// it: what it holds when opened (RocksDB's read-only mode takes no lock and sees no later
+    /// write). Writing through it fails.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, DbError> {
+        let families = TREE_COLUMN_FAMILIES
+            .iter()
+            .copied()
+            .chain(tables::NODE_COLUMN_FAMILIES);
+        let db = DB::open_cf_for_read_only(&Options::default(), path, families, false)?;
+        Ok(NodeDb { db: Arc::new(db) })
+    }
+
     /// A tree store over the same database.
     pub fn tree_store(&self) -> Result<RocksStore, DbError> {
         Ok(RocksStore::from_db(self.db.clone())?)
