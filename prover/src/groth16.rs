@@ -18,6 +18,7 @@
 //! do not need `h`.
 
 use crate::msm::{FixedBases, Msm, MsmError};
+use crate::qap::Reduction;
 use crate::tables::{sum_with, KeyTables};
 use ark_bn254::{g1, g2, Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::CurveGroup;
@@ -59,12 +60,13 @@ pub struct R1csInstance<'a> {
     pub assignment: &'a [Fr],
 }
 
-/// A Groth16 proof of `instance` under `pk` with randomisers `r, s` (see the module docs).
-/// The queries with a table in `tables` (built from this `pk`) are summed over it, the others
-/// on `backends`.
+/// A Groth16 proof of `instance` under `pk` with randomisers `r, s` (see the module docs);
+/// `reduction` is the basis of `pk`'s `H` query. The queries with a table in `tables` (built
+/// from this `pk`) are summed over it, the others on `backends`.
 pub fn create_proof(
     backends: MsmBackends<'_>,
     pk: &ProvingKey<Bn254>,
+    reduction: Reduction,
     tables: Option<&KeyTables>,
     r: Fr,
     s: Fr,
@@ -78,6 +80,7 @@ pub fn create_proof(
     let (h_sum, sums) = crate::parallel::join(
         || -> Result<G1Projective, Groth16Error> {
             let h = crate::qap::witness_map(
+                reduction,
                 instance.matrices,
                 instance.instance_variables,
                 instance.constraints,

@@ -7,6 +7,7 @@
 //! ([`KeyError::VerifyingKeyMismatch`]).
 
 use crate::evm::vk_hash;
+use crate::qap::Reduction;
 use crate::Progress;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
@@ -78,6 +79,9 @@ pub struct BatchKeys {
     pub vk_hash: [u8; 32],
     /// Always true for keys made here: see [`INSECURE_SETUP_NOTICE`].
     pub insecure: bool,
+    /// The basis of the key's `H` query: [`Reduction::Libsnark`] for keys made here,
+    /// [`Reduction::Circom`] for a snarkjs ceremony's.
+    pub reduction: Reduction,
 }
 
 impl BatchKeys {
@@ -126,6 +130,7 @@ impl BatchKeys {
             proving_key,
             vk_hash,
             insecure: true,
+            reduction: Reduction::Libsnark,
         })
     }
 
@@ -184,6 +189,7 @@ impl BatchKeys {
             proving_key,
             vk_hash: found,
             insecure: true,
+            reduction: Reduction::Libsnark,
         })
     }
 }

@@ -365,6 +365,7 @@ impl BatchProver {
         let proof = groth16::create_proof(
             backends,
             &self.keys.proving_key,
+            self.keys.reduction,
             self.tables.get(),
             r,
             s,

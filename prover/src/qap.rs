@@ -24,6 +24,21 @@
 //! These are the seven transforms of `ark_groth16`'s `LibsnarkReduction`, and the result is the
 //! same `h` (a test checks it); what differs is the arithmetic under them (MULX/ADX products,
 //! branchless additions) and that no transform permutes.
+//!
+//! ## The reduction of snarkjs' keys ([`Reduction::Circom`])
+//!
+//! A proving key from a snarkjs ceremony (`.zkey`) holds its `H` query in another basis:
+//! `H_i = L^{(2m)}_{2i+1}(τ)·G1/δ`, the Lagrange polynomials of the `2m`-th roots of unity at
+//! the odd powers, so the prover needs the *values* of `A·B − C` on the coset `ω_{2m}·H`
+//! (`ω_{2m}` a primitive `2m`-th root of unity, `ω_{2m}² = ω`), in natural order:
+//!
+//! ```text
+//! h_i = A(ω_{2m}^{2i+1})·B(ω_{2m}^{2i+1}) − C(ω_{2m}^{2i+1}),   i < m,
+//! ```
+//!
+//! steps 1 and 2 above with `g = ω_{2m}`, then step 3 without the division and without step 4
+//! (five transforms). On that coset `Z_H = (−1)^{2i+1} − 1 = −2`, so these are `−2` times the
+//! values of the libsnark `h` there: a test checks exactly that.
 
 use crate::field::{FastField, Multiplier, Portable};
 use crate::ntt::{bit_reverse_permute, dif, dit, powers, Twiddles};
@@ -34,28 +49,64 @@ use ark_groth16::r1cs_to_qap::evaluate_constraint;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_relations::gr1cs::{Matrix, SynthesisError};
 
-/// The coefficients of `h` for the assignment `z` (see the module docs): `m` of them, the
+/// Which basis the proving key's `H` query is in, and so which `h` the prover sums it with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reduction {
+    /// `H_i = τ^i·Z_H(τ)·G1/δ` (arkworks' and libsnark's keys, zksettle's own setup): `h` is
+    /// the quotient's coefficients.
+    #[default]
+    Libsnark,
+    /// `H_i = L^{(2m)}_{2i+1}(τ)·G1/δ` (snarkjs' `.zkey`): `h` is `A·B − C` on the odd coset.
+    Circom,
+}
+
+/// The `h` of `reduction` for the assignment `z` (see the module docs): `m` values, the
 /// domain's size.
 pub fn witness_map(
+    reduction: Reduction,
     matrices: &[Matrix<Fr>],
     instance_variables: usize,
     constraints: usize,
     z: &[Fr],
 ) -> Result<Vec<Fr>, SynthesisError> {
+    let rows = QapRows {
+        matrices,
+        instance_variables,
+        constraints,
+        z,
+    };
     if let Some(adx) = crate::field::adx::Adx::detect() {
-        return witness_map_with(adx, matrices, instance_variables, constraints, z);
+        return witness_map_with(adx, reduction, rows);
     }
-    witness_map_with(Portable, matrices, instance_variables, constraints, z)
+    witness_map_with(Portable, reduction, rows)
+}
+
+/// The rows a witness map evaluates: `A, B, C`, the instance variables (the constant `1`
+/// included), the constraints and the assignment `z`.
+#[derive(Debug, Clone, Copy)]
+pub struct QapRows<'a> {
+    /// `A`, `B`, `C`.
+    pub matrices: &'a [Matrix<Fr>],
+    /// Instance variables, `1` included.
+    pub instance_variables: usize,
+    /// Constraints (rows).
+    pub constraints: usize,
+    /// `z = (1, x, w)`.
+    pub z: &'a [Fr],
 }
 
 /// [`witness_map`] with the given multiplication.
 pub fn witness_map_with<M: Multiplier>(
     multiplier: M,
-    matrices: &[Matrix<Fr>],
-    instance_variables: usize,
-    constraints: usize,
-    z: &[Fr],
+    reduction: Reduction,
+    rows: QapRows<'_>,
 ) -> Result<Vec<Fr>, SynthesisError> {
+    let QapRows {
+        matrices,
+        instance_variables,
+        constraints,
+        z,
+    } = rows;
     let [a_rows, b_rows, c_rows] = matrices else {
         return Err(SynthesisError::Unsatisfiable);
     };
@@ -80,14 +131,16 @@ pub fn witness_map_with<M: Multiplier>(
     let m = domain.size();
     let forward = Twiddles::new(multiplier, domain.group_gen(), m);
     let inverse = Twiddles::new(multiplier, domain.group_gen_inv(), m);
-    let g = Fr::GENERATOR;
-    let g_inverse = g.inverse().ok_or(SynthesisError::DivisionByZero)?;
+    let g = match reduction {
+        Reduction::Libsnark => Fr::GENERATOR,
+        Reduction::Circom => {
+            Fr::get_root_of_unity(2 * m as u64).ok_or(SynthesisError::PolynomialDegreeTooLarge)?
+        }
+    };
     // Coefficient `i` sits at position `rev(i)` after an inverse transform: the scalings are
     // laid out the same way.
     let mut to_coset = powers(multiplier, g, domain.size_inv(), m);
     bit_reverse_permute(&mut to_coset);
-    let mut from_coset = powers(multiplier, g_inverse, domain.size_inv(), m);
-    bit_reverse_permute(&mut from_coset);
 
     let on_coset = |rows: &[Vec<(Fr, usize)>], instance: &[Fr]| -> Vec<Fr> {
         let mut v = vec![Fr::zero(); m];
@@ -108,6 +161,15 @@ pub fn witness_map_with<M: Multiplier>(
         || on_coset(b_rows, &[]),
     );
     let mut h = on_coset(c_rows, &[]);
+    if reduction == Reduction::Circom {
+        h.par_iter_mut().zip(&a).zip(&b).for_each(|((c, a), b)| {
+            *c = a.mul_fast(b, multiplier).sub_fast(c);
+        });
+        return Ok(h);
+    }
+    let g_inverse = g.inverse().ok_or(SynthesisError::DivisionByZero)?;
+    let mut from_coset = powers(multiplier, g_inverse, domain.size_inv(), m);
+    bit_reverse_permute(&mut from_coset);
     let vanishing_inverse = (g.pow([m as u64]) - Fr::ONE)
         .inverse()
         .ok_or(SynthesisError::DivisionByZero)?;
@@ -180,8 +242,14 @@ mod tests {
                 GeneralEvaluationDomain<Fr>,
             >(&matrices, instance_variables, constraints, &z)
             .expect("ark's witness map");
-            let got = witness_map_with(multiplier, &matrices, instance_variables, constraints, &z)
-                .expect("the witness map");
+            let rows = QapRows {
+                matrices: &matrices,
+                instance_variables,
+                constraints,
+                z: &z,
+            };
+            let got =
+                witness_map_with(multiplier, Reduction::Libsnark, rows).expect("the witness map");
             assert_eq!(
                 got, expected,
                 "{constraints} constraints, {instance_variables} inputs"
@@ -197,21 +265,87 @@ mod tests {
         }
     }
 
+    /// `random_instance` with every `C` row replaced by one term that makes the row hold, so
+    /// `A·B − C` vanishes on the domain and `h` is a true quotient.
+    fn satisfied_instance(
+        rng: &mut StdRng,
+        constraints: usize,
+        variables: usize,
+    ) -> (Vec<Matrix<Fr>>, Vec<Fr>) {
+        let (mut matrices, z) = random_instance(rng, constraints, variables);
+        let c_rows: Vec<Vec<(Fr, usize)>> = matrices[0]
+            .iter()
+            .zip(&matrices[1])
+            .map(|(a, b)| {
+                let product = evaluate_constraint(a, &z) * evaluate_constraint(b, &z);
+                let k = rng.gen_range(0..variables);
+                let coefficient = product * z[k].inverse().expect("random values are non-zero");
+                vec![(coefficient, k)]
+            })
+            .collect();
+        matrices[2] = c_rows;
+        (matrices, z)
+    }
+
+    #[test]
+    fn the_circom_values_are_minus_two_times_the_quotient_on_the_odd_coset() {
+        use ark_poly::{univariate::DensePolynomial, DenseUVPolynomial, Polynomial};
+        let mut rng = StdRng::seed_from_u64(33);
+        for (constraints, instance_variables, variables) in
+            [(1, 1, 3), (6, 2, 9), (200, 3, 120), (1000, 5, 300)]
+        {
+            let (matrices, z) = satisfied_instance(&mut rng, constraints, variables);
+            let rows = QapRows {
+                matrices: &matrices,
+                instance_variables,
+                constraints,
+                z: &z,
+            };
+            let quotient = DensePolynomial::from_coefficients_vec(
+                witness_map_with(Portable, Reduction::Libsnark, rows).unwrap(),
+            );
+            let m = Radix2EvaluationDomain::<Fr>::new(constraints + instance_variables)
+                .unwrap()
+                .size();
+            let odd = Fr::get_root_of_unity(2 * m as u64).unwrap();
+            let omega = Fr::get_root_of_unity(m as u64).unwrap();
+            let mut expected = Vec::with_capacity(m);
+            let mut x = odd;
+            for _ in 0..m {
+                let value = quotient.evaluate(&x);
+                expected.push(-(value + value));
+                x *= omega;
+            }
+            assert_eq!(
+                witness_map_with(Portable, Reduction::Circom, rows).unwrap(),
+                expected,
+                "{constraints} constraints, Portable"
+            );
+            if let Some(adx) = crate::field::adx::Adx::detect() {
+                assert_eq!(
+                    witness_map_with(adx, Reduction::Circom, rows).unwrap(),
+                    expected,
+                    "{constraints} constraints, ADX"
+                );
+            }
+        }
+    }
+
     #[test]
     fn malformed_instances_are_refused() {
         let mut rng = StdRng::seed_from_u64(32);
         let (mut matrices, z) = random_instance(&mut rng, 10, 5);
         matrices[0][0].push((Fr::ONE, 4));
         assert!(matches!(
-            witness_map(&matrices[..2], 1, 10, &z),
+            witness_map(Reduction::Libsnark, &matrices[..2], 1, 10, &z),
             Err(SynthesisError::Unsatisfiable)
         ));
         assert!(matches!(
-            witness_map(&matrices, 1, 11, &z),
+            witness_map(Reduction::Circom, &matrices, 1, 11, &z),
             Err(SynthesisError::AssignmentMissing)
         ));
         assert!(matches!(
-            witness_map(&matrices, 1, 10, &z[..3]),
+            witness_map(Reduction::Libsnark, &matrices, 1, 10, &z[..3]),
             Err(SynthesisError::AssignmentMissing)
         ));
     }

@@ -3,6 +3,7 @@ use std::sync::{Mutex, OnceLock};
 use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
 use zksettle_core::tree::{AccountTree, MemoryStore};
 use zksettle_core::{AccountIndex, BatchShape, Domain, ForcedExit, Fr, Op, TokenId, Tx, Withdraw};
+use zksettle_prover::qap::Reduction;
 use zksettle_prover::{
     verify, BatchKeys, BatchProof, BatchProver, KeyError, KeyStore, Progress, ProverError,
     ProverPool,
@@ -278,6 +279,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
             g2: &pippenger,
         },
         pk,
+        Reduction::Libsnark,
         None,
         r,
         s,
@@ -290,6 +292,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
             g2: &ArkMsm,
         },
         pk,
+        Reduction::Libsnark,
         None,
         r,
         s,
@@ -312,7 +315,16 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
         "{some:?}"
     );
     for tables in [&all, &some] {
-        let with_tables = create_proof(backends, pk, Some(tables), r, s, instance).unwrap();
+        let with_tables = create_proof(
+            backends,
+            pk,
+            Reduction::Libsnark,
+            Some(tables),
+            r,
+            s,
+            instance,
+        )
+        .unwrap();
         assert_eq!(with_tables, reference);
     }
     assert!(Groth16::<Bn254>::verify(keys.verifying_key(), &[commitment], &ours).unwrap());
@@ -325,7 +337,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
         g2: &pippenger,
     };
     assert!(matches!(
-        create_proof(backends, &short, None, r, s, instance),
+        create_proof(backends, &short, Reduction::Libsnark, None, r, s, instance),
         Err(Groth16Error::KeyMismatch(MsmError::LengthMismatch { .. }))
     ));
 }
