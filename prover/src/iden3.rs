@@ -20,6 +20,7 @@
 
 use crate::prove::ShapeConstraints;
 use ark_ff::{BigInteger, PrimeField};
+use ark_relations::gr1cs::Matrix;
 use std::io::{self, Write};
 use zksettle_core::Fr;
 
@@ -56,14 +57,37 @@ fn section(out: &mut impl Write, kind: u32, size: u64) -> io::Result<()> {
 
 /// Writes `shape`'s circuit as an iden3 `.r1cs` file.
 pub fn write_r1cs(shape: &ShapeConstraints, out: &mut impl Write) -> io::Result<()> {
-    let [a, b, c] = shape.matrices() else {
+    write_r1cs_matrices(
+        shape.matrices(),
+        shape.instance_variables(),
+        shape.instance_variables() + shape.witness_variables(),
+        shape.constraints(),
+        out,
+    )
+}
+
+/// Writes any R1CS in arkworks' layout as an iden3 `.r1cs` file: `matrices` = `A, B, C` (row
+/// `i`'s terms as `(coefficient, variable)`), `instance_variables` (the constant one
+/// included; the rest are public inputs), `wires` variables in all, `rows` constraints.
+pub fn write_r1cs_matrices(
+    matrices: &[Matrix<Fr>],
+    instance_variables: usize,
+    wires: usize,
+    rows: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let [a, b, c] = matrices else {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "an R1CS has three matrices",
         ));
     };
-    let wires = shape.instance_variables() + shape.witness_variables();
-    let rows = shape.constraints();
+    if instance_variables == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the constant one is an instance variable",
+        ));
+    }
     container(out, b"r1cs", 1, 3)?;
 
     let header_size = 4 + FIELD_BYTES + 4 * 4 + 8 + 4;
@@ -72,7 +96,7 @@ pub fn write_r1cs(shape: &ShapeConstraints, out: &mut impl Write) -> io::Result<
     out.write_all(&Fr::MODULUS.to_bytes_le())?;
     out.write_all(&u32_of(wires, "wire count")?.to_le_bytes())?;
     out.write_all(&0u32.to_le_bytes())?; // public outputs
-    out.write_all(&u32_of(shape.instance_variables() - 1, "public inputs")?.to_le_bytes())?;
+    out.write_all(&u32_of(instance_variables - 1, "public inputs")?.to_le_bytes())?;
     out.write_all(&0u32.to_le_bytes())?; // private inputs: every witness wire is internal
     out.write_all(&(wires as u64).to_le_bytes())?; // labels
     out.write_all(&u32_of(rows, "constraint count")?.to_le_bytes())?;

@@ -26,6 +26,9 @@
 //!   memory budget, built once per prover.
 //! - [`iden3`]: the circuit as an iden3 `.r1cs` file and an assignment as a `.wtns` file, the
 //!   formats snarkjs and its ceremonies read.
+//! - [`zkey`]: snarkjs' Groth16 proving key (`.zkey`) read and checked point by point into
+//!   arkworks' key, its `H` query in the basis of [`qap::Reduction::Circom`]: the keys of a
+//!   ceremony run with snarkjs prove with zksettle's prover (a test has snarkjs verify one).
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
@@ -60,6 +63,7 @@ pub mod progress;
 pub mod prove;
 pub mod qap;
 pub mod tables;
+pub mod zkey;
 
 pub use evm::vk_hash;
 pub use keys::{BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};

@@ -8,3 +8,4 @@
 mod iden3;
 mod prove;
 mod tables;
+mod zkey;
