@@ -8,6 +8,16 @@ use std::process::Command;
 mod audit;
 mod crash;
 
+/// The smallest shape the deployment tests use (depth 4, 10 chunks, one fee slot).
+const DEPLOYABLE_SHAPE_FLAGS: [&str; 6] = [
+    "--tree.depth",
+    "4",
+    "--batch.chunks",
+    "10",
+    "--batch.fee-slots",
+    "1",
+];
+
 fn zksettle() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zksettle"))
 }
@@ -274,18 +284,10 @@ fn deploy_and_node_refuse_the_development_keys_on_a_chain_that_is_not_local_unle
     let anvil = zksettle_l1::anvil::Anvil::start(11_155_111).unwrap();
     let keys = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let small_shape = [
-        "--tree.depth",
-        "4",
-        "--batch.chunks",
-        "10",
-        "--batch.fee-slots",
-        "1",
-    ];
     let run = |args: &[&str]| {
         zksettle()
             .args(args)
-            .args(small_shape)
+            .args(DEPLOYABLE_SHAPE_FLAGS)
             .args(["--l1.rpc-url", anvil.url()])
             .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
             .arg("--prover.keys-dir")
@@ -329,18 +331,9 @@ fn l1_deploy_puts_the_contracts_on_a_node_and_prints_them() {
     let anvil = zksettle_l1::anvil::Anvil::start(31337).unwrap();
     let keys = tempfile::tempdir().unwrap();
     let out = zksettle()
-        .args([
-            "l1",
-            "deploy",
-            "--tree.depth",
-            "4",
-            "--batch.chunks",
-            "10",
-            "--batch.fee-slots",
-            "1",
-            "--l1.rpc-url",
-            anvil.url(),
-        ])
+        .args(["l1", "deploy"])
+        .args(DEPLOYABLE_SHAPE_FLAGS)
+        .args(["--l1.rpc-url", anvil.url()])
         .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
         .arg("--prover.keys-dir")
         .arg(keys.path())

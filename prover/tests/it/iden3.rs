@@ -11,9 +11,10 @@ use zksettle_core::Fr;
 use zksettle_prover::iden3::{write_r1cs, write_wtns};
 use zksettle_prover::ShapeConstraints;
 
-/// Runs snarkjs; its exit status and everything it printed.
-fn run_snarkjs(args: &[&Path]) -> (bool, String) {
+/// Runs snarkjs in `dir`; its exit status and everything it printed.
+pub(crate) fn run_snarkjs<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> (bool, String) {
     let out = Command::new(zksettle_test_support::snarkjs_bin())
+        .current_dir(dir)
         .args(args)
         .output()
         .unwrap();
@@ -50,7 +51,7 @@ fn snarkjs_reads_the_circuit_and_accepts_a_real_batch_witness_and_refuses_a_chan
     write(&r1cs, |out| write_r1cs(&shape, out));
     write(&wtns, |out| write_wtns(&z, out));
 
-    let (ok, info) = run_snarkjs(&[Path::new("r1cs"), Path::new("info"), &r1cs]);
+    let (ok, info) = run_snarkjs(dir.path(), &[Path::new("r1cs"), Path::new("info"), &r1cs]);
     assert!(ok, "{info}");
     for line in [
         "Curve: bn-128".to_string(),
@@ -62,7 +63,10 @@ fn snarkjs_reads_the_circuit_and_accepts_a_real_batch_witness_and_refuses_a_chan
         assert!(info.contains(&line), "{line:?} not in:\n{info}");
     }
 
-    let (ok, check) = run_snarkjs(&[Path::new("wtns"), Path::new("check"), &r1cs, &wtns]);
+    let (ok, check) = run_snarkjs(
+        dir.path(),
+        &[Path::new("wtns"), Path::new("check"), &r1cs, &wtns],
+    );
     assert!(ok && check.contains("WITNESS IS CORRECT"), "{check}");
 
     // One raw value changed: a witness wire that a constraint from halfway through the circuit
@@ -79,7 +83,10 @@ fn snarkjs_reads_the_circuit_and_accepts_a_real_batch_witness_and_refuses_a_chan
     let mut changed = z.clone();
     changed[wire] += Fr::from(1u64);
     write(&wtns, |out| write_wtns(&changed, out));
-    let (_, check) = run_snarkjs(&[Path::new("wtns"), Path::new("check"), &r1cs, &wtns]);
+    let (_, check) = run_snarkjs(
+        dir.path(),
+        &[Path::new("wtns"), Path::new("check"), &r1cs, &wtns],
+    );
     assert!(
         check.contains("WITNESS IS NOT CORRECT"),
         "snarkjs accepted a changed witness:\n{check}"

@@ -12,7 +12,6 @@ use ark_relations::gr1cs::Matrix;
 use ark_snark::SNARK;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use std::path::Path;
-use std::process::Command;
 use zksettle_prover::groth16::{create_proof, MsmBackends, R1csInstance};
 use zksettle_prover::iden3::write_r1cs_matrices;
 use zksettle_prover::qap::Reduction;
@@ -21,17 +20,8 @@ use zksettle_prover::Pippenger;
 
 /// Runs snarkjs in `dir`; what it printed. A failure fails the test.
 fn snarkjs(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(zksettle_test_support::snarkjs_bin())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "snarkjs {args:?}:\n{text}");
+    let (ok, text) = crate::iden3::run_snarkjs(dir, args);
+    assert!(ok, "snarkjs {args:?}:\n{text}");
     text
 }
 
