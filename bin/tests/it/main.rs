@@ -22,6 +22,20 @@ fn zksettle() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zksettle"))
 }
 
+/// Runs `zksettle <args>` in the deployable shape against the L1 node at `url`, signing with
+/// anvil's first development key, keys cached in `keys`.
+fn on_l1(args: &[&str], url: &str, keys: &std::path::Path) -> std::process::Output {
+    zksettle()
+        .args(args)
+        .args(DEPLOYABLE_SHAPE_FLAGS)
+        .args(["--l1.rpc-url", url])
+        .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
+        .arg("--prover.keys-dir")
+        .arg(keys)
+        .output()
+        .unwrap()
+}
+
 /// `zksettle circuit export-r1cs` and `zksettle prover witness` write batch `batch` of the node
 /// whose data directory is `data` (of the crash tests' shape) into `dir`; `snarkjs wtns check`
 /// accepts them. A batch the node does not hold is a clear error.
@@ -284,17 +298,7 @@ fn deploy_and_node_refuse_the_development_keys_on_a_chain_that_is_not_local_unle
     let anvil = zksettle_l1::anvil::Anvil::start(11_155_111).unwrap();
     let keys = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        zksettle()
-            .args(args)
-            .args(DEPLOYABLE_SHAPE_FLAGS)
-            .args(["--l1.rpc-url", anvil.url()])
-            .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
-            .arg("--prover.keys-dir")
-            .arg(keys.path())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| on_l1(args, anvil.url(), keys.path());
     let node_args = [
         "node",
         "--l1.rollup",
@@ -330,15 +334,7 @@ fn deploy_and_node_refuse_the_development_keys_on_a_chain_that_is_not_local_unle
 fn l1_deploy_puts_the_contracts_on_a_node_and_prints_them() {
     let anvil = zksettle_l1::anvil::Anvil::start(31337).unwrap();
     let keys = tempfile::tempdir().unwrap();
-    let out = zksettle()
-        .args(["l1", "deploy"])
-        .args(DEPLOYABLE_SHAPE_FLAGS)
-        .args(["--l1.rpc-url", anvil.url()])
-        .env("ZKSETTLE_L1_PRIVATE_KEY", zksettle_l1::anvil::DEV_KEYS[0])
-        .arg("--prover.keys-dir")
-        .arg(keys.path())
-        .output()
-        .unwrap();
+    let out = on_l1(&["l1", "deploy"], anvil.url(), keys.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("INSECURE"), "{stderr}");
