@@ -3,7 +3,7 @@
 //!
 //! The embedded chain lives in memory, so every devnet starts from genesis in a fresh data
 //! directory. Keys come from the insecure development setup (cached on disk after the first
-//! run).
+//! run), or from a ceremony's `.zkey` (`--prover.zkey`).
 
 use super::prover::KeyArgs;
 use alloy::primitives::{Address, U256};
@@ -142,6 +142,11 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         fee_recipients: vec![AccountIndex(1)],
         mempool: config.mempool,
     };
+    let keys_kind = if keys.insecure {
+        "insecure development keys"
+    } else {
+        "the ceremony's keys"
+    };
     let prover = Arc::new(BatchProver::new(keys, domain)?);
     super::node::install_metrics(config.metrics.addr)?;
     let rollup = RollupClient::new(chain.clone(), deployment.rollup);
@@ -194,7 +199,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "zksettle".into());
     println!(
-        "\nzksettle devnet is running (insecure development keys; state lives in memory)\n\
+        "\nzksettle devnet is running ({keys_kind}; state lives in memory)\n\
          \n  JSON-RPC   http://{rpc_addr}  (WebSocket on the same port)\
          \n  metrics    http://{metrics}/metrics\
          \n  health     http://{rpc_addr}/health\

@@ -15,7 +15,8 @@
 //! - `keygen`: a circomlib-compatible EdDSA-Poseidon key pair.
 //! - `simulate [--prove]`: the batch state transition over a RocksDB account tree with signed
 //!   random traffic, then the state rebuilt from the posted pubdata alone.
-//! - `prover` (and `setup`): the insecure development keys of a shape, cached on disk.
+//! - `prover` (and `setup`): the insecure development keys of a shape, cached on disk, or a
+//!   ceremony's `.zkey` checked against the shape's circuit; `.wtns` witnesses of batches.
 //! - `circuit export-r1cs`: a shape's constraint system as an iden3 `.r1cs` file.
 //! - `l1`: contract deployment on a JSON-RPC node.
 //! - `bench`: measurements beside the figures they must beat.
@@ -56,7 +57,8 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     /// Run the batch state transition over signed random traffic and verify the replay.
     Simulate(simulate::SimulateArgs),
-    /// Make (or load) the insecure development keys of a shape; the same as `prover setup`.
+    /// Make (or load) the insecure development keys of a shape, or check a ceremony's key;
+    /// the same as `prover setup`.
     Setup(prover::SetupArgs),
     /// Proving keys.
     #[command(subcommand)]

@@ -10,7 +10,8 @@ use zksettle_prover::{BatchKeys, KeyStore, Progress, INSECURE_SETUP_NOTICE};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProverCommand {
-    /// Make (or load from the cache) the insecure development keys of a batch shape.
+    /// Make (or load from the cache) the insecure development keys of a batch shape, or check a
+    /// ceremony's key (`--prover.zkey`) against it; prints the verifying-key hash.
     Setup(SetupArgs),
     /// Write the verifying key of a shape's keys as snarkjs' `verification_key.json` (what
     /// `zksettle verify` and `snarkjs groth16 verify` take).
@@ -85,10 +86,16 @@ impl ShapeArgs {
     }
 }
 
-/// Where development keys are cached and the seed they come from.
+/// The proving keys: a ceremony's `.zkey`, or the development keys (cached in a directory,
+/// made from a public seed).
 #[derive(Debug, Args)]
 pub(crate) struct KeyArgs {
-    /// Directory of cached key files.
+    /// A ceremony's proving key for the shape, as snarkjs writes it (`.zkey`, Groth16, BN254):
+    /// the production keys. It must be exactly the key of the shape's batch circuit as this
+    /// build synthesizes it. Without it, the insecure development keys of `--prover.dev-seed`.
+    #[arg(long = "prover.zkey", env = "ZKSETTLE_PROVER_ZKEY")]
+    pub(crate) zkey: Option<PathBuf>,
+    /// Directory of cached development key files, and of every key's fixed-base tables.
     #[arg(
         long = "prover.keys-dir",
         default_value = "zksettle-keys",
@@ -110,10 +117,11 @@ impl KeyArgs {
     /// the seed forges proofs, and with a forged proof takes every deposit.
     pub(crate) fn refuse_on_a_real_chain(&self, chain_id: u64, dev: bool) -> eyre::Result<()> {
         eyre::ensure!(
-            dev || zksettle_l1::LOCAL_CHAIN_IDS.contains(&chain_id),
+            self.zkey.is_some() || dev || zksettle_l1::LOCAL_CHAIN_IDS.contains(&chain_id),
             "refusing the insecure development keys (seed {:?}) on chain id {chain_id}: anyone who \
              knows the seed can forge batch proofs and take every deposit. Only the local chain \
-             ids {:?} take them unless --dev says this chain is a development one",
+             ids {:?} take them unless --dev says this chain is a development one; a real \
+             chain needs a ceremony's key (--prover.zkey)",
             self.dev_seed,
             zksettle_l1::LOCAL_CHAIN_IDS
         );
@@ -137,9 +145,21 @@ impl KeyArgs {
         Ok((shape, self.load_or_setup(shape)?))
     }
 
-    /// Loads the shape's keys from the cache, or makes them, behind a progress bar; warns that
-    /// they are insecure.
+    /// The ceremony's key for the shape, if one is given; else the development keys from the
+    /// cache, or made, behind a progress bar, with a warning that they are insecure.
     pub(crate) fn load_or_setup(&self, shape: BatchShape) -> eyre::Result<BatchKeys> {
+        if let Some(path) = &self.zkey {
+            let started = Instant::now();
+            let keys = BatchKeys::read_zkey(path, shape)
+                .wrap_err_with(|| format!("the ceremony's key {}", path.display()))?;
+            eprintln!(
+                "proving key {}: verifying key 0x{}, read and checked against the circuit in {:.1} s",
+                path.display(),
+                hex::encode(keys.vk_hash),
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(keys);
+        }
         eprintln!("WARNING: {INSECURE_SETUP_NOTICE}");
         let bar = progress_bar(&format!(
             "keys d{} b{} f{}",
@@ -227,12 +247,15 @@ pub(crate) fn show(bar: &ProgressBar, p: Progress) {
 
 pub(crate) fn setup(args: &SetupArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
-    let path = KeyStore::new(&args.keys.keys_dir).path(shape, args.keys.dev_seed.as_bytes())?;
+    let path = match &args.keys.zkey {
+        Some(path) => path.clone(),
+        None => KeyStore::new(&args.keys.keys_dir).path(shape, args.keys.dev_seed.as_bytes())?,
+    };
     let started = Instant::now();
     let keys = args.keys.load_or_setup(shape)?;
     let out = serde_json::json!({
         "insecure": keys.insecure,
-        "notice": INSECURE_SETUP_NOTICE,
+        "notice": keys.insecure.then_some(INSECURE_SETUP_NOTICE),
         "shape": { "depth": shape.depth, "chunks": shape.chunks, "fee_slots": shape.fee_slots },
         "key_file": path,
         "vk_hash": format!("0x{}", hex::encode(keys.vk_hash)),

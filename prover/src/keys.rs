@@ -1,4 +1,5 @@
-//! Proving and verifying keys for a batch shape.
+//! Proving and verifying keys for a batch shape: a ceremony's (a snarkjs `.zkey`, checked to
+//! be exactly the shape's circuit's: [`BatchKeys::read_zkey`]) or the development setup's.
 //!
 //! The development setup samples Groth16's toxic waste from a seeded RNG, so anyone who knows
 //! the seed can forge proofs: it is labelled insecure in the key files, in [`BatchKeys`] and in
@@ -8,6 +9,7 @@
 
 use crate::evm::vk_hash;
 use crate::qap::Reduction;
+use crate::zkey::Zkey;
 use crate::Progress;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey, VerifyingKey};
@@ -58,6 +60,24 @@ pub enum KeyError {
         /// The decoding error.
         source: ark_serialize::SerializationError,
     },
+    /// A `.zkey` is not a well-formed Groth16 BN254 key.
+    #[error("proving key {path}: {source}")]
+    Zkey {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: crate::zkey::ZkeyError,
+    },
+    /// A `.zkey` is well formed but not the shape's circuit's key.
+    #[error(
+        "the proving key is not for the batch circuit of {shape:?} (made by this build): {source}"
+    )]
+    NotThisCircuit {
+        /// The shape it was offered for.
+        shape: BatchShape,
+        /// How it differs.
+        source: crate::zkey::CircuitMismatch,
+    },
     /// The verifying key does not hash to the recorded hash.
     #[error("verifying key hash mismatch: expected {expected}, found {found}")]
     VerifyingKeyMismatch {
@@ -77,7 +97,8 @@ pub struct BatchKeys {
     pub proving_key: ProvingKey<Bn254>,
     /// The verifying-key hash ([`crate::evm::vk_hash`]).
     pub vk_hash: [u8; 32],
-    /// Always true for keys made here: see [`INSECURE_SETUP_NOTICE`].
+    /// True for the development setup's keys ([`INSECURE_SETUP_NOTICE`]), false for a
+    /// ceremony's.
     pub insecure: bool,
     /// The basis of the key's `H` query: [`Reduction::Libsnark`] for keys made here,
     /// [`Reduction::Circom`] for a snarkjs ceremony's.
@@ -132,6 +153,38 @@ impl BatchKeys {
             insecure: true,
             reduction: Reduction::Libsnark,
         })
+    }
+
+    /// A ceremony's keys for `shape`: a snarkjs `.zkey` ([`crate::zkey`]), taken only if it is
+    /// exactly the key of `shape`'s circuit as this build synthesizes it
+    /// ([`Zkey::check_circuit`]). Not insecure: its toxic waste is as safe as the ceremony.
+    pub fn from_zkey(shape: BatchShape, zkey: Zkey) -> Result<Self, KeyError> {
+        shape.validate()?;
+        let circuit = crate::ShapeConstraints::of(shape).map_err(circuit_error)?;
+        zkey.check_circuit(&circuit)
+            .map_err(|source| KeyError::NotThisCircuit { shape, source })?;
+        let proving_key = zkey.proving_key;
+        Ok(BatchKeys {
+            shape,
+            vk_hash: vk_hash(&proving_key.vk),
+            proving_key,
+            insecure: false,
+            reduction: Zkey::REDUCTION,
+        })
+    }
+
+    /// [`Self::from_zkey`] of the `.zkey` file at `path`.
+    pub fn read_zkey(path: &Path, shape: BatchShape) -> Result<Self, KeyError> {
+        let bytes = fs::read(path).map_err(|source| KeyError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let zkey = Zkey::read(&bytes).map_err(|source| KeyError::Zkey {
+            path: path.to_owned(),
+            source,
+        })?;
+        drop(bytes);
+        Self::from_zkey(shape, zkey)
     }
 
     /// Writes the key file: magic, vk hash, proving key (uncompressed, for fast loading).
@@ -194,6 +247,14 @@ impl BatchKeys {
     }
 }
 
+/// A failure to synthesize the shape's circuit, as a key error.
+fn circuit_error(e: crate::ProverError) -> KeyError {
+    match e {
+        crate::ProverError::Synthesis(e) => KeyError::Setup(e),
+        other => KeyError::Circuit(Box::new(other)),
+    }
+}
+
 /// A directory of cached key files, one per shape and seed.
 #[derive(Debug, Clone)]
 pub struct KeyStore {
@@ -211,10 +272,7 @@ impl KeyStore {
     /// build with another circuit is never loaded (its proofs would not verify).
     pub fn path(&self, shape: BatchShape, seed: &[u8]) -> Result<PathBuf, KeyError> {
         shape.validate()?;
-        let constraints = crate::ShapeConstraints::of(shape).map_err(|e| match e {
-            crate::ProverError::Synthesis(e) => KeyError::Setup(e),
-            other => KeyError::Circuit(Box::new(other)),
-        })?;
+        let constraints = crate::ShapeConstraints::of(shape).map_err(circuit_error)?;
         let circuit_tag = hex::encode(&constraints.digest()[..6]);
         let seed_tag = hex::encode(&Sha256::digest(seed)[..6]);
         Ok(self.dir.join(format!(

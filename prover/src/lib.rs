@@ -4,9 +4,10 @@
 //! the keys that make and check them.
 //!
 //! ## Map
-//! - [`keys`]: the **insecure development setup** (deterministic from a seed; a real deployment
-//!   needs a ceremony), key files and their on-disk cache, the verifying-key hash that ties
-//!   proofs, contracts and verifiers together.
+//! - [`keys`]: [`BatchKeys`], a shape's keys: a ceremony's `.zkey` checked against the
+//!   shape's circuit, or the **insecure development setup** (deterministic from a seed, for
+//!   devnets) with its key files and on-disk cache; the verifying-key hash that ties proofs,
+//!   contracts and verifiers together.
 //! - [`evm`]: verifying keys and proofs as EVM words (EIP-196/197), and the verifying-key hash
 //!   computed over them, the same on-chain and off (the `zksettle-groth16-evm` leaf crate,
 //!   re-exported).
@@ -28,7 +29,10 @@
 //!   formats snarkjs and its ceremonies read.
 //! - [`zkey`]: snarkjs' Groth16 proving key (`.zkey`) read and checked point by point into
 //!   arkworks' key, its `H` query in the basis of [`qap::Reduction::Circom`]: the keys of a
-//!   ceremony run with snarkjs prove with zksettle's prover (a test has snarkjs verify one).
+//!   ceremony run with snarkjs prove with zksettle's prover (a test has snarkjs verify one),
+//!   checked against the circuit it is offered for, and written back byte for byte.
+//! - [`ceremony`]: the phase-2 setup in snarkjs' formats: a `.ptau` reader and the ceremony's
+//!   first key, the bytes `snarkjs groth16 setup` writes.
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
@@ -51,6 +55,7 @@
 
 /// The EVM encoding of keys and proofs, from its own leaf crate (re-exported for callers).
 pub use zksettle_groth16_evm as evm;
+pub mod ceremony;
 pub mod field;
 pub mod groth16;
 pub mod iden3;

@@ -115,6 +115,23 @@ impl ShapeConstraints {
         })
     }
 
+    /// The R1CS of any circuit from its matrices `A`, `B`, `C` (rows of `(coefficient,
+    /// variable)` terms, variables numbered `1`, the public inputs, then the witness): for keys
+    /// and witnesses of circuits other than the batch's.
+    pub fn from_matrices(
+        matrices: Vec<Matrix<Fr>>,
+        instance_variables: usize,
+        witness_variables: usize,
+    ) -> Self {
+        let constraints = matrices.first().map_or(0, Vec::len);
+        ShapeConstraints {
+            matrices,
+            instance_variables,
+            witness_variables,
+            constraints,
+        }
+    }
+
     /// Number of constraints.
     pub fn constraints(&self) -> usize {
         self.constraints

@@ -5,6 +5,7 @@
 // Test fixtures fail the test by panicking, like the assertions around them.
 #![allow(clippy::unwrap_used)]
 
+mod ceremony;
 mod iden3;
 mod prove;
 mod tables;

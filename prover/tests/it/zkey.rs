@@ -6,7 +6,7 @@
 use ark_bn254::{Bn254, Fq, Fr, G2Affine};
 use ark_ec::short_weierstrass::Affine;
 use ark_ec::AffineRepr;
-use ark_ff::{BigInteger, One, PrimeField, UniformRand};
+use ark_ff::{BigInteger, Field, One, PrimeField, UniformRand};
 use ark_groth16::{Groth16, Proof};
 use ark_relations::gr1cs::Matrix;
 use ark_snark::SNARK;
@@ -15,8 +15,9 @@ use std::path::Path;
 use zksettle_prover::groth16::{create_proof, MsmBackends, R1csInstance};
 use zksettle_prover::iden3::write_r1cs_matrices;
 use zksettle_prover::qap::Reduction;
-use zksettle_prover::zkey::{Zkey, ZkeyError};
+use zksettle_prover::zkey::{CircuitMismatch, Zkey, ZkeyError};
 use zksettle_prover::Pippenger;
+use zksettle_prover::{BatchKeys, KeyError, ShapeConstraints};
 
 /// Runs snarkjs in `dir`; what it printed. A failure fails the test.
 fn snarkjs(dir: &Path, args: &[&str]) -> String {
@@ -27,7 +28,7 @@ fn snarkjs(dir: &Path, args: &[&str]) -> String {
 
 /// Wires `(1, x, w, w², w³)`, `x` public; rows `w·w = w²`, `w²·w = w³`,
 /// `(w³ + w + 5)·1 = x`; and the assignment for `w = 3`.
-fn cubic() -> (Vec<Matrix<Fr>>, Vec<Fr>) {
+pub(crate) fn cubic() -> (Vec<Matrix<Fr>>, Vec<Fr>) {
     let one = Fr::one();
     let a = vec![
         vec![(one, 2)],
@@ -61,7 +62,7 @@ fn proof_json(proof: &Proof<Bn254>) -> String {
 }
 
 /// The byte offset of section `kind`'s body in a container.
-fn section_offset(bytes: &[u8], kind: u32) -> usize {
+pub(crate) fn section_offset(bytes: &[u8], kind: u32) -> usize {
     let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
     let mut at = 12;
     loop {
@@ -78,10 +79,10 @@ fn montgomery_bytes(x: &Fq) -> Vec<u8> {
     x.0.to_bytes_le()
 }
 
-#[test]
-fn a_snarkjs_ceremony_key_proves_and_snarkjs_accepts_the_proof_and_changed_keys_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path();
+/// Runs the cubic's whole ceremony in `path` (ptau 2^4 with one contribution, phase 2 with
+/// one): the matrices, the assignment, and the final key's bytes (`k1.zkey`, its verifying key
+/// in `vk.json`).
+fn cubic_ceremony(path: &Path) -> (Vec<Matrix<Fr>>, Vec<Fr>, Vec<u8>) {
     let (matrices, z) = cubic();
     let mut r1cs = Vec::new();
     write_r1cs_matrices(&matrices, 2, z.len(), 3, &mut r1cs).unwrap();
@@ -111,10 +112,18 @@ fn a_snarkjs_ceremony_key_proves_and_snarkjs_accepts_the_proof_and_changed_keys_
         snarkjs(path, args);
     }
     let bytes = std::fs::read(path.join("k1.zkey")).unwrap();
+    (matrices, z, bytes)
+}
+
+#[test]
+fn a_snarkjs_ceremony_key_proves_and_snarkjs_accepts_the_proof_and_changed_keys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    let (matrices, z, bytes) = cubic_ceremony(path);
     let zkey = Zkey::read(&bytes).unwrap();
     assert_eq!((zkey.n_vars, zkey.n_public, zkey.domain_size), (5, 1, 8));
     assert_eq!(
-        zkey.ceremony.map(|(_, contributions)| contributions),
+        zkey.ceremony.as_ref().map(|c| c.contributions.len()),
         Some(1)
     );
 
@@ -140,6 +149,9 @@ fn a_snarkjs_ceremony_key_proves_and_snarkjs_accepts_the_proof_and_changed_keys_
     stored.sort_by_key(|c| (c.0, c.1, c.2));
     expected.sort_by_key(|c| (c.0, c.1, c.2));
     assert_eq!(stored, expected);
+    // The same comparison, as the prover makes it before taking a key.
+    zkey.check_circuit(&ShapeConstraints::from_matrices(matrices.clone(), 2, 3))
+        .unwrap();
 
     // Proven with the key's reduction: arkworks and snarkjs both accept the proof.
     let instance = R1csInstance {
@@ -244,4 +256,71 @@ fn a_snarkjs_ceremony_key_proves_and_snarkjs_accepts_the_proof_and_changed_keys_
     let read = Zkey::read(&with_generator).unwrap();
     assert_eq!(read.proving_key.vk.beta_g2, generator);
     assert_eq!(read.proving_key.a_query, pk.a_query);
+}
+
+#[test]
+fn a_ceremony_key_is_taken_only_for_the_circuit_it_was_made_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (matrices, _, bytes) = cubic_ceremony(dir.path());
+    let zkey = Zkey::read(&bytes).unwrap();
+    let circuit = |matrices: Vec<Matrix<Fr>>, public: usize| {
+        ShapeConstraints::from_matrices(matrices, 1 + public, 4 - public)
+    };
+    assert_eq!(zkey.check_circuit(&circuit(matrices.clone(), 1)), Ok(()));
+
+    // The same wires with `x` private, or one coefficient of B changed: another circuit.
+    assert_eq!(
+        zkey.check_circuit(&circuit(matrices.clone(), 0)),
+        Err(CircuitMismatch::PublicInputs { key: 1, circuit: 0 })
+    );
+    let mut changed = matrices.clone();
+    changed[1][1][0].0 = Fr::from(2u64);
+    assert_eq!(
+        zkey.check_circuit(&circuit(changed, 1)),
+        Err(CircuitMismatch::Coefficient {
+            matrix: 1,
+            constraint: 1,
+            wire: 2
+        })
+    );
+    // C is not in a key (it is folded into the L query): a change there is not seen here.
+    let mut other_c = matrices.clone();
+    other_c[2][0][0].0 = Fr::from(2u64);
+    assert_eq!(zkey.check_circuit(&circuit(other_c, 1)), Ok(()));
+
+    // A coefficient changed in the file's own bytes (A[0][2] = 1 → 2, stored as 2·R² mod r):
+    // the file still reads, and is refused for the circuit.
+    let coefficients = section_offset(&bytes, 4);
+    let first_value = coefficients + 4 + 12;
+    let r_squared = Fr::from(2u64).pow([512u64]);
+    assert_eq!(
+        &bytes[first_value..first_value + 32],
+        &r_squared.into_bigint().to_bytes_le()[..],
+        "the first stored coefficient is A[0][2] = 1"
+    );
+    let mut tampered = bytes.clone();
+    tampered[first_value..first_value + 32]
+        .copy_from_slice(&(r_squared + r_squared).into_bigint().to_bytes_le());
+    let read = Zkey::read(&tampered).unwrap();
+    assert_eq!(
+        read.check_circuit(&circuit(matrices, 1)),
+        Err(CircuitMismatch::Coefficient {
+            matrix: 0,
+            constraint: 0,
+            wire: 2
+        })
+    );
+
+    // Offered for a batch shape, the cubic's key is refused, naming the shape.
+    let refused = BatchKeys::from_zkey(crate::prove::SHAPE, zkey).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            KeyError::NotThisCircuit {
+                source: CircuitMismatch::Wires { key: 5, .. },
+                ..
+            }
+        ),
+        "{refused}"
+    );
 }
