@@ -6,13 +6,19 @@
 //! - [`ptau`]: the `.ptau` reader.
 //! - [`initial_key`]: the ceremony's first key from the powers of tau and the circuit, the
 //!   same bytes as `snarkjs groth16 setup` (`zkey new`).
+//! - [`contribute`] and [`beacon`]: a contribution, with the operating system's and the
+//!   contributor's entropy or from a public beacon (the same bytes as `snarkjs zkey beacon`),
+//!   on snarkjs' random stream (`rng`).
 //!
 //! The formats, and snarkjs' choices a compatible tool must copy, are in
 //! `docs/snarkjs-formats.md`.
 
+mod contribute;
 mod initial;
 pub mod ptau;
+mod rng;
 
+pub use contribute::{beacon, contribute, contribution_hash};
 pub use initial::initial_key;
 pub use ptau::Ptau;
 
@@ -93,6 +99,21 @@ pub enum CeremonyError {
         /// The power to use.
         next: u32,
     },
+    /// The operating system gave no randomness.
+    #[error("the operating system's randomness: {0}")]
+    Entropy(#[source] getrandom::Error),
+    /// A beacon's iteration exponent is outside snarkjs' range.
+    #[error("a beacon's iteration exponent is 10 to 63, not {0}")]
+    BeaconExponent(u8),
+    /// A beacon's value has no bytes or more than 255.
+    #[error("a beacon's value is 1 to 255 bytes, not {0}")]
+    BeaconValue(usize),
+    /// The key has no ceremony record (section 10) to contribute to.
+    #[error("the key has no ceremony record (section 10): it was not made by a phase-2 setup")]
+    NoCeremony,
+    /// The drawn secret is zero (probability 2^-254).
+    #[error("the drawn secret is zero")]
+    ZeroSecret,
     /// A point is malformed.
     #[error("section {section}, point {index}: {fault}")]
     Point {

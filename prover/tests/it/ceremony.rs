@@ -1,17 +1,21 @@
 //! zksettle's ceremony beside snarkjs' on the same files: the first key zksettle makes from a
-//! snarkjs powers of tau is, byte for byte, the key `snarkjs groth16 setup` makes.
+//! snarkjs powers of tau is, byte for byte, the key `snarkjs groth16 setup` makes; zksettle's
+//! and snarkjs' contributors take turns and `snarkjs zkey verify` accepts the ceremony; a
+//! beacon gives the same bytes in both tools.
 
 use crate::iden3::run_snarkjs;
 use crate::zkey::cubic;
 use ark_bn254::Fr;
+use ark_ec::CurveGroup;
 use ark_ff::{One, UniformRand};
 use ark_relations::gr1cs::Matrix;
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::Path;
-use zksettle_prover::ceremony::{initial_key, CeremonyError, Ptau};
+use zksettle_prover::ceremony::{beacon, contribute, initial_key, CeremonyError, Ptau};
+use zksettle_prover::groth16::{create_proof, MsmBackends, R1csInstance};
 use zksettle_prover::iden3::write_r1cs_matrices;
-use zksettle_prover::zkey::{Zkey, SETUP_ORDER};
-use zksettle_prover::ShapeConstraints;
+use zksettle_prover::zkey::{Zkey, CONTRIBUTION_ORDER, SETUP_ORDER};
+use zksettle_prover::{Pippenger, ShapeConstraints};
 
 fn snarkjs(dir: &Path, args: &[&str]) {
     let (ok, text) = run_snarkjs(dir, args);
@@ -163,4 +167,140 @@ fn a_powers_of_tau_that_cannot_serve_the_circuit_is_refused_by_name() {
             ..
         }
     ));
+}
+
+/// The bytes of `key` as snarkjs writes a contributed key, into `path`.
+fn write_contributed(key: &Zkey, path: &Path) {
+    let mut bytes = Vec::new();
+    key.write(&mut bytes, &CONTRIBUTION_ORDER).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn read(path: &Path) -> Zkey {
+    Zkey::read(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// snarkjs' `zkey verify` of `key` against the cubic and the ptau: whether it passed, and what
+/// it printed.
+fn snarkjs_verifies(dir: &Path, key: &str) -> (bool, String) {
+    let (ok, text) = run_snarkjs(dir, &["zkey", "verify", "cubic.r1cs", "final.ptau", key]);
+    (ok && text.contains("ZKey Ok!"), text)
+}
+
+#[test]
+fn zksettle_and_snarkjs_contributors_take_turns_in_one_ceremony_and_both_tools_end_it_with_the_same_beacon(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    // The cubic's snarkjs files: its .r1cs and a prepared ptau of power 4.
+    let (matrices, z, _) = crate::zkey::cubic_ceremony(path);
+    let circuit = ShapeConstraints::from_matrices(matrices.clone(), 2, z.len() - 2);
+    let first = initial_key(&circuit, &mut Ptau::open(&path.join("final.ptau")).unwrap()).unwrap();
+
+    let (one, one_hash) = contribute(&first, b"dice: 3 1 4 1 5", Some("zksettle one")).unwrap();
+    write_contributed(&one, &path.join("c1.zkey"));
+    snarkjs(
+        path,
+        &[
+            "zkey",
+            "contribute",
+            "c1.zkey",
+            "c2.zkey",
+            "--name=snarkjs",
+            "-e=snarkjs entropy",
+        ],
+    );
+    let (three, three_hash) = contribute(
+        &read(&path.join("c2.zkey")),
+        b"more dice",
+        Some("zksettle two"),
+    )
+    .unwrap();
+    write_contributed(&three, &path.join("c3.zkey"));
+
+    // A beacon is public randomness: both tools make the same key from it.
+    let value: Vec<u8> = (1..=32).collect();
+    let (last, _) = beacon(&three, &value, 10, Some("Final Beacon")).unwrap();
+    write_contributed(&last, &path.join("ours.zkey"));
+    snarkjs(
+        path,
+        &[
+            "zkey",
+            "beacon",
+            "c3.zkey",
+            "theirs.zkey",
+            &hex::encode(&value),
+            "10",
+            "-n=Final Beacon",
+        ],
+    );
+    let theirs = std::fs::read(path.join("theirs.zkey")).unwrap();
+    assert!(
+        std::fs::read(path.join("ours.zkey")).unwrap() == theirs,
+        "zksettle's beacon key differs from snarkjs'"
+    );
+
+    // snarkjs checks the whole ceremony, and lists zksettle's contributions by their hashes.
+    let (ok, text) = snarkjs_verifies(path, "ours.zkey");
+    assert!(ok, "{text}");
+    let printed = text.to_lowercase().replace([' ', '\t', '\n'], "");
+    for hash in [one_hash, three_hash] {
+        assert!(
+            printed.contains(&hex::encode(hash)),
+            "{} not in {text}",
+            hex::encode(hash)
+        );
+    }
+    assert_eq!(
+        last.ceremony.as_ref().map(|c| c.contributions.len()),
+        Some(4)
+    );
+
+    // The final key proves; snarkjs accepts the proof.
+    let pippenger = Pippenger::default();
+    let backends = MsmBackends {
+        g1: &pippenger,
+        g2: &pippenger,
+    };
+    let instance = R1csInstance {
+        matrices: &matrices,
+        instance_variables: 2,
+        constraints: 3,
+        assignment: &z,
+    };
+    let mut rng = StdRng::seed_from_u64(9);
+    let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let proof = create_proof(
+        backends,
+        &last.proving_key,
+        Zkey::REDUCTION,
+        None,
+        r,
+        s,
+        instance,
+    )
+    .unwrap();
+    std::fs::write(path.join("proof.json"), crate::zkey::proof_json(&proof)).unwrap();
+    std::fs::write(path.join("public.json"), r#"["35"]"#).unwrap();
+    snarkjs(
+        path,
+        &["zkey", "export", "verificationkey", "ours.zkey", "vk.json"],
+    );
+    snarkjs(
+        path,
+        &["groth16", "verify", "vk.json", "public.json", "proof.json"],
+    );
+
+    // A contribution whose proof of knowledge was changed after the fact (g2_spx doubled, still
+    // a valid point), and a final key whose H query was changed, are refused.
+    let mut forged = read(&path.join("c3.zkey"));
+    let record = &mut forged.ceremony.as_mut().unwrap().contributions[0];
+    record.g2_spx = (record.g2_spx + record.g2_spx).into_affine();
+    write_contributed(&forged, &path.join("forged.zkey"));
+    assert!(!snarkjs_verifies(path, "forged.zkey").0);
+    let mut changed = last.clone();
+    let h0 = changed.proving_key.h_query[0];
+    changed.proving_key.h_query[0] = (h0 + h0).into_affine();
+    write_contributed(&changed, &path.join("changed.zkey"));
+    assert!(!snarkjs_verifies(path, "changed.zkey").0);
 }

@@ -46,7 +46,7 @@ fn decimal<F: PrimeField>(x: &F) -> String {
 }
 
 /// snarkjs' `proof.json`.
-fn proof_json(proof: &Proof<Bn254>) -> String {
+pub(crate) fn proof_json(proof: &Proof<Bn254>) -> String {
     let (a, b, c) = (proof.a, proof.b, proof.c);
     format!(
         r#"{{"pi_a":["{}","{}","1"],"pi_b":[["{}","{}"],["{}","{}"],["1","0"]],"pi_c":["{}","{}","1"],"protocol":"groth16","curve":"bn128"}}"#,
@@ -82,7 +82,7 @@ fn montgomery_bytes(x: &Fq) -> Vec<u8> {
 /// Runs the cubic's whole ceremony in `path` (ptau 2^4 with one contribution, phase 2 with
 /// one): the matrices, the assignment, and the final key's bytes (`k1.zkey`, its verifying key
 /// in `vk.json`).
-fn cubic_ceremony(path: &Path) -> (Vec<Matrix<Fr>>, Vec<Fr>, Vec<u8>) {
+pub(crate) fn cubic_ceremony(path: &Path) -> (Vec<Matrix<Fr>>, Vec<Fr>, Vec<u8>) {
     let (matrices, z) = cubic();
     let mut r1cs = Vec::new();
     write_r1cs_matrices(&matrices, 2, z.len(), 3, &mut r1cs).unwrap();
