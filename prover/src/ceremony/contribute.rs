@@ -43,7 +43,7 @@ impl Secret {
 }
 
 /// A beacon's randomness: SHA-256 iterated `2^exponent` times on `value`.
-fn beacon_seed(beacon: &Beacon) -> [u8; 32] {
+pub(crate) fn beacon_seed(beacon: &Beacon) -> [u8; 32] {
     let mut digest: [u8; 32] = Sha256::digest(&beacon.hash).into();
     for _ in 1..(1u64 << beacon.exponent) {
         digest = Sha256::digest(digest).into();

@@ -9,6 +9,8 @@
 //! - [`contribute`] and [`beacon`]: a contribution, with the operating system's and the
 //!   contributor's entropy or from a public beacon (the same bytes as `snarkjs zkey beacon`),
 //!   on snarkjs' random stream (`rng`).
+//! - [`verify`]: the whole ceremony checked against the powers of tau and the circuit, as
+//!   `snarkjs zkey verify` checks it.
 //!
 //! The formats, and snarkjs' choices a compatible tool must copy, are in
 //! `docs/snarkjs-formats.md`.
@@ -17,10 +19,12 @@ mod contribute;
 mod initial;
 pub mod ptau;
 mod rng;
+mod verify;
 
 pub use contribute::{beacon, contribute, contribution_hash};
 pub use initial::initial_key;
 pub use ptau::Ptau;
+pub use verify::{verify, Verified, VerifyFault};
 
 use crate::zkey::binfile::{PointError, PointFault};
 use std::path::PathBuf;

@@ -11,7 +11,9 @@ use ark_ff::{One, UniformRand};
 use ark_relations::gr1cs::Matrix;
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::Path;
-use zksettle_prover::ceremony::{beacon, contribute, initial_key, CeremonyError, Ptau};
+use zksettle_prover::ceremony::{
+    beacon, contribute, initial_key, verify, CeremonyError, Ptau, VerifyFault,
+};
 use zksettle_prover::groth16::{create_proof, MsmBackends, R1csInstance};
 use zksettle_prover::iden3::write_r1cs_matrices;
 use zksettle_prover::zkey::{Zkey, CONTRIBUTION_ORDER, SETUP_ORDER};
@@ -291,16 +293,50 @@ fn zksettle_and_snarkjs_contributors_take_turns_in_one_ceremony_and_both_tools_e
         &["groth16", "verify", "vk.json", "public.json", "proof.json"],
     );
 
-    // A contribution whose proof of knowledge was changed after the fact (g2_spx doubled, still
-    // a valid point), and a final key whose H query was changed, are refused.
+    // zksettle's own check accepts the same ceremony, and names the same contributions.
+    let mut ptau = Ptau::open(&path.join("final.ptau")).unwrap();
+    let verified = verify(&last, &circuit, &mut ptau).unwrap().unwrap();
+    let hashes: Vec<[u8; 64]> = verified.contributions.iter().map(|c| c.1).collect();
+    assert_eq!((hashes[0], hashes[2]), (one_hash, three_hash));
+    assert_eq!(
+        verified
+            .contributions
+            .iter()
+            .map(|c| c.2)
+            .collect::<Vec<_>>(),
+        [false, false, false, true]
+    );
+    assert!(verify(&read(&path.join("c2.zkey")), &circuit, &mut ptau)
+        .unwrap()
+        .is_ok());
+
+    // Changed after the fact, each refused by both tools: a proof of knowledge (g2_spx doubled,
+    // still a valid point), the H query, the L query, a beacon's points.
     let mut forged = read(&path.join("c3.zkey"));
     let record = &mut forged.ceremony.as_mut().unwrap().contributions[0];
     record.g2_spx = (record.g2_spx + record.g2_spx).into_affine();
-    write_contributed(&forged, &path.join("forged.zkey"));
-    assert!(!snarkjs_verifies(path, "forged.zkey").0);
-    let mut changed = last.clone();
-    let h0 = changed.proving_key.h_query[0];
-    changed.proving_key.h_query[0] = (h0 + h0).into_affine();
-    write_contributed(&changed, &path.join("changed.zkey"));
-    assert!(!snarkjs_verifies(path, "changed.zkey").0);
+    let mut changed_h = last.clone();
+    let h0 = changed_h.proving_key.h_query[0];
+    changed_h.proving_key.h_query[0] = (h0 + h0).into_affine();
+    let mut changed_l = last.clone();
+    let l1 = changed_l.proving_key.l_query[1];
+    changed_l.proving_key.l_query[1] = (l1 + l1).into_affine();
+    let mut other_beacon = last.clone();
+    let record = &mut other_beacon.ceremony.as_mut().unwrap().contributions[3];
+    record.beacon.as_mut().unwrap().hash[0] ^= 1;
+    for (name, key, fault) in [
+        ("forged", forged, VerifyFault::ProofOfKnowledge(0)),
+        ("other-beacon", other_beacon, VerifyFault::Beacon(3)),
+        ("changed-h", changed_h, VerifyFault::HQuery),
+        ("changed-l", changed_l, VerifyFault::LQuery),
+    ] {
+        let file = format!("{name}.zkey");
+        write_contributed(&key, &path.join(&file));
+        assert!(!snarkjs_verifies(path, &file).0, "snarkjs accepted {name}");
+        assert_eq!(
+            verify(&key, &circuit, &mut ptau).unwrap().unwrap_err(),
+            fault,
+            "{name}"
+        );
+    }
 }
