@@ -190,9 +190,9 @@ pub(crate) async fn deploy_config<C: Chain>(
 async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
     let chain = args.rpc.connect().await?;
-    args.keys
-        .refuse_on_a_real_chain(chain.chain_id(), args.dev)?;
-    let keys = args.keys.load_or_setup(shape)?;
+    let keys = args
+        .keys
+        .load_for_chain(shape, chain.chain_id(), args.dev)?;
     let config = args
         .limits
         .apply(empty_genesis_config(&keys, args.priority_window)?);

@@ -17,11 +17,14 @@
 //!   random traffic, then the state rebuilt from the posted pubdata alone.
 //! - `prover` (and `setup`): the insecure development keys of a shape, cached on disk, or a
 //!   ceremony's `.zkey` checked against the shape's circuit; `.wtns` witnesses of batches.
+//! - `setup ceremony`: a phase-2 ceremony in snarkjs' formats (`new`, `contribute`, `beacon`,
+//!   `verify`, `finalize`, and `dev-ptau` for tests).
 //! - `circuit export-r1cs`: a shape's constraint system as an iden3 `.r1cs` file.
 //! - `l1`: contract deployment on a JSON-RPC node.
 //! - `bench`: measurements beside the figures they must beat.
 
 mod bench;
+mod ceremony;
 mod circuit;
 mod devnet;
 mod keygen;
@@ -58,7 +61,7 @@ enum Command {
     /// Run the batch state transition over signed random traffic and verify the replay.
     Simulate(simulate::SimulateArgs),
     /// Make (or load) the insecure development keys of a shape, or check a ceremony's key;
-    /// the same as `prover setup`.
+    /// the same as `prover setup`. `setup ceremony …` runs a ceremony for production keys.
     Setup(prover::SetupArgs),
     /// Proving keys.
     #[command(subcommand)]

@@ -103,9 +103,9 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
     }
     let shape = args.shape.shape();
     let chain = args.rpc.connect().await?;
-    args.keys
-        .refuse_on_a_real_chain(chain.chain_id(), args.dev)?;
-    let keys = args.keys.load_or_setup(shape)?;
+    let keys = args
+        .keys
+        .load_for_chain(shape, chain.chain_id(), args.dev)?;
     // The key's fixed-base tables are kept beside it unless the file says otherwise.
     config
         .prover

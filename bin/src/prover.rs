@@ -47,15 +47,26 @@ pub(crate) struct ExportVkArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct SetupArgs {
     #[command(flatten)]
     shape: ShapeArgs,
     #[command(flatten)]
     keys: KeyArgs,
+    #[command(subcommand)]
+    command: Option<SetupCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SetupCommand {
+    /// Production keys: a Groth16 phase-2 ceremony in snarkjs' formats (`new`, `contribute`,
+    /// `beacon`, `verify`, `finalize`).
+    #[command(subcommand)]
+    Ceremony(super::ceremony::CeremonyCommand),
 }
 
 /// A circuit shape: the tree depth and the batch layout.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct ShapeArgs {
     /// Account tree depth in index bits (even, 2–32).
     #[arg(long = "tree.depth", default_value_t = 24, env = "ZKSETTLE_TREE_DEPTH")]
@@ -115,7 +126,31 @@ impl KeyArgs {
     /// Refuses the development keys (every key these arguments make: a public seed) for a
     /// chain that is not local unless `dev` says the chain is a development one: whoever knows
     /// the seed forges proofs, and with a forged proof takes every deposit.
-    pub(crate) fn refuse_on_a_real_chain(&self, chain_id: u64, dev: bool) -> eyre::Result<()> {
+    ///
+    /// A ceremony's key is refused the same way while it has no contribution (δ = 1: anyone
+    /// can forge proofs for it); that is known once it is read.
+    pub(crate) fn load_for_chain(
+        &self,
+        shape: BatchShape,
+        chain_id: u64,
+        dev: bool,
+    ) -> eyre::Result<BatchKeys> {
+        let development_chain = dev || zksettle_l1::LOCAL_CHAIN_IDS.contains(&chain_id);
+        self.refuse_on_a_real_chain(chain_id, dev)?;
+        let keys = self.load_or_setup(shape)?;
+        eyre::ensure!(
+            !keys.insecure || development_chain,
+            "refusing the key {} on chain id {chain_id}: no one has contributed to it (δ = 1), \
+             so anyone can forge batch proofs and take every deposit",
+            self.zkey
+                .as_deref()
+                .unwrap_or(std::path::Path::new("?"))
+                .display()
+        );
+        Ok(keys)
+    }
+
+    fn refuse_on_a_real_chain(&self, chain_id: u64, dev: bool) -> eyre::Result<()> {
         eyre::ensure!(
             self.zkey.is_some() || dev || zksettle_l1::LOCAL_CHAIN_IDS.contains(&chain_id),
             "refusing the insecure development keys (seed {:?}) on chain id {chain_id}: anyone who \
@@ -152,6 +187,12 @@ impl KeyArgs {
             let started = Instant::now();
             let keys = BatchKeys::read_zkey(path, shape)
                 .wrap_err_with(|| format!("the ceremony's key {}", path.display()))?;
+            if keys.insecure {
+                eprintln!(
+                    "WARNING: {} has no contribution (δ = 1): anyone can forge proofs for it",
+                    path.display()
+                );
+            }
             eprintln!(
                 "proving key {}: verifying key 0x{}, read and checked against the circuit in {:.1} s",
                 path.display(),
@@ -246,6 +287,9 @@ pub(crate) fn show(bar: &ProgressBar, p: Progress) {
 }
 
 pub(crate) fn setup(args: &SetupArgs) -> eyre::Result<()> {
+    if let Some(SetupCommand::Ceremony(command)) = &args.command {
+        return super::ceremony::run(command);
+    }
     let shape = args.shape.shape();
     let path = match &args.keys.zkey {
         Some(path) => path.clone(),

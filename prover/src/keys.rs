@@ -157,7 +157,8 @@ impl BatchKeys {
 
     /// A ceremony's keys for `shape`: a snarkjs `.zkey` ([`crate::zkey`]), taken only if it is
     /// exactly the key of `shape`'s circuit as this build synthesizes it
-    /// ([`Zkey::check_circuit`]). Not insecure: its toxic waste is as safe as the ceremony.
+    /// ([`Zkey::check_circuit`]). Not insecure once someone has contributed (its toxic waste
+    /// is then as safe as the ceremony's most honest participant); insecure before.
     pub fn from_zkey(shape: BatchShape, zkey: Zkey) -> Result<Self, KeyError> {
         shape.validate()?;
         let circuit = crate::ShapeConstraints::of(shape).map_err(circuit_error)?;
@@ -167,8 +168,10 @@ impl BatchKeys {
         Ok(BatchKeys {
             shape,
             vk_hash: vk_hash(&proving_key.vk),
+            // δ is still the generator until someone contributes: then anyone can forge.
+            insecure: proving_key.delta_g1
+                == <ark_bn254::G1Affine as ark_ec::AffineRepr>::generator(),
             proving_key,
-            insecure: false,
             reduction: Zkey::REDUCTION,
         })
     }

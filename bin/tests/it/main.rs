@@ -507,3 +507,71 @@ fn bench_prove_proves_a_batch_both_ways_and_prints_the_ratio() {
         }
     }
 }
+
+#[test]
+fn setup_ceremony_names_what_a_powers_of_tau_or_a_key_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let ptau = dir.path().join("small.ptau");
+    let made = zksettle()
+        .args(["setup", "ceremony", "dev-ptau", "--power", "3", "--out"])
+        .arg(&ptau)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stderr).contains("INSECURE"));
+
+    // The smallest batch shape needs a domain of 2^17 points.
+    let new = zksettle()
+        .args(["setup", "ceremony", "new", "--ptau"])
+        .arg(&ptau)
+        .args([
+            "--tree.depth",
+            "2",
+            "--batch.chunks",
+            "1",
+            "--batch.fee-slots",
+            "1",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("k0.zkey"))
+        .output()
+        .unwrap();
+    assert!(!new.status.success());
+    let stderr = String::from_utf8_lossy(&new.stderr);
+    assert!(
+        stderr.contains("2^17") && stderr.contains("goes to 2^3"),
+        "{stderr}"
+    );
+
+    // A file that is not a key, offered to contribute to or to prove with.
+    let contribute = zksettle()
+        .args(["setup", "ceremony", "contribute", "--key"])
+        .arg(&ptau)
+        .arg("--out")
+        .arg(dir.path().join("k1.zkey"))
+        .output()
+        .unwrap();
+    assert!(!contribute.status.success());
+    let stderr = String::from_utf8_lossy(&contribute.stderr);
+    assert!(stderr.contains("not a .zkey file"), "{stderr}");
+    let prove = zksettle()
+        .args([
+            "setup",
+            "--tree.depth",
+            "2",
+            "--batch.chunks",
+            "1",
+            "--prover.zkey",
+        ])
+        .arg(&ptau)
+        .output()
+        .unwrap();
+    assert!(!prove.status.success());
+    let stderr = String::from_utf8_lossy(&prove.stderr);
+    assert!(stderr.contains("not a .zkey file"), "{stderr}");
+    assert!(!dir.path().join("k1.zkey").exists());
+}

@@ -15,9 +15,9 @@
 //! | L (8), `s > ℓ` | the same |
 //! | H (9), `i < n` | `L^{(2n)}_{2i+1}(τ)·G1`: the odd points of the `2n` domain |
 //!
-//! Every product is a sum of the ptau's Lagrange points times the circuit's coefficients, so
-//! no secret is needed: `Σ coefficients` scalar multiplications of (mostly small)
-//! coefficients, each taken as the smaller of `c` and `r − c` in absolute value.
+//! Every point is a sum of the ptau's Lagrange points times the circuit's coefficients, so no
+//! secret is needed: per wire, an MSM over its terms when they are many, else one scalar
+//! multiplication per term by the smaller of `c` and `r − c`.
 
 use super::ptau::{self, Ptau};
 use super::CeremonyError;
@@ -26,6 +26,7 @@ use crate::zkey::binfile::{g1_hashed, g2_hashed};
 use crate::zkey::{Ceremony, Coefficient, Zkey};
 use crate::ShapeConstraints;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{One, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey};
@@ -76,33 +77,23 @@ pub fn initial_key(circuit: &ShapeConstraints, ptau: &mut Ptau) -> Result<Zkey, 
         Columns::of(b, wires),
         Columns::of(c, wires),
     );
-    // The extra row binding instance wire `s`: `A[m + s][s] = 1`.
-    let binding = |s: usize| (s < instance).then_some(rows + s);
+    // Then the extra rows binding the instance wires: `A[m + s][s] = 1`.
 
-    let a_query: Vec<G1Projective> = (0..wires)
-        .into_par_iter()
-        .map(|s| {
-            combine(&lagrange, a_cols.of_wire(s))
-                + binding(s).map_or(G1Projective::default(), |row| lagrange[row].into())
-        })
-        .collect();
-    let b_g1_query: Vec<G1Projective> = (0..wires)
-        .into_par_iter()
-        .map(|s| combine(&lagrange, b_cols.of_wire(s)))
-        .collect();
-    let b_g2_query: Vec<G2Projective> = (0..wires)
-        .into_par_iter()
-        .map(|s| combine(&lagrange_g2, b_cols.of_wire(s)))
-        .collect();
-    let k: Vec<G1Projective> = (0..wires)
-        .into_par_iter()
-        .map(|s| {
-            combine(&beta_lagrange, a_cols.of_wire(s))
-                + combine(&alpha_lagrange, b_cols.of_wire(s))
-                + combine(&lagrange, c_cols.of_wire(s))
-                + binding(s).map_or(G1Projective::default(), |row| beta_lagrange[row].into())
-        })
-        .collect();
+    let mut a_query = query(wires, &[(&lagrange, &a_cols)])?;
+    let b_g1_query = query(wires, &[(&lagrange, &b_cols)])?;
+    let b_g2_query = query(wires, &[(&lagrange_g2, &b_cols)])?;
+    let mut k = query(
+        wires,
+        &[
+            (&beta_lagrange, &a_cols),
+            (&alpha_lagrange, &b_cols),
+            (&lagrange, &c_cols),
+        ],
+    )?;
+    for s in 0..instance {
+        a_query[s] += lagrange[rows + s];
+        k[s] += beta_lagrange[rows + s];
+    }
     let a_query = G1Projective::normalize_batch(&a_query);
     let b_g1_query = G1Projective::normalize_batch(&b_g1_query);
     let b_g2_query = G2Projective::normalize_batch(&b_g2_query);
@@ -171,13 +162,21 @@ impl Columns {
     }
 }
 
-/// `Σ value·bases[row]` over `terms`, each product with the smaller of `value` and `−value`
-/// (the circuit's coefficients are mostly small integers and their negations).
-fn combine<G: AffineRepr>(bases: &[G], terms: &[(usize, Fr)]) -> G::Group {
+/// Above this many terms a wire's sum is one MSM (Pippenger's buckets) rather than one scalar
+/// multiplication per term: the constant wire and the wires of Poseidon's linear layers carry
+/// thousands of full-size coefficients each.
+const MSM_TERMS: usize = 16;
+
+/// `Σ value·bases[row]` over `terms` with one scalar multiplication per term, by the smaller
+/// of `value` and `−value` (most coefficients are small integers or their negations).
+fn combine<P: SWCurveConfig<ScalarField = Fr>>(
+    bases: &[Affine<P>],
+    terms: &[(usize, Fr)],
+) -> Projective<P> {
     let half = Fr::MODULUS_MINUS_ONE_DIV_TWO;
     terms
         .iter()
-        .fold(G::Group::default(), |sum, &(row, value)| {
+        .fold(Projective::<P>::default(), |sum, &(row, value)| {
             let positive = value.into_bigint();
             if positive <= half {
                 sum + bases[row].mul_bigint(positive)
@@ -185,6 +184,41 @@ fn combine<G: AffineRepr>(bases: &[G], terms: &[(usize, Fr)]) -> G::Group {
                 sum - bases[row].mul_bigint((-value).into_bigint())
             }
         })
+}
+
+/// Per wire `s`, `Σ` over each `(bases, columns)` pair of `combine(bases, columns.of_wire(s))`:
+/// short sums in parallel over the wires, long ones (over [`MSM_TERMS`]) one after another as
+/// MSMs that are parallel themselves.
+fn query<P: SWCurveConfig<ScalarField = Fr>>(
+    wires: usize,
+    parts: &[(&[Affine<P>], &Columns)],
+) -> Result<Vec<Projective<P>>, CeremonyError>
+where
+    P::BaseField: crate::field::FastField,
+{
+    let long = |s: usize| parts.iter().any(|(_, c)| c.of_wire(s).len() > MSM_TERMS);
+    let mut out: Vec<Projective<P>> = (0..wires)
+        .into_par_iter()
+        .map(|s| {
+            if long(s) {
+                return Projective::<P>::default();
+            }
+            parts
+                .iter()
+                .map(|(bases, columns)| combine(bases, columns.of_wire(s)))
+                .sum()
+        })
+        .collect();
+    let msm = crate::Pippenger::default();
+    for s in (0..wires).filter(|&s| long(s)) {
+        for (bases, columns) in parts {
+            let terms = columns.of_wire(s);
+            let points: Vec<Affine<P>> = terms.iter().map(|&(row, _)| bases[row]).collect();
+            let scalars: Vec<Fr> = terms.iter().map(|&(_, value)| value).collect();
+            out[s] += crate::Msm::<P>::msm(&msm, &points, &scalars).map_err(CeremonyError::Msm)?;
+        }
+    }
+    Ok(out)
 }
 
 /// Section 4 in snarkjs' order: per constraint its `A` terms then its `B` terms, then the rows

@@ -9,6 +9,7 @@
 //! - [`contribute`] and [`beacon`]: a contribution, with the operating system's and the
 //!   contributor's entropy or from a public beacon (the same bytes as `snarkjs zkey beacon`),
 //!   on snarkjs' random stream (`rng`).
+//! - [`dev_ptau`]: an insecure powers of tau from a public seed, for tests and devnets.
 //! - [`verify`]: the whole ceremony checked against the powers of tau and the circuit, as
 //!   `snarkjs zkey verify` checks it.
 //!
@@ -16,6 +17,7 @@
 //! `docs/snarkjs-formats.md`.
 
 mod contribute;
+pub mod dev_ptau;
 mod initial;
 pub mod ptau;
 mod rng;
@@ -118,6 +120,9 @@ pub enum CeremonyError {
     /// The drawn secret is zero (probability 2^-254).
     #[error("the drawn secret is zero")]
     ZeroSecret,
+    /// An MSM refused its input (a bug: the lengths are the same by construction).
+    #[error("an MSM of the first key: {0}")]
+    Msm(#[source] crate::MsmError),
     /// A point is malformed.
     #[error("section {section}, point {index}: {fault}")]
     Point {

@@ -12,7 +12,7 @@ use ark_relations::gr1cs::Matrix;
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::Path;
 use zksettle_prover::ceremony::{
-    beacon, contribute, initial_key, verify, CeremonyError, Ptau, VerifyFault,
+    beacon, contribute, dev_ptau, initial_key, verify, CeremonyError, Ptau, VerifyFault,
 };
 use zksettle_prover::groth16::{create_proof, MsmBackends, R1csInstance};
 use zksettle_prover::iden3::write_r1cs_matrices;
@@ -339,4 +339,47 @@ fn zksettle_and_snarkjs_contributors_take_turns_in_one_ceremony_and_both_tools_e
             "{name}"
         );
     }
+}
+
+#[test]
+fn the_development_powers_of_tau_are_prepared_exactly_as_snarkjs_prepares_the_same_powers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    let secrets = dev_ptau::Secrets::from_seed(b"a test's public seed");
+    let write = |prepared: bool, name: &str| {
+        let mut bytes = Vec::new();
+        dev_ptau::write_to(&secrets, 5, prepared, &mut bytes).unwrap();
+        std::fs::write(path.join(name), &bytes).unwrap();
+        bytes
+    };
+    write(false, "raw.ptau");
+    let ours = write(true, "ours.ptau");
+    snarkjs(
+        path,
+        &[
+            "powersoftau",
+            "prepare",
+            "phase2",
+            "raw.ptau",
+            "theirs.ptau",
+        ],
+    );
+    let theirs = std::fs::read(path.join("theirs.ptau")).unwrap();
+    assert_eq!(ours.len(), theirs.len());
+    assert_eq!(ours.iter().zip(&theirs).position(|(a, b)| a != b), None);
+
+    // The file reads back, and a ceremony's first key from it is the one snarkjs makes.
+    let (cubic, z) = cubic();
+    let circuit = ShapeConstraints::from_matrices(cubic.clone(), 2, z.len() - 2);
+    let mut r1cs = Vec::new();
+    write_r1cs_matrices(&cubic, 2, z.len(), 3, &mut r1cs).unwrap();
+    std::fs::write(path.join("cubic.r1cs"), r1cs).unwrap();
+    snarkjs(
+        path,
+        &["groth16", "setup", "cubic.r1cs", "ours.ptau", "k0.zkey"],
+    );
+    let key = initial_key(&circuit, &mut Ptau::open(&path.join("ours.ptau")).unwrap()).unwrap();
+    let mut bytes = Vec::new();
+    key.write(&mut bytes, &SETUP_ORDER).unwrap();
+    assert!(bytes == std::fs::read(path.join("k0.zkey")).unwrap());
 }
