@@ -40,6 +40,9 @@ const HASH_CHUNK: usize = 16384;
 /// phase 2): the same key, coefficients and circuit hash as `snarkjs groth16 setup` writes for
 /// the circuit's `.r1cs` ([`crate::iden3::write_r1cs`]).
 pub fn initial_key(circuit: &ShapeConstraints, ptau: &mut Ptau) -> Result<Zkey, CeremonyError> {
+    let [a, b, c] = circuit.matrices() else {
+        return Err(CeremonyError::NotAnR1cs(circuit.matrices().len()));
+    };
     let rows = circuit.constraints();
     let instance = circuit.instance_variables();
     let wires = instance + circuit.witness_variables();
@@ -69,9 +72,6 @@ pub fn initial_key(circuit: &ShapeConstraints, ptau: &mut Ptau) -> Result<Zkey, 
     let beta_g1 = ptau.g1(ptau::BETA_TAU_G1, 0, 1)?[0];
     let beta_g2 = ptau.g2(ptau::BETA_G2, 0, 1)?[0];
 
-    let [a, b, c] = circuit.matrices() else {
-        unreachable!("an R1CS has three matrices")
-    };
     let (a_cols, b_cols, c_cols) = (
         Columns::of(a, wires),
         Columns::of(b, wires),

@@ -105,6 +105,9 @@ pub enum CeremonyError {
         /// The power to use.
         next: u32,
     },
+    /// The circuit given is not an R1CS: it does not have exactly the matrices A, B and C.
+    #[error("an R1CS has three matrices (A, B, C); the circuit given has {0}")]
+    NotAnR1cs(usize),
     /// The operating system gave no randomness.
     #[error("the operating system's randomness: {0}")]
     Entropy(#[source] getrandom::Error),

@@ -133,6 +133,14 @@ fn a_powers_of_tau_that_cannot_serve_the_circuit_is_refused_by_name() {
         initial_key(&circuit, &mut small),
         Err(CeremonyError::PtauTooSmall { needs: 6, has: 3 })
     ));
+    // Two matrices are not an R1CS: refused, not a panic.
+    let (mut two, _) = cubic();
+    two.pop();
+    let not_r1cs = ShapeConstraints::from_matrices(two, 2, 3);
+    assert!(matches!(
+        initial_key(&not_r1cs, &mut small),
+        Err(CeremonyError::NotAnR1cs(2))
+    ));
     let (cubic, z) = cubic();
     let cubic = ShapeConstraints::from_matrices(cubic, 2, z.len() - 2);
     let mut unprepared = Ptau::open(&path.join("raw-small.ptau")).unwrap();
