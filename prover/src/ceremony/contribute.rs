@@ -23,7 +23,7 @@ use crate::parallel::prelude::*;
 use crate::zkey::binfile::{g1_hashed, g2_hashed};
 use crate::zkey::{Beacon, Contribution, Zkey};
 use ark_bn254::{Fr, G1Affine, G1Projective};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{Field, PrimeField};
 use blake2::{Blake2b512, Digest};
 use sha2::Sha256;
@@ -172,6 +172,10 @@ fn apply(
 /// Every point times `k`.
 fn scaled(points: &[G1Affine], k: Fr) -> Vec<G1Affine> {
     let k = k.into_bigint();
-    let products: Vec<G1Projective> = points.par_iter().map(|p| p.mul_bigint(k)).collect();
+    // From the projective form: G1's projective multiplication uses the GLV endomorphism.
+    let products: Vec<G1Projective> = points
+        .par_iter()
+        .map(|p| p.into_group().mul_bigint(k))
+        .collect();
     G1Projective::normalize_batch(&products)
 }

@@ -16,8 +16,8 @@
 //! | H (9), `i < n` | `L^{(2n)}_{2i+1}(τ)·G1`: the odd points of the `2n` domain |
 //!
 //! Every point is a sum of the ptau's Lagrange points times the circuit's coefficients, so no
-//! secret is needed: per wire, an MSM over its terms when they are many, else one scalar
-//! multiplication per term by the smaller of `c` and `r − c`.
+//! secret is needed: per wire, an MSM over its terms when they are thousands, else one Straus
+//! sum (shared doublings, signed windows) over them.
 
 use super::ptau::{self, Ptau};
 use super::CeremonyError;
@@ -27,8 +27,8 @@ use crate::zkey::{Ceremony, Coefficient, Zkey};
 use crate::ShapeConstraints;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
-use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{One, PrimeField};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ff::{AdditiveGroup, BigInteger, One, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::Matrix;
 use blake2::{Blake2b512, Digest};
@@ -162,33 +162,79 @@ impl Columns {
     }
 }
 
-/// Above this many terms a wire's sum is one MSM (Pippenger's buckets) rather than one scalar
-/// multiplication per term: the constant wire and the wires of Poseidon's linear layers carry
-/// thousands of full-size coefficients each.
-const MSM_TERMS: usize = 16;
+/// Above this many terms a wire's sum is one MSM (Pippenger's buckets, parallel itself) rather
+/// than a Straus sum ([`straus`]): the constant wire carries one term per constraint.
+const MSM_TERMS: usize = 2048;
 
-/// `Σ value·bases[row]` over `terms` with one scalar multiplication per term, by the smaller
-/// of `value` and `−value` (most coefficients are small integers or their negations).
-fn combine<P: SWCurveConfig<ScalarField = Fr>>(
-    bases: &[Affine<P>],
-    terms: &[(usize, Fr)],
-) -> Projective<P> {
+/// The signed window of [`straus`]'s digits: odd digits in `(−2^{w−1}, 2^{w−1})`, one in
+/// `w + 1` positions non-zero on average, from a table of `2^{w−2}` odd multiples per point.
+const WINDOW: usize = 5;
+
+/// A coefficient whose smaller of `c` and `r − c` has at most this many bits is applied by its
+/// own double-and-add (a bit-decomposition's 2^i, a small integer) rather than in the shared
+/// Straus loop, which would spend table building on it.
+const SMALL_BITS: u32 = 32;
+
+/// `Σ value·point` over `terms` by Straus' interleaving: one shared run of doublings (at most
+/// 254 for full-size coefficients) and, per full-size coefficient, about `254/(w + 1)` mixed
+/// additions from a table of `2^{w−2}` odd multiples ([`WINDOW`]); so a wire of `k` full-size
+/// terms costs about `254 + 50·k` group operations rather than `k·381` for one double-and-add
+/// per term, and no inversion but one batch normalisation. Equal coefficients are merged
+/// first (`c·P + c·Q = c·(P + Q)`): Poseidon's linear layers repeat each MDS entry in the A and
+/// B rows of one S-box.
+fn straus<P: SWCurveConfig<ScalarField = Fr>>(mut terms: Vec<(Affine<P>, Fr)>) -> Projective<P> {
+    // Montgomery forms are equal exactly when the values are.
+    terms.sort_unstable_by(|a, b| a.1 .0.cmp(&b.1 .0));
     let half = Fr::MODULUS_MINUS_ONE_DIV_TWO;
-    terms
+    let mut small = Projective::<P>::default();
+    let mut full: Vec<(Projective<P>, Vec<i64>)> = Vec::new();
+    for group in terms.chunk_by(|a, b| a.1 == b.1) {
+        let value = group[0].1;
+        let point: Projective<P> = group.iter().map(|(p, _)| p).sum();
+        let (point, magnitude) = match value.into_bigint() {
+            positive if positive <= half => (point, positive),
+            _ => (-point, (-value).into_bigint()),
+        };
+        if magnitude.num_bits() <= SMALL_BITS {
+            small += point.mul_bigint(magnitude);
+        } else {
+            let digits = magnitude
+                .find_wnaf(WINDOW)
+                .expect("the window is within 2..64");
+            full.push((point, digits));
+        }
+    }
+    if full.is_empty() {
+        return small;
+    }
+    let per_point = 1 << (WINDOW - 2);
+    let odd_multiples: Vec<Projective<P>> = full
         .iter()
-        .fold(Projective::<P>::default(), |sum, &(row, value)| {
-            let positive = value.into_bigint();
-            if positive <= half {
-                sum + bases[row].mul_bigint(positive)
-            } else {
-                sum - bases[row].mul_bigint((-value).into_bigint())
-            }
+        .flat_map(|&(point, _)| {
+            let double = point.double();
+            std::iter::successors(Some(point), move |m| Some(*m + double)).take(per_point)
         })
+        .collect();
+    let table = Projective::normalize_batch(&odd_multiples);
+    let longest = full.iter().map(|(_, d)| d.len()).max().unwrap_or(0);
+    let mut sum = Projective::<P>::default();
+    for i in (0..longest).rev() {
+        sum.double_in_place();
+        for (j, (_, digits)) in full.iter().enumerate() {
+            match digits.get(i).copied().unwrap_or(0) {
+                0 => {}
+                d if d > 0 => sum += table[j * per_point + d as usize / 2],
+                d => sum -= table[j * per_point + d.unsigned_abs() as usize / 2],
+            }
+        }
+    }
+    sum + small
 }
 
-/// Per wire `s`, `Σ` over each `(bases, columns)` pair of `combine(bases, columns.of_wire(s))`:
-/// short sums in parallel over the wires, long ones (over [`MSM_TERMS`]) one after another as
-/// MSMs that are parallel themselves.
+/// Per wire `s`, `Σ` over each `(bases, columns)` pair of `Σ value·bases[row]` over
+/// `columns.of_wire(s)`: in parallel over the wires by [`straus`] (every pair's terms in one
+/// interleaved sum), except the few wires with more than [`MSM_TERMS`] terms in a pair, which
+/// are MSMs one after another, each parallel itself.
 fn query<P: SWCurveConfig<ScalarField = Fr>>(
     wires: usize,
     parts: &[(&[Affine<P>], &Columns)],
@@ -203,10 +249,16 @@ where
             if long(s) {
                 return Projective::<P>::default();
             }
-            parts
+            let terms = parts
                 .iter()
-                .map(|(bases, columns)| combine(bases, columns.of_wire(s)))
-                .sum()
+                .flat_map(|(bases, columns)| {
+                    columns
+                        .of_wire(s)
+                        .iter()
+                        .map(|&(row, value)| (bases[row], value))
+                })
+                .collect();
+            straus(terms)
         })
         .collect();
     let msm = crate::Pippenger::default();
