@@ -4,13 +4,14 @@
 //! shared list of valid and invalid proofs; and an account exits in exodus with the proof the
 //! rebuild produced.
 
-use crate::settlement::l2::{keys, user};
+use crate::settlement::l2::user;
 use alloy::primitives::{Address, U256};
 use alloy::sol_types::{SolCall, SolEvent};
 use zksettle_core::{AccountIndex, Fr};
 use zksettle_l1::bindings::{Rollup, Verifier};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, PriorityOp, RollupClient, TxRequest};
+use zksettle_prover::BatchKeys;
 use zksettle_verifier::{
     exit_proof, rebuild, BatchExport, BatchFileError, BatchVerifier, L1Record, RebuildError,
     Rebuilt, SnarkjsKey,
@@ -27,9 +28,10 @@ pub(crate) async fn audit<C: Chain + Clone>(
     operator: &C,
     rollup: Address,
     verifier_contract: Address,
+    keys: &BatchKeys,
 ) {
     let client = RollupClient::new(operator.clone(), rollup);
-    let verifier = BatchVerifier::new(keys().verifying_key());
+    let verifier = BatchVerifier::new(keys.verifying_key());
     let record = L1Record::read(&client, 0, |_, _| {}).await.unwrap();
     let contract_root = client.state_root().await.unwrap();
     assert!(
@@ -62,14 +64,14 @@ pub(crate) async fn audit<C: Chain + Clone>(
     let reread = L1Record::read_dir(dir.path()).unwrap();
     assert_eq!(reread, record);
 
-    tampered_chains(&record, &verifier);
+    tampered_chains(&record, &verifier, keys);
     tampered_batches(&record.batches[1], &verifier);
     snarkjs_accepts_batch_proofs(&record.batches[1], &verifier);
     shared_proof_list(operator, verifier_contract, &record, &verifier).await;
     exodus_exit(operator, &client, &rebuilt).await;
 }
 
-fn tampered_chains(record: &L1Record, verifier: &BatchVerifier) {
+fn tampered_chains(record: &L1Record, verifier: &BatchVerifier, keys: &BatchKeys) {
     let with = |change: &dyn Fn(&mut L1Record)| {
         let mut r = record.clone();
         change(&mut r);
@@ -184,7 +186,7 @@ fn tampered_chains(record: &L1Record, verifier: &BatchVerifier) {
     );
     // Another key.
     let other_key = {
-        let mut vk = keys().verifying_key().clone();
+        let mut vk = keys.verifying_key().clone();
         vk.delta_g2 = vk.gamma_g2;
         BatchVerifier::new(&vk)
     };

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod ceremony;
 mod durable_state;
 mod node;
 mod node_recovery;

@@ -18,7 +18,7 @@ use zksettle_core::{
 use zksettle_l1::anvil::{Anvil, DEV_KEYS};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient, RpcChain, RpcConfig};
-use zksettle_prover::BatchProver;
+use zksettle_prover::{BatchKeys, BatchProver};
 use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::{Genesis, TxStatus};
 use zksettle_sequencer::rpc::{
@@ -31,11 +31,11 @@ use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
 /// assertion).
 const SETTLE_DEADLINE: Duration = Duration::from_secs(600);
 
-fn signer(i: usize) -> PrivateKeySigner {
+pub(crate) fn signer(i: usize) -> PrivateKeySigner {
     DEV_KEYS[i].parse().unwrap()
 }
 
-struct Running<C: Chain + Clone + 'static> {
+pub(crate) struct Running<C: Chain + Clone + 'static> {
     client: HttpClient,
     url: String,
     operator: C,
@@ -44,20 +44,22 @@ struct Running<C: Chain + Clone + 'static> {
     rollup: Address,
     verifier: Address,
     domain: Domain,
+    keys: &'static BatchKeys,
     handle: node::NodeHandle<C>,
     _dir: tempfile::TempDir,
 }
 
 async fn start<C: Chain + Clone + 'static>(operator: C, alice: C, bob: C) -> Running<C> {
-    start_following(operator, alice, bob, 0).await
+    start_following(operator, alice, bob, 0, keys()).await
 }
 
-/// A node that includes deposits `confirmations` blocks deep.
-async fn start_following<C: Chain + Clone + 'static>(
+/// A node proving with `keys` that includes deposits `confirmations` blocks deep.
+pub(crate) async fn start_following<C: Chain + Clone + 'static>(
     operator: C,
     alice: C,
     bob: C,
     confirmations: u64,
+    keys: &'static BatchKeys,
 ) -> Running<C> {
     // The node's logs, shown for failing tests (`RUST_LOG` filters).
     let _ = tracing_subscriber::fmt()
@@ -70,8 +72,8 @@ async fn start_following<C: Chain + Clone + 'static>(
     let deployment = deploy(
         &operator,
         &DeployConfig::new(
-            keys().verifying_key().clone(),
-            keys().vk_hash,
+            keys.verifying_key().clone(),
+            keys.vk_hash,
             crate::settlement::l2::L2::genesis_root(),
             SHAPE,
             3600,
@@ -106,14 +108,14 @@ async fn start_following<C: Chain + Clone + 'static>(
         genesis: Genesis {
             domain,
             shape: SHAPE,
-            vk_hash: hex::encode(keys().vk_hash),
+            vk_hash: hex::encode(keys.vk_hash),
             deploy_block: deployment.block,
         },
         fee_recipients: vec![AccountIndex(1)],
         mempool: config.mempool,
     };
     let db = NodeDb::open(dir.path()).unwrap();
-    let prover = Arc::new(BatchProver::new(keys().clone(), domain).unwrap());
+    let prover = Arc::new(BatchProver::new(keys.clone(), domain).unwrap());
     let rollup = RollupClient::new(operator.clone(), deployment.rollup);
     let handle = NodeBuilder::new(config, sequencer, db, rollup)
         .prover(Some(prover))
@@ -131,6 +133,7 @@ async fn start_following<C: Chain + Clone + 'static>(
         rollup: deployment.rollup,
         verifier: deployment.verifier,
         domain,
+        keys,
         handle,
         _dir: dir,
     }
@@ -207,7 +210,7 @@ async fn send(client: &HttpClient, tx: &SignedTx) -> B256 {
     client.send_transaction((*tx).into()).await.unwrap()
 }
 
-async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
+pub(crate) async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
     let alice_l1 = l1_address(n.alice.sender());
     let bob_l1 = l1_address(n.bob.sender());
     let as_operator = RollupClient::new(n.operator.clone(), n.rollup);
@@ -358,7 +361,7 @@ async fn end_to_end<C: Chain + Clone + 'static>(n: Running<C>) {
     );
     n.handle.shutdown().await.unwrap();
     // With the node stopped, an auditor rebuilds everything from L1 alone.
-    crate::audit::audit(&n.operator, n.rollup, n.verifier).await;
+    crate::audit::audit(&n.operator, n.rollup, n.verifier, n.keys).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,6 +392,7 @@ async fn a_deposit_reorged_out_above_the_confirmation_depth_is_never_credited() 
         connect(1).await.unwrap(),
         connect(2).await.unwrap(),
         3,
+        keys(),
     )
     .await;
     let l1 = HttpClientBuilder::default().build(anvil.url()).unwrap();
