@@ -184,7 +184,7 @@ const SMALL_BITS: u32 = 32;
 /// B rows of one S-box.
 fn straus<P: SWCurveConfig<ScalarField = Fr>>(mut terms: Vec<(Affine<P>, Fr)>) -> Projective<P> {
     // Montgomery forms are equal exactly when the values are.
-    terms.sort_unstable_by(|a, b| a.1 .0.cmp(&b.1 .0));
+    terms.sort_unstable_by_key(|a| a.1 .0);
     let half = Fr::MODULUS_MINUS_ONE_DIV_TWO;
     let mut small = Projective::<P>::default();
     let mut full: Vec<(Projective<P>, Vec<i64>)> = Vec::new();
