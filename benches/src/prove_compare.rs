@@ -68,3 +68,20 @@ pub fn compare_prove(
     }
     Ok(best)
 }
+
+/// zksettle's fastest of `repeat` proofs (at least one) of `witness`, seconds: for keys
+/// `ark_groth16` cannot prove from (a snarkjs `.zkey`, whose `H` query is in another basis,
+/// [`zksettle_prover::qap::Reduction::Circom`]). Each proof is self-checked by the prover.
+pub fn time_prove(
+    prover: &BatchProver,
+    witness: &BatchWitness,
+    repeat: usize,
+) -> Result<f64, ProverError> {
+    let mut best = f64::INFINITY;
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        prover.prove(witness, &ignore_progress)?;
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    Ok(best)
+}

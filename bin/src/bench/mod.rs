@@ -7,6 +7,7 @@
 
 mod msm;
 mod prove;
+mod snarkjs;
 
 use super::prover::KeyArgs;
 use clap::{Args, Subcommand};
@@ -29,7 +30,8 @@ pub(crate) enum BenchCommand {
     /// G1).
     Msm(msm::MsmArgs),
     /// A batch of signed transfers proven by zksettle and by `ark_groth16::Groth16::prove` on
-    /// the same circuit and keys, as a ratio (target ≥ 2.5x).
+    /// the same circuit and keys, as a ratio (target ≥ 2.5x); with a ceremony's `.zkey`, also
+    /// by `snarkjs groth16 prove`.
     Prove(prove::ProveArgs),
 }
 

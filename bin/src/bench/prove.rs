@@ -7,12 +7,18 @@
 //! shape's constraint matrices and the tables are made once per prover, before the clock
 //! starts, and the tables' build time is printed beside. arkworks' `prove` synthesizes the circuit, reduces
 //! and proves.
+//!
+//! With a ceremony's key (`--prover.zkey`) and `--snarkjs`, snarkjs' `groth16 prove` proves the
+//! same batch from the same `.zkey` and the batch's `.wtns` ([`super::snarkjs`]), and its time
+//! is printed beside zksettle's as a second ratio.
 
 use super::super::prover::{progress_bar, KeyArgs};
 use clap::Args;
 use eyre::WrapErr;
-use zksettle_benches::prove_compare::compare_prove;
+use std::path::PathBuf;
+use zksettle_benches::prove_compare::{compare_prove, time_prove};
 use zksettle_benches::workload::transfer_batch_in;
+use zksettle_prover::qap::Reduction;
 use zksettle_prover::BatchProver;
 
 /// The target ratio over `ark_groth16::Groth16::prove`.
@@ -36,11 +42,25 @@ pub(crate) struct ProveArgs {
     /// Proofs of each implementation, alternating; each keeps its fastest.
     #[arg(long, default_value_t = 3)]
     repeat: usize,
+    /// snarkjs' command line (`node_modules/.bin/snarkjs`): also prove each batch with
+    /// `snarkjs groth16 prove` from the `--prover.zkey` key and the batch's `.wtns`.
+    #[arg(long, requires = "zkey")]
+    snarkjs: Option<PathBuf>,
+    /// Keep each batch's `batch.r1cs`, `batch.wtns` (and snarkjs' `proof.json`, `public.json`)
+    /// in this directory, for other provers of the formats (default: a temporary directory,
+    /// removed).
+    #[arg(long = "bench.files", requires = "snarkjs")]
+    files: Option<PathBuf>,
 }
 
 pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
+    let reference = match (&args.keys.zkey, &args.snarkjs) {
+        (None, _) => "ark_groth16::Groth16::prove",
+        (Some(_), Some(_)) => "snarkjs groth16 prove",
+        (Some(_), None) => "nothing (a .zkey key; --snarkjs PATH to compare)",
+    };
     println!(
-        "Groth16 prove on {} threads, depth {}: zksettle beside ark_groth16::Groth16::prove, same circuit and keys, fastest of {}",
+        "Groth16 prove on {} threads, depth {}: zksettle beside {reference}, same circuit and keys, fastest of {}",
         rayon::current_num_threads(),
         args.depth,
         args.repeat.max(1)
@@ -68,6 +88,36 @@ pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
         } else {
             "no tables".to_owned()
         };
+        if prover.keys().reduction != Reduction::Libsnark {
+            // A ceremony's key: ark_groth16 sums another basis' H query, so only snarkjs (if
+            // asked) stands beside zksettle.
+            bar.set_message("zksettle");
+            let ours = time_prove(&prover, &workload.batch.witness, args.repeat)?;
+            let constraints = prover.constraints().constraints();
+            let snarkjs = match &args.snarkjs {
+                Some(snarkjs) => {
+                    bar.set_message("snarkjs groth16 prove");
+                    Some(prove_with_snarkjs(
+                        args,
+                        snarkjs,
+                        &prover,
+                        &workload.batch.witness,
+                    )?)
+                }
+                None => None,
+            };
+            bar.finish_and_clear();
+            match snarkjs {
+                Some(seconds) => println!(
+                    "  B={chunks:<3} {constraints:>9} constraints  snarkjs     {seconds:>7.2} s  zksettle {ours:>7.2} s  ratio {:>5.2}x  (snarkjs groth16 prove, same .zkey and witness, its command's wall time; {tables})",
+                    seconds / ours
+                ),
+                None => println!(
+                    "  B={chunks:<3} {constraints:>9} constraints  zksettle {ours:>7.2} s  (a .zkey key: ark_groth16 cannot prove from it; --snarkjs PATH compares with snarkjs; {tables})"
+                ),
+            }
+            continue;
+        }
         bar.set_message("zksettle, then ark_groth16");
         let c = compare_prove(&prover, &workload.batch.witness, args.repeat)?;
         bar.finish_and_clear();
@@ -82,4 +132,30 @@ pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
         );
     }
     Ok(())
+}
+
+/// snarkjs' fastest time for the batch, from the key's `.zkey` and the batch's files.
+fn prove_with_snarkjs(
+    args: &ProveArgs,
+    snarkjs: &std::path::Path,
+    prover: &BatchProver,
+    witness: &zksettle_core::stf::BatchWitness,
+) -> eyre::Result<f64> {
+    let zkey =
+        args.keys.zkey.as_deref().ok_or_else(|| {
+            eyre::eyre!("snarkjs proves from a ceremony's key: give --prover.zkey")
+        })?;
+    let temporary;
+    let dir = match &args.files {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+            dir.as_path()
+        }
+        None => {
+            temporary = tempfile::tempdir().wrap_err("a temporary directory")?;
+            temporary.path()
+        }
+    };
+    let commitment = super::snarkjs::write_files(dir, prover, witness)?;
+    super::snarkjs::prove(snarkjs, zkey, dir, args.repeat, prover, commitment)
 }
