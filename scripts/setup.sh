@@ -2,8 +2,9 @@
 # needs on a fresh Debian 12 machine (Rust, gcc and g++ are there already), and only those that
 # are missing or at another version.
 
-# librocksdb-sys generates its bindings with bindgen, which loads libclang at build time.
-build_packages=("libclang-dev=1:14.0-55.7~deb12u1")
+# librocksdb-sys generates its bindings with bindgen, which loads libclang at build time. The
+# prover queue's tests start throwaway PostgreSQL servers (initdb, postgres, pg_isready, psql).
+build_packages=("libclang-dev=1:14.0-55.7~deb12u1" "postgresql-15=15.18-0+deb12u1")
 
 install_build_packages() {
   local missing=() pkg name version installed sudo=""
@@ -14,7 +15,7 @@ install_build_packages() {
     [ "$installed" = "$version" ] || missing+=("$pkg")
   done
   [ ${#missing[@]} -gt 0 ] || return 0
-  echo "==> installing ${missing[*]} (Debian; needed to build RocksDB's bindings)" >&2
+  echo "==> installing ${missing[*]} (Debian; RocksDB's bindings, the queue's tests)" >&2
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -182,6 +182,18 @@ impl ProverPool {
         pool.install(|| self.prover.prove(witness, progress))
     }
 
+    /// [`ProverPool::prove_on`] for a batch of deployment `domain` ([`BatchProver::prove_in`]).
+    pub fn prove_in_on(
+        &self,
+        worker: usize,
+        domain: Domain,
+        witness: &BatchWitness,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<BatchProof, ProverError> {
+        let pool = &self.pools[worker % self.pools.len()];
+        pool.install(|| self.prover.prove_in(domain, witness, progress))
+    }
+
     /// Proves every witness; results in input order. `progress` gets the batch's position in
     /// `witnesses` with each of its phases.
     pub fn prove_all(

@@ -348,7 +348,19 @@ impl BatchProver {
         witness: &BatchWitness,
         progress: &dyn Fn(Progress),
     ) -> Result<BatchProof, ProverError> {
-        let assignment = BatchAssignment::from_witness(self.keys.shape, self.domain, witness)?;
+        self.prove_in(self.domain, witness, progress)
+    }
+
+    /// Proves a batch of deployment `domain` (its signatures are over `domain`), whatever
+    /// deployment this prover was made for: a queue worker serves jobs that each name theirs.
+    /// The keys depend on the shape only.
+    pub fn prove_in(
+        &self,
+        domain: Domain,
+        witness: &BatchWitness,
+        progress: &dyn Fn(Progress),
+    ) -> Result<BatchProof, ProverError> {
+        let assignment = BatchAssignment::from_witness(self.keys.shape, domain, witness)?;
         self.prove_assignment(assignment, progress)
     }
 

@@ -14,9 +14,12 @@
 //!   for [`domain`].
 //! - [`World`]: a tree and a batch counter; [`World::batch`] applies and commits.
 //! - [`snarkjs_bin`]: the pinned snarkjs the tests check formats and proofs against.
+//! - [`postgres::Postgres`]: a real throwaway PostgreSQL server (the prover queue's tests).
 
 // A fixture that fails fails the test: panicking is how it reports.
 #![allow(clippy::unwrap_used)]
+
+pub mod postgres;
 
 use zksettle_core::stf::{apply_batch, AppliedBatch, BatchInput, StfConfig};
 use zksettle_core::tree::{AccountTree, MemoryStore};
