@@ -61,6 +61,11 @@ pub(crate) struct DevnetArgs {
     /// Data directory (must be empty or absent); a temporary one if omitted.
     #[arg(long = "datadir", env = "ZKSETTLE_DATADIR")]
     data_dir: Option<PathBuf>,
+    /// Prove through the PostgreSQL job queue at this URL, with `zksettle prover worker`
+    /// processes (same shape and keys: `--tree.depth`, `--batch.chunks`, `--batch.fee-slots 1`),
+    /// instead of in this process.
+    #[arg(long = "prover.queue", env = "ZKSETTLE_PROVER_QUEUE")]
+    queue: Option<String>,
     #[command(flatten)]
     keys: KeyArgs,
 }
@@ -127,6 +132,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         },
         prover: node::config::ProverConfig {
             table_dir: Some(args.keys.keys_dir.clone()),
+            queue: args.queue.clone(),
             ..Default::default()
         },
         mempool: MempoolConfig::default(),

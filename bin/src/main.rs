@@ -16,7 +16,9 @@
 //! - `simulate [--prove]`: the batch state transition over a RocksDB account tree with signed
 //!   random traffic, then the state rebuilt from the posted pubdata alone.
 //! - `prover` (and `setup`): the insecure development keys of a shape, cached on disk, or a
-//!   ceremony's `.zkey` checked against the shape's circuit; `.wtns` witnesses of batches.
+//!   ceremony's `.zkey` checked against the shape's circuit; `.wtns` witnesses of batches;
+//!   `prover worker`, a prover on the node's PostgreSQL job queue, and `prover queue`, its
+//!   status and retries (`worker.rs`).
 //! - `setup ceremony`: a phase-2 ceremony in snarkjs' formats (`new`, `contribute`, `beacon`,
 //!   `verify`, `finalize`, and `dev-ptau` for tests).
 //! - `circuit export-r1cs`: a shape's constraint system as an iden3 `.r1cs` file.
@@ -38,6 +40,7 @@ mod verify {
     pub(crate) use zksettle_verifier::cli::{run, VerifyCommand};
 }
 mod wallet;
+mod worker;
 
 use clap::{Parser, Subcommand};
 

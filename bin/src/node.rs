@@ -53,6 +53,10 @@ pub(crate) struct NodeArgs {
         value_delimiter = ','
     )]
     fee_recipients: Vec<u32>,
+    /// Prove through the PostgreSQL job queue at this URL (overrides `[prover] queue`), with
+    /// `zksettle prover worker` processes anywhere, instead of in this process.
+    #[arg(long = "prover.queue", env = "ZKSETTLE_PROVER_QUEUE")]
+    queue: Option<String>,
     #[command(flatten)]
     rpc: RpcArgs,
     #[command(flatten)]
@@ -100,6 +104,9 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
     }
     if let Some(c) = args.follow_confirmations {
         config.l1.confirmations = c;
+    }
+    if let Some(url) = &args.queue {
+        config.prover.queue = Some(url.clone());
     }
     let shape = args.shape.shape();
     let chain = args.rpc.connect().await?;

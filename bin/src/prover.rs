@@ -1,4 +1,4 @@
-//! `zksettle prover …`: proving keys.
+//! `zksettle prover …`: proving keys, witnesses, and the queue's workers (`worker.rs`).
 
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
@@ -20,6 +20,12 @@ pub(crate) enum ProverCommand {
     /// `snarkjs wtns check` and `snarkjs groth16 prove` take, beside `circuit export-r1cs`),
     /// read from a node's data directory; the node may be running.
     Witness(WitnessArgs),
+    /// Prove jobs from the node's PostgreSQL job queue (`[prover] queue`), on this machine;
+    /// run as many as you like, anywhere. SIGTERM gives running jobs back.
+    Worker(super::worker::WorkerArgs),
+    /// The prover job queue: `status` (jobs by state, failed jobs and why), `retry`.
+    #[command(subcommand)]
+    Queue(super::worker::QueueCommand),
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +225,8 @@ pub(crate) fn run(command: &ProverCommand) -> eyre::Result<()> {
         ProverCommand::Setup(args) => setup(args),
         ProverCommand::ExportVk(args) => export_vk(args),
         ProverCommand::Witness(args) => witness(args),
+        ProverCommand::Worker(args) => super::worker::run_worker(args),
+        ProverCommand::Queue(command) => super::worker::run_queue(command),
     }
 }
 

@@ -11,7 +11,9 @@
 //! - [`routing`]: the account index each deposit and transfer lands in.
 //! - [`state`]: the sequencer's state machine (admission, sealing, restart).
 //! - [`store`], [`records`]: the RocksDB database and what it holds.
-//! - [`node`]: the running service: admission, batcher, prover workers, L1 sender and watcher.
+//! - [`node`]: the running service: admission, batcher, prover workers (in process, or
+//!   `zksettle prover worker`s on the PostgreSQL job queue of `zksettle-prover-queue`), L1
+//!   sender and watcher.
 //! - [`error_chain`]: an error and its sources on one line, for logs.
 //! - [`rpc`]: the JSON-RPC API, defined once as the jsonrpsee traits `ZksApi` and
 //!   `ZksPubSubApi` (server here, generated clients for wallets and tests), and its error codes.

@@ -20,9 +20,9 @@ use zksettle_sequencer::records::TxStatus;
 use zksettle_sequencer::rpc::{StatusView, ZksApiClient};
 
 /// A hang fails the test; nothing here asserts a duration.
-const DEADLINE: Duration = Duration::from_secs(600);
-const USERS: usize = 3;
-const DEPOSIT_WEI: u128 = 1_000_000_000_000_000_000;
+pub(crate) const DEADLINE: Duration = Duration::from_secs(600);
+pub(crate) const USERS: usize = 3;
+pub(crate) const DEPOSIT_WEI: u128 = 1_000_000_000_000_000_000;
 pub(crate) const SHAPE_FLAGS: [&str; 6] = [
     "--tree.depth",
     "8",
@@ -32,7 +32,7 @@ pub(crate) const SHAPE_FLAGS: [&str; 6] = [
     "1",
 ];
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -44,21 +44,26 @@ fn user(i: usize) -> PrivateKey {
     PrivateKey::from_bytes([i as u8 + 0x31; 32])
 }
 
-struct Setup {
-    anvil: Anvil,
-    dir: tempfile::TempDir,
-    rollup: String,
-    deploy_block: u64,
-    domain: Domain,
+pub(crate) struct Setup {
+    pub(crate) anvil: Anvil,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) rollup: String,
+    pub(crate) deploy_block: u64,
+    pub(crate) domain: Domain,
 }
 
 impl Setup {
-    fn keys_dir(&self) -> PathBuf {
+    pub(crate) fn keys_dir(&self) -> PathBuf {
         self.dir.path().join("keys")
     }
 
     /// Starts the node on the shared data directory; its log goes to `node-<run>.log`.
-    fn start_node(&self, run: usize) -> RunningNode {
+    pub(crate) fn start_node(&self, run: usize) -> RunningNode {
+        self.start_node_with(run, &[])
+    }
+
+    /// [`Setup::start_node`] with more flags.
+    pub(crate) fn start_node_with(&self, run: usize, flags: &[&str]) -> RunningNode {
         let config = self.dir.path().join("node.toml");
         std::fs::write(
             &config,
@@ -83,6 +88,7 @@ impl Setup {
             .args(SHAPE_FLAGS)
             .arg("--prover.keys-dir")
             .arg(self.keys_dir())
+            .args(flags)
             .env("RUST_LOG", "zksettle_sequencer=debug")
             .stdout(Stdio::null())
             .stderr(log)
@@ -95,7 +101,7 @@ impl Setup {
         }
     }
 
-    fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         let mut out = String::new();
         for run in 0..8 {
             if let Ok(text) =
@@ -108,14 +114,14 @@ impl Setup {
     }
 }
 
-struct RunningNode {
+pub(crate) struct RunningNode {
     child: Child,
-    client: HttpClient,
+    pub(crate) client: HttpClient,
 }
 
 impl RunningNode {
     /// SIGKILL: no shutdown path runs.
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
@@ -124,7 +130,11 @@ impl RunningNode {
         self.client.status().await.ok()
     }
 
-    async fn wait_until(&self, what: &str, done: impl Fn(&StatusView) -> bool) -> StatusView {
+    pub(crate) async fn wait_until(
+        &self,
+        what: &str,
+        done: impl Fn(&StatusView) -> bool,
+    ) -> StatusView {
         let started = Instant::now();
         loop {
             if let Some(status) = self.status().await {
@@ -149,7 +159,7 @@ fn field(v: &Value, name: &str) -> u64 {
     v[name].as_u64().unwrap_or_else(|| panic!("{name} in {v}"))
 }
 
-async fn deploy_and_fund() -> Setup {
+pub(crate) async fn deploy_and_fund() -> Setup {
     let anvil = Anvil::start(31337).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_zksettle"))
@@ -216,11 +226,11 @@ fn transfer(setup: &Setup, i: usize, nonce: u32) -> zksettle_core::SignedTx {
     .sign(&user(i), &setup.domain)
 }
 
-fn amount(i: usize, nonce: u32) -> u128 {
+pub(crate) fn amount(i: usize, nonce: u32) -> u128 {
     1_000 * (i as u128 + 1) + u128::from(nonce)
 }
 
-async fn send_round(setup: &Setup, node: &RunningNode, nonce: u32) -> Vec<B256> {
+pub(crate) async fn send_round(setup: &Setup, node: &RunningNode, nonce: u32) -> Vec<B256> {
     let mut hashes = Vec::new();
     for i in 0..USERS {
         hashes.push(node.send(&transfer(setup, i, nonce)).await);

@@ -24,6 +24,8 @@
 //! table_memory_mib = 1024      # fixed-base tables of the proving key; 0 builds none
 //! # table_dir = "zksettle-keys"  # keep them there between starts; unset: in memory only
 //!                              # (`zksettle node` and `devnet` set it to the keys directory)
+//! # queue = "postgres://prover@db/zksettle"  # prove with `zksettle prover worker`s instead
+//! max_attempts = 5             # a queued batch's attempts before it is marked failed
 //!
 //! [mempool]
 //! global_pending = 131072      # see `MempoolConfig`
@@ -156,6 +158,13 @@ pub struct ProverConfig {
     /// rebuilt. A file per key, as large as the tables (up to `table_memory_mib`). `None`
     /// keeps them in memory only.
     pub table_dir: Option<PathBuf>,
+    /// The prover job queue (`postgres://user[:password]@host[:port]/database`): sealed
+    /// batches are proven by `zksettle prover worker` processes on any machine instead of in
+    /// this process (whose `workers` and tables are then unused). `None`: the in-process pool.
+    pub queue: Option<String>,
+    /// Attempts the queue gives a batch (a worker's error, an expired lease, a proof that does
+    /// not verify) before marking it failed for an operator to look at.
+    pub max_attempts: u32,
 }
 
 impl Default for ProverConfig {
@@ -164,6 +173,8 @@ impl Default for ProverConfig {
             workers: 0,
             table_memory_mib: (zksettle_prover::DEFAULT_TABLE_BYTES >> 20) as u64,
             table_dir: None,
+            queue: None,
+            max_attempts: 5,
         }
     }
 }

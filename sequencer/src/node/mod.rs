@@ -7,7 +7,8 @@
 //!              SequencerState ◄── L1 watcher (confirmed deposits and forced exits)
 //!                   │ seal (capacity reached, or max wait)
 //!                   ▼
-//!              prover workers (blocking threads, in parallel) ──► proofs in the database
+//!              prover workers (blocking threads, in parallel; or, with `[prover] queue`, worker
+//!                   │          processes on a PostgreSQL job queue) ──► proofs in the database
 //!                   │
 //!                   ▼
 //!              L1 sender (in batch order; follows the contract: claims a verified batch only
@@ -27,6 +28,7 @@
 
 pub mod config;
 mod pipeline;
+mod queue;
 
 pub use config::NodeConfig;
 
@@ -392,13 +394,20 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
             "L1 watcher",
             pipeline::l1_watcher(ctx.clone()),
         );
-        if let Some(prover) = self.prover {
-            supervise(
+        match (self.prover, context.config.prover.queue.clone()) {
+            (Some(prover), Some(url)) => supervise(
+                &mut tasks,
+                &cancel,
+                "prover queue",
+                queue::dispatcher(ctx.clone(), prover, url),
+            ),
+            (Some(prover), None) => supervise(
                 &mut tasks,
                 &cancel,
                 "prover",
                 pipeline::prover(ctx.clone(), prover),
-            );
+            ),
+            (None, _) => {}
         }
         let addr = context.config.rpc.addr;
         let (server, rpc_addr) = match crate::rpc::serve(context.clone()).await {

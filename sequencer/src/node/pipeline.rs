@@ -463,11 +463,11 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
 }
 
 /// A proof and the statement it proves.
-struct ProvenStatement {
+pub(super) struct ProvenStatement {
     /// The batch's commitment (its one public input) when it was proven.
-    commitment: zksettle_core::Fr,
+    pub(super) commitment: zksettle_core::Fr,
     /// The proof, arkworks compressed.
-    bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
 }
 
 fn prove<C: Chain + Clone + 'static>(
@@ -499,7 +499,7 @@ fn prove<C: Chain + Clone + 'static>(
 /// Stores the proof of batch `n` unless the batch was replaced while it was proven (adopting a
 /// batch settled by someone else discards this node's unsettled batches, and the number is
 /// sealed again): `Ok(false)` then. The state lock keeps adoption out meanwhile.
-fn store_proof<C: Chain + Clone + 'static>(
+pub(super) fn store_proof<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
     n: u64,
     proven: &ProvenStatement,
