@@ -541,6 +541,22 @@ impl JobQueue {
         })
     }
 
+    /// Transactions this database has committed or rolled back, every client's
+    /// (`pg_stat_database`; each backend reports within about a second): what the bench
+    /// divides by the proofs made.
+    pub async fn transactions(&self) -> Result<u64, QueueError> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database \
+                 WHERE datname = current_database()",
+                &[],
+            )
+            .await?;
+        unsigned(row.get(0))
+    }
+
     /// Verifying-key hashes other than `ours` that queued jobs wait for, with their counts:
     /// what a worker with the wrong key reports.
     pub async fn queued_for_other_keys(
@@ -592,6 +608,10 @@ async fn migrate(client: &mut Client) -> Result<(), QueueError> {
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     let failed = |version| move |source| QueueError::Migrate { version, source };
     let tx = client.transaction().await.map_err(failed(0))?;
+    // `CREATE … IF NOT EXISTS` of what exists is a notice, not news.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")
+        .await
+        .map_err(failed(0))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(failed(0))?;

@@ -1,10 +1,11 @@
 //! `zksettle bench`: measurements that print zksettle's figure beside the target or reference
-//! it must beat, from one run. `msm` and `prove` live in their own modules.
+//! it must beat, from one run. `msm`, `prove` and `cluster` live in their own modules.
 //!
 //! `zksettle bench load`: how many signed transfers a node accepts per second over loopback
 //! JSON-RPC, and how long a submitter waits (p50/p99), against the target of 10,000/s with p99
 //! under 50 ms; the harness is `zksettle_benches::load`.
 
+mod cluster;
 mod msm;
 mod prove;
 mod snarkjs;
@@ -33,6 +34,10 @@ pub(crate) enum BenchCommand {
     /// the same circuit and keys, as a ratio (target ≥ 2.5x); with a ceremony's `.zkey`, also
     /// by `snarkjs groth16 prove`.
     Prove(prove::ProveArgs),
+    /// Batches proven per minute by `zksettle prover worker` processes on a PostgreSQL queue
+    /// (`--queue`, an empty one), 1, 2, 4… of them on this machine, beside the in-process
+    /// prover; and the database's transactions per proof.
+    Cluster(cluster::ClusterArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +78,7 @@ pub(crate) fn run(command: &BenchCommand) -> eyre::Result<()> {
         BenchCommand::Load(args) => load(args),
         BenchCommand::Msm(args) => msm::run(args),
         BenchCommand::Prove(args) => prove::run(args),
+        BenchCommand::Cluster(args) => cluster::run(args),
     }
 }
 
