@@ -7,7 +7,9 @@
 //! constraint matrices ready (as a long-running worker has), then queues the run of batches and
 //! times until the last proof is stored. Neither side builds fixed-base tables. The database's
 //! transactions per proof (from `pg_stat_database`, the bench's own once-a-second poll
-//! included, as a node's pass would be) show what one proof costs PostgreSQL.
+//! included, as a node's pass would be) show what one proof costs PostgreSQL; a last row
+//! cycles jobs through the database alone (`capacity`) to find how many such workers one
+//! PostgreSQL could serve.
 
 use super::super::prover::{progress_bar, KeyArgs};
 use clap::Args;
@@ -36,6 +38,13 @@ pub(crate) struct ClusterArgs {
     /// Transfers per batch.
     #[arg(long = "batch.chunks", default_value_t = 1)]
     chunks: usize,
+    /// Connections that then cycle jobs through the database alone, to find the queue's
+    /// ceiling (0: skip).
+    #[arg(long = "capacity.clients", default_value_t = 8)]
+    capacity_clients: usize,
+    /// Seconds of that.
+    #[arg(long = "capacity.seconds", default_value_t = 10)]
+    capacity_seconds: u64,
     #[command(flatten)]
     keys: KeyArgs,
 }
@@ -151,7 +160,88 @@ async fn cluster(args: &ClusterArgs) -> eyre::Result<()> {
             transactions as f64 / batches as f64
         );
     }
+    if args.capacity_clients > 0 {
+        let cycled = capacity(args, &witnesses[0], key_hash, domain).await?;
+        // Seconds per proof of one in-process prover on every core.
+        let per_proof = 60.0 / reference;
+        println!(
+            "  the database alone: {cycled:.0} job cycles/s with {} clients (enqueue, claim, heartbeat, complete, read, delete; PostgreSQL and the clients on these {cores} cores): enough for about {:.0} workers at this shape's {:.2} s per proof",
+            args.capacity_clients,
+            cycled * per_proof,
+            per_proof
+        );
+    }
     Ok(())
+}
+
+/// How many whole job lives per second the database takes: `capacity_clients` connections,
+/// each repeating every statement one proof costs (its enqueue, claim, one heartbeat,
+/// completion, the node's read and delete) on the run's first witness, for
+/// `capacity_seconds`. The stored "proof" is 128 zero bytes: the database neither checks nor
+/// reads it, and no proving runs, so this is the queue's ceiling, not a cluster's throughput.
+async fn capacity(
+    args: &ClusterArgs,
+    witness: &zksettle_core::stf::BatchWitness,
+    key_hash: [u8; 32],
+    domain: zksettle_core::Domain,
+) -> eyre::Result<f64> {
+    let bar = progress_bar("the database alone")?;
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1_000_000));
+    let deadline = Instant::now() + Duration::from_secs(args.capacity_seconds.max(1));
+    let mut clients = tokio::task::JoinSet::new();
+    for client in 0..args.capacity_clients {
+        let (url, next, witness) = (args.queue.clone(), next.clone(), witness.clone());
+        clients.spawn(async move {
+            let queue = JobQueue::connect(&url).await?;
+            let owner = format!("capacity-{client}");
+            let lease = Duration::from_secs(60);
+            let mut cycles = 0u64;
+            while Instant::now() < deadline {
+                let mut job = witness.clone();
+                job.number = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                queue
+                    .enqueue(&NewJob {
+                        domain,
+                        key_hash,
+                        witness: &job,
+                        max_attempts: 3,
+                    })
+                    .await?;
+                // Another client may claim this one; each claims whichever is next.
+                let Some(claimed) = queue.claim(&owner, &key_hash, lease).await? else {
+                    continue;
+                };
+                queue.heartbeat(claimed.batch, &owner, lease).await?;
+                let proof = [0u8; 128];
+                queue
+                    .complete(
+                        claimed.batch,
+                        &owner,
+                        &owner,
+                        &claimed.commitment,
+                        &proof,
+                        0.0,
+                    )
+                    .await?;
+                queue.finished(claimed.batch, claimed.batch).await?;
+                queue
+                    .remove_imported(claimed.batch, &claimed.commitment)
+                    .await?;
+                cycles += 1;
+            }
+            Ok::<_, eyre::Report>(cycles)
+        });
+    }
+    let started = Instant::now();
+    let mut cycles = 0;
+    while let Some(done) = clients.join_next().await {
+        cycles += done??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let queue = JobQueue::connect(&args.queue).await?;
+    queue.remove_through(u64::MAX >> 1).await?;
+    bar.finish_and_clear();
+    Ok(cycles as f64 / seconds)
 }
 
 fn per_minute(batches: u64, elapsed: Duration) -> f64 {

@@ -22,7 +22,7 @@ use zksettle_sequencer::rpc::{StatusView, ZksApiClient};
 /// A hang fails the test; nothing here asserts a duration.
 pub(crate) const DEADLINE: Duration = Duration::from_secs(600);
 pub(crate) const USERS: usize = 3;
-pub(crate) const DEPOSIT_WEI: u128 = 1_000_000_000_000_000_000;
+const DEPOSIT_WEI: u128 = 1_000_000_000_000_000_000;
 pub(crate) const SHAPE_FLAGS: [&str; 6] = [
     "--tree.depth",
     "8",
@@ -226,7 +226,7 @@ fn transfer(setup: &Setup, i: usize, nonce: u32) -> zksettle_core::SignedTx {
     .sign(&user(i), &setup.domain)
 }
 
-pub(crate) fn amount(i: usize, nonce: u32) -> u128 {
+fn amount(i: usize, nonce: u32) -> u128 {
     1_000 * (i as u128 + 1) + u128::from(nonce)
 }
 
@@ -236,6 +236,51 @@ pub(crate) async fn send_round(setup: &Setup, node: &RunningNode, nonce: u32) ->
         hashes.push(node.send(&transfer(setup, i, nonce)).await);
     }
     hashes
+}
+
+/// Every acknowledged transfer settled, each user's nonce and balance those of `rounds` rounds
+/// applied exactly once, and the contract's batch count and root the node's.
+pub(crate) async fn assert_settled_exactly_once(
+    setup: &Setup,
+    node: &RunningNode,
+    acknowledged: &[B256],
+    rounds: u32,
+    status: &StatusView,
+    logs: &str,
+) {
+    for hash in acknowledged {
+        let view = node.client.get_transaction(*hash).await.unwrap();
+        assert!(
+            matches!(view.status, TxStatus::Settled { .. }),
+            "{hash} was acknowledged: {view:?}\n{logs}"
+        );
+    }
+    for i in 0..USERS {
+        let view = node.client.get_account(i as u32 + 1).await.unwrap();
+        let previous = (i + USERS - 1) % USERS;
+        let sent: u128 = (0..rounds).map(|n| amount(i, n)).sum();
+        let received: u128 = (0..rounds).map(|n| amount(previous, n)).sum();
+        assert_eq!(view.account.nonce, rounds, "{view:?}\n{logs}");
+        assert_eq!(
+            view.account.balance,
+            DEPOSIT_WEI - sent + received,
+            "{view:?}\n{logs}"
+        );
+    }
+    let chain = RpcChain::connect(
+        setup.anvil.url(),
+        DEV_KEYS[2].parse().unwrap(),
+        RpcConfig::default(),
+    )
+    .await
+    .unwrap();
+    let contract = RollupClient::new(chain, setup.rollup.parse().unwrap());
+    assert_eq!(contract.batch_number().await.unwrap(), status.settled);
+    assert_eq!(
+        zksettle_core::field::fr_to_decimal(&contract.state_root().await.unwrap()),
+        status.root,
+        "{logs}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -279,40 +324,7 @@ async fn a_node_killed_while_sealing_proving_and_settling_ends_as_an_uninterrupt
         })
         .await;
 
-    let logs = setup.logs();
-    for hash in &acknowledged {
-        let view = node.client.get_transaction(*hash).await.unwrap();
-        assert!(
-            matches!(view.status, TxStatus::Settled { .. }),
-            "{hash} was acknowledged: {view:?}\n{logs}"
-        );
-    }
-    for i in 0..USERS {
-        let view = node.client.get_account(i as u32 + 1).await.unwrap();
-        let previous = (i + USERS - 1) % USERS;
-        let sent: u128 = (0..4).map(|n| amount(i, n)).sum();
-        let received: u128 = (0..4).map(|n| amount(previous, n)).sum();
-        assert_eq!(view.account.nonce, 4, "{view:?}\n{logs}");
-        assert_eq!(
-            view.account.balance,
-            DEPOSIT_WEI - sent + received,
-            "{view:?}\n{logs}"
-        );
-    }
-    let chain = RpcChain::connect(
-        setup.anvil.url(),
-        DEV_KEYS[2].parse().unwrap(),
-        RpcConfig::default(),
-    )
-    .await
-    .unwrap();
-    let contract = RollupClient::new(chain, setup.rollup.parse().unwrap());
-    assert_eq!(contract.batch_number().await.unwrap(), status.settled);
-    assert_eq!(
-        zksettle_core::field::fr_to_decimal(&contract.state_root().await.unwrap()),
-        status.root,
-        "{logs}"
-    );
+    assert_settled_exactly_once(&setup, &node, &acknowledged, 4, &status, &setup.logs()).await;
     node.kill();
     // The ecosystem's tools take a settled batch as it was proven: its witness from the node's
     // records, checked by snarkjs against the exported circuit.

@@ -3,16 +3,12 @@
 //! batch proven by the others and settled exactly once.
 
 use super::crash::{
-    amount, deploy_and_fund, free_port, send_round, Setup, DEADLINE, DEPOSIT_WEI, SHAPE_FLAGS,
-    USERS,
+    assert_settled_exactly_once, deploy_and_fund, free_port, send_round, Setup, DEADLINE,
+    SHAPE_FLAGS, USERS,
 };
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use zksettle_l1::anvil::DEV_KEYS;
-use zksettle_l1::{RollupClient, RpcChain, RpcConfig};
 use zksettle_prover_queue::JobQueue;
-use zksettle_sequencer::records::TxStatus;
-use zksettle_sequencer::rpc::ZksApiClient;
 use zksettle_test_support::postgres::Postgres;
 
 /// `zksettle prover worker` named `name` on one thread, with a 4-second lease; its log goes to
@@ -86,41 +82,7 @@ async fn workers_on_a_postgres_queue_prove_every_batch_once_though_one_dies_mid_
         })
         .await;
     let logs = format!("{}{}", setup.logs(), worker_logs(&setup));
-
-    for hash in &acknowledged {
-        let view = node.client.get_transaction(*hash).await.unwrap();
-        assert!(
-            matches!(view.status, TxStatus::Settled { .. }),
-            "{hash}: {view:?}\n{logs}"
-        );
-    }
-    for i in 0..USERS {
-        let view = node.client.get_account(i as u32 + 1).await.unwrap();
-        let previous = (i + USERS - 1) % USERS;
-        let sent: u128 = (0..2).map(|n| amount(i, n)).sum();
-        let received: u128 = (0..2).map(|n| amount(previous, n)).sum();
-        assert_eq!(view.account.nonce, 2, "{view:?}\n{logs}");
-        assert_eq!(
-            view.account.balance,
-            DEPOSIT_WEI - sent + received,
-            "{logs}"
-        );
-    }
-    // Settled exactly once each: the contract counts what the node counts.
-    let chain = RpcChain::connect(
-        setup.anvil.url(),
-        DEV_KEYS[2].parse().unwrap(),
-        RpcConfig::default(),
-    )
-    .await
-    .unwrap();
-    let contract = RollupClient::new(chain, setup.rollup.parse().unwrap());
-    assert_eq!(contract.batch_number().await.unwrap(), status.settled);
-    assert_eq!(
-        zksettle_core::field::fr_to_decimal(&contract.state_root().await.unwrap()),
-        status.root,
-        "{logs}"
-    );
+    assert_settled_exactly_once(&setup, &node, &acknowledged, 2, &status, &logs).await;
     // The dead worker's job was reclaimed when its lease ran out, and every job was imported
     // (the node deletes a job once its proof is in the node's database).
     assert!(logs.contains("lease expired"), "{logs}");
