@@ -17,7 +17,7 @@
 //! The reduction (FFTs over the scalar field), then the `H` MSM, run beside the four MSMs that
 //! do not need `h`.
 
-use crate::msm::{FixedBases, Msm, MsmError};
+use crate::msm::{FixedBases, KeyMsm, KeyQuery, Msm, MsmError};
 use crate::qap::Reduction;
 use crate::tables::{sum_with, KeyTables};
 use ark_bn254::{g1, g2, Bn254, Fr, G1Projective, G2Projective};
@@ -34,16 +34,48 @@ pub enum Groth16Error {
     Reduction(#[from] SynthesisError),
     /// A query and its scalars differ in length: the key is not for these matrices.
     #[error("the proving key does not fit the constraint matrices: {0}")]
-    KeyMismatch(#[from] MsmError),
+    KeyMismatch(MsmError),
+    /// An MSM's device failed (a GPU backend's driver or memory).
+    #[error(transparent)]
+    Device(MsmError),
 }
 
-/// The MSM backends a proof uses: one for G1, one for G2.
+impl From<MsmError> for Groth16Error {
+    fn from(e: MsmError) -> Self {
+        match e {
+            MsmError::Device { .. } => Groth16Error::Device(e),
+            e => Groth16Error::KeyMismatch(e),
+        }
+    }
+}
+
+/// The MSM backends a proof uses: one for G1, one for G2, and optionally one holding the key's
+/// G1 queries itself (a GPU), which then sums every G1 query in place of tables and `g1`.
 #[derive(Debug, Clone, Copy)]
 pub struct MsmBackends<'a> {
     /// G1's backend (`A`, `B₁`, `C`'s `L` and `H` sums).
     pub g1: &'a dyn Msm<g1::Config>,
     /// G2's backend (`B`).
     pub g2: &'a dyn Msm<g2::Config>,
+    /// A backend holding this key's G1 queries, if one does.
+    pub key_g1: Option<&'a dyn KeyMsm>,
+}
+
+impl MsmBackends<'_> {
+    /// `query`'s sum: on the key's backend if there is one, else over its table if it has one,
+    /// else on `g1`.
+    fn g1_sum(
+        &self,
+        query: KeyQuery,
+        bases: &[ark_bn254::G1Affine],
+        table: Option<&FixedBases<g1::Config>>,
+        scalars: &[Fr],
+    ) -> Result<G1Projective, MsmError> {
+        match self.key_g1 {
+            Some(key) => key.sum(query, scalars),
+            None => sum_with(table, scalars, || self.g1.msm(bases, scalars)),
+        }
+    }
 }
 
 /// The R1CS instance a proof is about: arkworks' matrices `A, B, C`, the number of instance
@@ -91,7 +123,7 @@ pub fn create_proof(
             // arkworks.
             let h = h.get(..pk.h_query.len()).unwrap_or(&h);
             let table = tables.and_then(|t| t.h.as_ref());
-            Ok(sum_with(table, h, || backends.g1.msm(&pk.h_query, h))?)
+            Ok(backends.g1_sum(KeyQuery::H, &pk.h_query, table, h)?)
         },
         || assignment_sums(backends, pk, tables, z, witness),
     );
@@ -128,15 +160,10 @@ fn assignment_sums(
     let ((a, b1), (b2, l)) = crate::parallel::join(
         || {
             crate::parallel::join(
+                || backends.g1_sum(KeyQuery::A, &pk.a_query, table(|t| t.a.as_ref()), z),
                 || {
-                    sum_with(table(|t| t.a.as_ref()), z, || {
-                        backends.g1.msm(&pk.a_query, z)
-                    })
-                },
-                || {
-                    sum_with(table(|t| t.b_g1.as_ref()), z, || {
-                        backends.g1.msm(&pk.b_g1_query, z)
-                    })
+                    let b1 = table(|t| t.b_g1.as_ref());
+                    backends.g1_sum(KeyQuery::B1, &pk.b_g1_query, b1, z)
                 },
             )
         },
@@ -147,9 +174,8 @@ fn assignment_sums(
                     sum_with(b2, z, || backends.g2.msm(&pk.b_g2_query, z))
                 },
                 || {
-                    sum_with(table(|t| t.l.as_ref()), witness, || {
-                        backends.g1.msm(&pk.l_query, witness)
-                    })
+                    let l = table(|t| t.l.as_ref());
+                    backends.g1_sum(KeyQuery::L, &pk.l_query, l, witness)
                 },
             )
         },

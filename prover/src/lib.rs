@@ -55,8 +55,11 @@
 
 /// The EVM encoding of keys and proofs, from its own leaf crate (re-exported for callers).
 pub use zksettle_groth16_evm as evm;
+pub mod backend;
 pub mod ceremony;
 pub mod field;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod groth16;
 pub mod iden3;
 pub mod keys;
@@ -70,6 +73,7 @@ pub mod qap;
 pub mod tables;
 pub mod zkey;
 
+pub use backend::{MsmDevice, MsmPlacement};
 pub use evm::vk_hash;
 pub use keys::{BatchKeys, KeyError, KeyStore, INSECURE_SETUP_NOTICE};
 pub use msm::{ArkMsm, Msm, MsmError, Pippenger};

@@ -10,7 +10,7 @@
 
 use crate::groth16::{self, Groth16Error, MsmBackends, R1csInstance};
 use crate::keys::BatchKeys;
-use crate::msm::Pippenger;
+use crate::msm::{KeyMsm, Pippenger};
 use crate::tables::{KeyTables, TablesFileError};
 use crate::Progress;
 use ark_bn254::{Bn254, Fr};
@@ -218,6 +218,7 @@ pub struct BatchProver {
     constraints: Arc<ShapeConstraints>,
     domain: Domain,
     tables: Arc<OnceLock<KeyTables>>,
+    key_msm: Option<Arc<dyn KeyMsm>>,
 }
 
 impl BatchProver {
@@ -230,7 +231,20 @@ impl BatchProver {
             constraints,
             domain,
             tables: Arc::default(),
+            key_msm: None,
         })
+    }
+
+    /// This prover with its key's G1 queries summed on `key` (a GPU holding them, see
+    /// [`crate::backend`]) instead of tables or the CPU; G2's sum stays on the CPU.
+    pub fn with_key_msm(mut self, key: Arc<dyn KeyMsm>) -> Self {
+        self.key_msm = Some(key);
+        self
+    }
+
+    /// The backend holding the key's G1 queries, if one does.
+    pub fn key_msm(&self) -> Option<&dyn KeyMsm> {
+        self.key_msm.as_deref()
     }
 
     /// Builds the key's fixed-base tables within `budget` bytes (on the current rayon pool; a
@@ -390,6 +404,7 @@ impl BatchProver {
         let backends = MsmBackends {
             g1: &pippenger,
             g2: &pippenger,
+            key_g1: self.key_msm.as_deref(),
         };
         let proof = groth16::create_proof(
             backends,

@@ -30,7 +30,7 @@ pub use fixed::FixedBases;
 pub use pippenger::{Arithmetic, Pippenger};
 
 /// Why an MSM was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MsmError {
     /// Bases and scalars differ in number.
     #[error("{bases} bases but {scalars} scalars")]
@@ -43,6 +43,15 @@ pub enum MsmError {
     /// More points than a backend indexes (2^31 for [`Pippenger`]).
     #[error("{0} points are more than this backend takes")]
     TooManyPoints(usize),
+    /// The device running the MSM failed (a GPU backend: the driver, the device lost, out of
+    /// device memory, or a result that is not a point of the curve).
+    #[error("the {backend} MSM failed: {message}")]
+    Device {
+        /// The backend's name.
+        backend: &'static str,
+        /// What went wrong, as the driver or the check said it.
+        message: String,
+    },
 }
 
 /// A multi-scalar multiplication backend for the curve `P`.
@@ -56,6 +65,43 @@ pub trait Msm<P: SWCurveConfig>: Send + Sync + std::fmt::Debug {
 
     /// A short name for reports.
     fn name(&self) -> &'static str;
+}
+
+/// Which of a proving key's G1 queries a sum is over (Groth16's `A`, `B₁`, `L` and `H`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyQuery {
+    /// `Σ zᵢ·Aᵢ`.
+    A,
+    /// `Σ zᵢ·B₁ᵢ`.
+    B1,
+    /// `Σ wⱼ·Lⱼ`.
+    L,
+    /// `Σ hₖ·Hₖ`.
+    H,
+}
+
+impl KeyQuery {
+    /// Every query, in a fixed order.
+    pub const ALL: [KeyQuery; 4] = [KeyQuery::A, KeyQuery::B1, KeyQuery::L, KeyQuery::H];
+
+    /// Its place in [`KeyQuery::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A backend that holds one proving key's G1 queries where it computes (a GPU's memory, uploaded
+/// once per key): proving names the query instead of handing over its points each time.
+pub trait KeyMsm: Send + Sync + std::fmt::Debug {
+    /// `Σ scalars[i]·query[i]` over the key's `query`.
+    fn sum(
+        &self,
+        query: KeyQuery,
+        scalars: &[ark_bn254::Fr],
+    ) -> Result<ark_bn254::G1Projective, MsmError>;
+
+    /// What computes it, for reports (a GPU adapter's name).
+    fn describe(&self) -> String;
 }
 
 /// `ark-ec`'s MSM.
@@ -77,7 +123,7 @@ impl<P: SWCurveConfig> Msm<P> for ArkMsm {
     }
 }
 
-fn check_lengths(bases: usize, scalars: usize) -> Result<(), MsmError> {
+pub(crate) fn check_lengths(bases: usize, scalars: usize) -> Result<(), MsmError> {
     if bases == scalars {
         Ok(())
     } else {

@@ -271,6 +271,7 @@ fn zksettle_and_snarkjs_contributors_take_turns_in_one_ceremony_and_both_tools_e
     let backends = MsmBackends {
         g1: &pippenger,
         g2: &pippenger,
+        key_g1: None,
     };
     let instance = R1csInstance {
         matrices: &matrices,

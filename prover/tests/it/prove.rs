@@ -277,6 +277,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
         MsmBackends {
             g1: &pippenger,
             g2: &pippenger,
+            key_g1: None,
         },
         pk,
         Reduction::Libsnark,
@@ -290,6 +291,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
         MsmBackends {
             g1: &ArkMsm,
             g2: &ArkMsm,
+            key_g1: None,
         },
         pk,
         Reduction::Libsnark,
@@ -305,6 +307,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
     let backends = MsmBackends {
         g1: &pippenger,
         g2: &pippenger,
+        key_g1: None,
     };
     let all = KeyTables::build(pk, usize::MAX, 2).unwrap();
     assert_eq!(all.queries(), 5);
@@ -335,6 +338,7 @@ fn the_msm_prover_makes_the_proof_arkworks_makes_bit_for_bit() {
     let backends = MsmBackends {
         g1: &pippenger,
         g2: &pippenger,
+        key_g1: None,
     };
     assert!(matches!(
         create_proof(backends, &short, Reduction::Libsnark, None, r, s, instance),

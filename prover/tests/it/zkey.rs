@@ -164,6 +164,7 @@ fn a_snarkjs_ceremony_key_proves_and_snarkjs_accepts_the_proof_and_changed_keys_
     let backends = MsmBackends {
         g1: &pippenger,
         g2: &pippenger,
+        key_g1: None,
     };
     let mut rng = StdRng::seed_from_u64(7);
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
