@@ -25,6 +25,9 @@
 //!   ([`msm::FixedBases`]).
 //! - [`tables`]: [`KeyTables`], a proving key's queries prepared as fixed-base tables within a
 //!   memory budget, built once per prover.
+//! - [`backend`]: where the key's G1 MSMs run, `--prover.msm auto|cpu|gpu` ([`MsmDevice`]),
+//!   and `gpu` (the `gpu` feature): the G1 MSM on any Vulkan, Metal or DX12 adapter through
+//!   wgpu's WGSL compute shaders, the key's G1 queries resident on the device.
 //! - [`iden3`]: the circuit as an iden3 `.r1cs` file and an assignment as a `.wtns` file, the
 //!   formats snarkjs and its ceremonies read.
 //! - [`zkey`]: snarkjs' Groth16 proving key (`.zkey`) read and checked point by point into
@@ -52,6 +55,8 @@
 //!   features). The algorithms are written against [`parallel`]'s names, which without the
 //!   feature are sequential stand-ins with the same signatures: the same proofs on the calling
 //!   thread, rayon not compiled.
+//! - `gpu`: the `gpu` module's MSM backend (wgpu, WGSL compiled by the driver at run time: no GPU
+//!   toolkit at build time). Without it `--prover.msm gpu` is a clear error and `auto` the CPU.
 
 /// The EVM encoding of keys and proofs, from its own leaf crate (re-exported for callers).
 pub use zksettle_groth16_evm as evm;

@@ -236,9 +236,12 @@ impl BatchProver {
     }
 
     /// This prover with its key's G1 queries summed on `key` (a GPU holding them, see
-    /// [`crate::backend`]) instead of tables or the CPU; G2's sum stays on the CPU.
+    /// [`crate::backend`]) instead of tables or the CPU; G2's sum stays on the CPU. Its
+    /// fixed-base tables are its own from then on (G2's alone), no longer shared with the
+    /// prover it was cloned from.
     pub fn with_key_msm(mut self, key: Arc<dyn KeyMsm>) -> Self {
         self.key_msm = Some(key);
+        self.tables = Arc::default();
         self
     }
 
@@ -249,10 +252,12 @@ impl BatchProver {
 
     /// Builds the key's fixed-base tables within `budget` bytes (on the current rayon pool; a
     /// scalar multiplication's work per base, seconds for small shapes, minutes at 2^20
-    /// constraints), unless built already; later proofs use them.
+    /// constraints), unless built already; later proofs use them. With a [`Self::key_msm`]
+    /// holding the G1 queries, only G2's table.
     pub fn build_tables(&self, budget: usize) -> Result<&KeyTables, ProverError> {
         let threads = crate::parallel::current_num_threads();
-        self.install_tables(|| KeyTables::build(&self.keys.proving_key, budget, threads))
+        let g1 = self.key_msm.is_none();
+        self.install_tables(|| KeyTables::build_for(&self.keys.proving_key, budget, threads, g1))
     }
 
     /// [`Self::build_tables`] on `pool`, with the windows chosen for proofs on the current
@@ -265,7 +270,8 @@ impl BatchProver {
     ) -> Result<&KeyTables, ProverError> {
         let threads = crate::parallel::current_num_threads();
         let pk = &self.keys.proving_key;
-        self.install_tables(|| pool.install(|| KeyTables::build(pk, budget, threads)))
+        let g1 = self.key_msm.is_none();
+        self.install_tables(|| pool.install(|| KeyTables::build_for(pk, budget, threads, g1)))
     }
 
     /// [`Self::build_tables_on`], keeping the tables in `dir` beside the key: read back from
@@ -281,7 +287,12 @@ impl BatchProver {
         let threads = crate::parallel::current_num_threads();
         let pk = &self.keys.proving_key;
         let digest = pool.install(|| crate::tables::key_digest(pk));
-        let path = dir.join(format!("fixed-base-{}.tables", hex::encode(&digest[..8])));
+        // G2's table alone (the G1 queries on a GPU) is kept apart from the full set.
+        let suffix = if self.key_msm.is_some() { "-g2" } else { "" };
+        let path = dir.join(format!(
+            "fixed-base-{}{suffix}.tables",
+            hex::encode(&digest[..8])
+        ));
         if let Some(tables) = self.tables.get() {
             return Ok(StoredTables {
                 tables,

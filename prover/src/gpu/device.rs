@@ -50,9 +50,8 @@ pub(super) struct Kernels {
     pub scan_top: wgpu::ComputePipeline,
     pub scan_add: wgpu::ComputePipeline,
     pub scatter: wgpu::ComputePipeline,
-    pub segments: wgpu::ComputePipeline,
     pub accumulate: wgpu::ComputePipeline,
-    pub bucket_sum: wgpu::ComputePipeline,
+    pub fold: wgpu::ComputePipeline,
     pub reduce: wgpu::ComputePipeline,
     /// The point programs (program.rs), bound at 6.
     pub programs: wgpu::Buffer,
@@ -212,6 +211,23 @@ pub(super) fn uniform_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
+/// The compute pipeline of `module`'s kernel `entry`.
+pub(super) fn compute_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    module: &wgpu::ShaderModule,
+    entry: &str,
+) -> wgpu::ComputePipeline {
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: Some(layout),
+        module,
+        entry_point: Some(entry),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
 /// The point programs in a buffer (binding 6 of every module with curve.wgsl), and the length
 /// of one addition.
 pub(super) fn upload_programs(device: &wgpu::Device) -> (wgpu::Buffer, u32) {
@@ -242,6 +258,7 @@ impl Kernels {
                 storage_entry(4, false),
                 storage_entry(5, false),
                 storage_entry(6, true),
+                uniform_entry(7),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -249,25 +266,15 @@ impl Kernels {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = |entry: &'static str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: Some(&pipeline_layout),
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
+        let pipeline = |entry| compute_pipeline(device, &pipeline_layout, &module, entry);
         Kernels {
             count: pipeline("count"),
             scan_blocks: pipeline("scan_blocks"),
             scan_top: pipeline("scan_top"),
             scan_add: pipeline("scan_add"),
             scatter: pipeline("scatter"),
-            segments: pipeline("segments"),
             accumulate: pipeline("accumulate"),
-            bucket_sum: pipeline("bucket_sum"),
+            fold: pipeline("fold"),
             reduce: pipeline("reduce"),
             layout,
             programs,

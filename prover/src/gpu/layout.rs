@@ -84,6 +84,18 @@ pub(super) fn read_sum(words: &[u32]) -> Result<G1Projective, GpuError> {
     Ok(G1Projective::new_unchecked(x * z, y * z.square(), z))
 }
 
+/// Additions one invocation makes at most in `accumulate` (a segment's entries), `fold` (the
+/// sums it gathers) and `reduce` (twice its run's buckets). Mesa's software Vulkan stops a loop
+/// after 65,535 iterations in total per invocation (llvmpipe's loop limiter), and one addition
+/// as a program is about 280 of them there (measured: a segment of 235 entries came back
+/// wrong, of 234 right); 128 additions stay within it with room. Real GPUs have no such limit;
+/// the bound also keeps every invocation's work short and even.
+pub(super) const MAX_SEGMENT: u32 = 128;
+/// Segment sums one `fold` invocation adds together.
+pub(super) const FOLD: u32 = 64;
+/// Buckets in one `reduce` run at most (each costs two additions).
+pub(super) const MAX_RUN: u32 = 64;
+
 /// The shape of one MSM of `n` points on the device: its windows and the sections of its
 /// buffers (mirrors `Params` in msm.wgsl, word for word).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,13 +110,14 @@ pub(super) struct Plan {
     pub segment_offsets: u32,
     pub block_sums: u32,
     pub totals: u32,
-    pub segment_bucket: u32,
     pub sorted: u32,
     pub segment_sums: u32,
-    pub bucket_sums: u32,
     /// Two projective points per run: its sum, then its weighted sum.
     pub run_sums: u32,
     pub max_segments: u32,
+    /// `fold` passes: the segment sums of a bucket are added [`FOLD`] at a time until one is
+    /// left, and a bucket has at most ⌈n / segment⌉ segments.
+    pub folds: u32,
     /// Words of the `index` buffer.
     pub index_words: u64,
     /// Projective points of the `sums` buffer.
@@ -115,9 +128,9 @@ impl Plan {
     /// The plan for `n` points (`1 ≤ n < 2^31`).
     ///
     /// Window: c = log2(n) − 4, between 4 and 16 bits (16 at 2^20 points: 16 windows of 2^15
-    /// buckets, 16·2^20 bucket additions and 2·2^19 reduction additions). Segment: at most
-    /// √n entries (a power of two, at least 32), so neither the segments' sums nor a bucket's
-    /// sum of its segments is longer than about √n additions whatever the scalars are.
+    /// buckets, 16·2^20 bucket additions). Segment: √n entries (a power of two) between 32 and
+    /// [`MAX_SEGMENT`]: a bucket holding every point (all scalars equal) is summed by many
+    /// invocations, then folded. Runs: [`MAX_RUN`] buckets each, so 2^9 per window at 2^20.
     pub(super) fn new(n: usize) -> Result<Self, GpuError> {
         let n32 = u32::try_from(n)
             .ok()
@@ -127,8 +140,14 @@ impl Plan {
         let c = log.saturating_sub(4).clamp(4, 16);
         let windows = 254 / c + 1;
         let buckets = 1u32 << (c - 1);
-        let segment = (n.isqrt().next_power_of_two() as u32).max(32);
-        let runs = buckets.min(256);
+        let segment = (n.isqrt().next_power_of_two() as u32).clamp(32, MAX_SEGMENT);
+        let runs = buckets / buckets.min(MAX_RUN);
+        let mut folds = 0;
+        let mut span = 1u64;
+        while span < u64::from(n32.div_ceil(segment)) {
+            span *= u64::from(FOLD);
+            folds += 1;
+        }
         let all_buckets = u64::from(windows) * u64::from(buckets);
         let entries = u64::from(n32) * u64::from(windows);
         let blocks = all_buckets.div_ceil(u64::from(SCAN_BLOCK));
@@ -137,12 +156,10 @@ impl Plan {
         let segment_offsets = all_buckets;
         let block_sums = 2 * all_buckets;
         let totals = block_sums + 2 * blocks;
-        let segment_bucket = totals + 2;
-        let sorted = segment_bucket + max_segments;
+        let sorted = totals + 2;
         let index_words = sorted + entries;
         let segment_sums = 0;
-        let bucket_sums = max_segments;
-        let run_sums = bucket_sums + all_buckets;
+        let run_sums = max_segments;
         let sum_points = run_sums + 2 * u64::from(windows) * u64::from(runs);
         let word = |x: u64| u32::try_from(x).map_err(|_| GpuError::TooManyPoints(n));
         Ok(Plan {
@@ -156,19 +173,18 @@ impl Plan {
             segment_offsets: word(segment_offsets)?,
             block_sums: word(block_sums)?,
             totals: word(totals)?,
-            segment_bucket: word(segment_bucket)?,
             sorted: word(sorted)?,
             segment_sums: word(segment_sums)?,
-            bucket_sums: word(bucket_sums)?,
             run_sums: word(run_sums)?,
             max_segments: word(max_segments)?,
+            folds,
             index_words,
             sum_points,
         })
     }
 
     /// The uniform `Params` of msm.wgsl, with the length of the point programs' addition.
-    pub(super) fn params(&self, add_length: u32) -> [u32; 20] {
+    pub(super) fn params(&self, add_length: u32) -> [u32; 16] {
         [
             self.n,
             self.c,
@@ -180,17 +196,18 @@ impl Plan {
             self.segment_offsets,
             self.block_sums,
             self.totals,
-            self.segment_bucket,
             self.sorted,
             self.segment_sums,
-            self.bucket_sums,
             self.run_sums,
             self.max_segments,
             add_length,
             0,
-            0,
-            0,
         ]
+    }
+
+    /// The stride of fold pass `level`: FOLD^level.
+    pub(super) fn fold_stride(level: u32) -> u32 {
+        FOLD.pow(level)
     }
 
     /// All buckets of all windows.

@@ -12,7 +12,8 @@
 //!   combination on the device (`shaders/msm.wgsl` states the passes): the bucket sort as a
 //!   sparse-matrix transpose (counts, prefix sums, scatter), bucket sums split into segments so a
 //!   bucket holding most points (a circuit's many scalars equal to 1) is summed by many threads,
-//!   and the running-sum reduction in runs per window. It implements [`crate::Msm`] for BN254's
+//!   and the running-sum reduction in runs per window; no invocation makes more than 128
+//!   additions (Mesa's software Vulkan ends loops after 65,535 iterations per invocation). It implements [`crate::Msm`] for BN254's
 //!   G1 (points uploaded per call), and [`GpuKey`] keeps a proving key's four G1 queries
 //!   resident on the device for [`crate::msm::KeyMsm`] (uploaded once per key).
 //! - The field (`shaders/field.wgsl`): BN254's base field in Montgomery form with R = 2^256,
@@ -28,11 +29,12 @@
 //!   kernel compiles in under a second there.
 //!
 //! ## Memory, per MSM of n points
-//! With c-bit windows (c = 16 at 2^20 points, W = 16 windows, B = 2^15 buckets each): the points
-//! 64 bytes each (resident), the scalars 32, the sorted bucket entries 4·W, the counters, offsets
-//! and segment tables about 16·W·B bytes, and projective sums of 96 bytes for every bucket and
-//! segment. At 2^20 points that is 64 + 32 + 64 + 8 + 100 MiB, about 270 MiB, checked against the
-//! adapter's limits before anything is allocated ([`GpuError::TooLarge`]).
+//! With c-bit windows (c = 16 at 2^20 points, W = 16 windows, B = 2^15 buckets each, segments of
+//! 128 entries): the points 64 bytes each (resident), the scalars 32, the sorted bucket entries
+//! 4·W, the counters, offsets and scan tables about 16·W·B bytes, and projective sums of 96
+//! bytes for every segment and two for every run. At 2^20 points that is 32 + 68 + 4 + 62 MiB,
+//! about 166 MiB of scratch beside the 64 MiB of resident points, checked against the adapter's
+//! limits before anything is allocated ([`GpuError::TooLarge`]).
 
 pub mod device;
 mod layout;

@@ -1,4 +1,4 @@
-//! [`GpuMsm`]: one MSM's buffers, its nine dispatches and the windows' combination on the host;
+//! [`GpuMsm`]: one MSM's buffers, its dispatches and the windows' combination on the host;
 //! [`GpuKey`]: a proving key's G1 queries resident on the device.
 
 use super::device::{scoped, GpuDevice};
@@ -165,23 +165,45 @@ impl GpuMsm {
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         );
         let k = &inner.kernels;
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("msm"),
-            layout: &k.layout,
-            entries: &[
-                entry(0, &params),
-                entry(1, points),
-                entry(2, &scalars),
-                entry(3, &counters),
-                entry(4, &index),
-                entry(5, &sums),
-                entry(6, &k.programs),
-            ],
-        });
+        // Binding 7, the fold pass's stride: one 16-byte uniform per pass (the first also
+        // serves the other kernels), each at the adapter's uniform offset alignment.
+        let align = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(16);
+        let passes = plan.folds.max(1);
+        let mut strides = vec![0u8; (align * u64::from(passes)) as usize];
+        for level in 0..passes {
+            let at = (align * u64::from(level)) as usize;
+            strides[at..at + 4].copy_from_slice(&Plan::fold_stride(level).to_le_bytes());
+        }
+        let strides = init("msm fold strides", &strides, wgpu::BufferUsages::UNIFORM);
+        let bind_groups: Vec<wgpu::BindGroup> = (0..passes)
+            .map(|level| {
+                device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("msm"),
+                    layout: &k.layout,
+                    entries: &[
+                        entry(0, &params),
+                        entry(1, points),
+                        entry(2, &scalars),
+                        entry(3, &counters),
+                        entry(4, &index),
+                        entry(5, &sums),
+                        entry(6, &k.programs),
+                        wgpu::BindGroupEntry {
+                            binding: 7,
+                            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                                buffer: &strides,
+                                offset: align * u64::from(level),
+                                size: wgpu::BufferSize::new(16),
+                            }),
+                        },
+                    ],
+                })
+            })
+            .collect();
         let mut encoder = device.create_command_encoder(&Default::default());
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_bind_group(0, &bind_group, &[]);
+            pass.set_bind_group(0, &bind_groups[0], &[]);
             let all = plan.all_buckets();
             dispatch(&mut pass, &k.count, plan.n, WORKGROUP);
             pass.set_pipeline(&k.scan_blocks);
@@ -190,9 +212,11 @@ impl GpuMsm {
             pass.dispatch_workgroups(1, 1, 1);
             dispatch(&mut pass, &k.scan_add, all, WORKGROUP);
             dispatch(&mut pass, &k.scatter, plan.n, WORKGROUP);
-            dispatch(&mut pass, &k.segments, all, WORKGROUP);
             dispatch(&mut pass, &k.accumulate, plan.max_segments, POINT_WORKGROUP);
-            dispatch(&mut pass, &k.bucket_sum, all, POINT_WORKGROUP);
+            for level in 0..plan.folds {
+                pass.set_bind_group(0, &bind_groups[level as usize], &[]);
+                dispatch(&mut pass, &k.fold, plan.max_segments, POINT_WORKGROUP);
+            }
             dispatch(
                 &mut pass,
                 &k.reduce,

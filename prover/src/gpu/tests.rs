@@ -2,8 +2,10 @@
 //! against the CPU's on random and adversarial inputs. They need an adapter: the test command
 //! installs Mesa's software Vulkan (lavapipe), so they run in CI on any machine.
 
-use super::device::{scoped, storage_entry, uniform_entry, upload_programs, FIELD_AND_CURVE};
-use super::layout::{point_words, read_sum, Plan};
+use super::device::{
+    compute_pipeline, scoped, storage_entry, uniform_entry, upload_programs, FIELD_AND_CURVE,
+};
+use super::layout::{point_words, read_sum, Plan, FOLD, MAX_SEGMENT};
 use super::{GpuDevice, GpuKey, GpuMsm};
 use crate::msm::{KeyMsm, KeyQuery, Msm};
 use crate::{ArkMsm, Pippenger};
@@ -57,14 +59,7 @@ fn run_test_kernel(
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(entry),
-            layout: Some(&pipeline_layout),
-            module: &module,
-            entry_point: Some(entry),
-            compilation_options: Default::default(),
-            cache: None,
-        });
+        let pipeline = compute_pipeline(device, &pipeline_layout, &module, entry);
         let storage = wgpu::BufferUsages::STORAGE;
         let buffer = |contents: &[u32], usage| {
             device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -421,14 +416,38 @@ fn a_resident_key_sums_each_query_on_the_device_or_below_its_threshold_on_the_cp
 }
 
 #[test]
-fn the_plan_covers_every_scalar_bit_with_no_carry_out_of_the_top_window() {
-    for log in 0..=24 {
+fn a_bucket_holding_every_point_is_summed_by_segments_and_folds() {
+    // Equal scalars put every point in one bucket of each window: 2^14 of them are 128
+    // segments, folded twice; 3,000 are 47 segments, folded once.
+    let mut rng = StdRng::seed_from_u64(7);
+    for n in [3000, 1 << 14] {
+        let plan = Plan::new(n).unwrap();
+        assert!(plan.folds >= 1, "{plan:?}");
+        let points = random_points(n, &mut rng);
+        let equal = Fr::rand(&mut rng);
+        assert_msm_matches_cpu("every scalar equal", &points, &vec![equal; n]);
+        assert_msm_matches_cpu("every scalar 3", &points, &vec![Fr::from(3u64); n]);
+    }
+}
+
+#[test]
+fn the_plan_covers_every_scalar_bit_and_bounds_every_invocations_additions() {
+    for log in 0..=26 {
         let plan = Plan::new(1 << log).unwrap();
         // Bits below the top window, and the top window's raw bits: at most c - 1 of them, so
         // raw + carry ≤ 2^(c-1), never a borrow out.
         let below = plan.c * (plan.windows - 1);
         assert!(below < 254 && 254 - below < plan.c, "log {log}: {plan:?}");
         assert_eq!(plan.buckets % plan.runs, 0);
+        // lavapipe's loop limit (layout.rs): at most 128 additions per invocation.
+        assert!(plan.segment <= MAX_SEGMENT);
+        assert!(2 * (plan.buckets / plan.runs) <= 128);
+        // The folds leave one sum per bucket even when one bucket holds every point.
+        let most_segments = u64::from(plan.n.div_ceil(plan.segment));
+        assert!(
+            u64::from(FOLD).pow(plan.folds) >= most_segments,
+            "log {log}: {plan:?}"
+        );
     }
     let _ = (point_words(&[]), Fr::MODULUS.num_bits());
 }

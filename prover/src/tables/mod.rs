@@ -46,6 +46,17 @@ impl KeyTables {
     /// Tables for `pk`'s queries within `budget` bytes (see the module docs), with windows
     /// chosen for proofs on `threads` threads, built on the current rayon pool.
     pub fn build(pk: &ProvingKey<Bn254>, budget: usize, threads: usize) -> Result<Self, MsmError> {
+        Self::build_for(pk, budget, threads, true)
+    }
+
+    /// [`Self::build`], or, without `with_g1`, of `B`'s G2 query alone: when another backend holds the
+    /// G1 queries (a GPU, [`crate::backend`]) their tables would take memory and never be read.
+    pub fn build_for(
+        pk: &ProvingKey<Bn254>,
+        budget: usize,
+        threads: usize,
+        with_g1: bool,
+    ) -> Result<Self, MsmError> {
         let started = Instant::now();
         let g1 = |bases: &[Affine<g1::Config>]| saving_per_byte::<g1::Config>(bases.len(), threads);
         // A G2 addition is about three G1 ones (its products are Fq2's).
@@ -63,6 +74,9 @@ impl KeyTables {
         let mut left = budget;
         let mut tables = KeyTables::default();
         for (query, _) in order {
+            if !with_g1 && !matches!(query, Query::B2) {
+                continue;
+            }
             match query {
                 Query::H => tables.h = table(&pk.h_query, threads, &mut left)?,
                 Query::L => tables.l = table(&pk.l_query, threads, &mut left)?,

@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod ceremony;
+#[cfg(feature = "gpu")]
+mod gpu;
 mod iden3;
 mod prove;
 mod tables;

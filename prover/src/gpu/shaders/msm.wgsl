@@ -11,15 +11,18 @@
 //   scan_add
 //   scatter      one thread per scalar: each ±i into its bucket's row (the sparse matrix's
 //                transpose, as cuZK and the ZPrize 2023 WebGPU MSMs sort), by atomic cursors
-//   segments     one thread per bucket: the bucket of each of its segments
-//   accumulate   one thread per segment of at most S entries of one bucket: their sum, by
-//                mixed additions (so a bucket holding every point, as when every scalar is
-//                equal or a circuit's bits are all 1, is summed by many threads)
-//   bucket_sum   one thread per bucket: the sum of its segments' sums
+//   accumulate   one thread per segment of at most S entries of one bucket (its bucket found
+//                by binary search over the segment offsets): their sum, by additions of the
+//                affine points (so a bucket holding every point, as when every scalar is
+//                equal, is summed by many threads)
+//   fold ×F      one thread per group of FOLD of a bucket's remaining segment sums: their sum,
+//                in place (stride FOLD^level), until each bucket's sum is its first segment's
 //   reduce       one thread per run of B/T buckets [lo, lo + B/T) of a window: the run's sum
 //                Σ bucket_b and its weighted sum Σ (b − lo + 1)·bucket_b, as a running sum
 //                from the top
 //
+// Every thread makes at most 128 additions (layout.rs: Mesa's software Vulkan stops loops
+// after 65,535 iterations per invocation)
 // and the host finishes each window, Σ_runs weighted + lo·sum (one running sum over the T
 // runs), and combines the windows with c doublings each (Horner). The order of the points within a bucket depends on the atomics, but the sum
 // does not: the group is abelian and the formulas complete.
@@ -39,19 +42,15 @@ struct Params {
     segment_offsets: u32,
     block_sums: u32,
     totals: u32,
-    segment_bucket: u32,
     sorted: u32,
     // Sections of `sums` (point offsets, 24 words a point).
     segment_sums: u32,
-    bucket_sums: u32,
     run_sums: u32,
-    // Segments the accumulate dispatch covers (an upper bound on the real number).
+    // Segments the accumulate and fold dispatches cover (an upper bound on the real number).
     max_segments: u32,
     // Instructions in one point addition (program.rs).
     add_length: u32,
     pad0: u32,
-    pad1: u32,
-    pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -61,15 +60,18 @@ struct Params {
 @group(0) @binding(2) var<storage, read> scalars: array<u32>;
 // Bucket counts (W·B) then cursors (W·B).
 @group(0) @binding(3) var<storage, read_write> counters: array<atomic<u32>>;
-// Offsets, segment offsets, block sums, totals, segments' buckets and the sorted entries.
+// Offsets, segment offsets, block sums, totals and the sorted entries.
 @group(0) @binding(4) var<storage, read_write> index: array<u32>;
-// Projective points, 24 words each: segment sums, bucket sums, run sums (two per run).
+// Projective points, 24 words each: segment sums, run sums (two per run).
 @group(0) @binding(5) var<storage, read_write> sums: array<u32>;
+// The fold pass's stride, FOLD^level (x), one binding per pass.
+@group(0) @binding(7) var<uniform> fold_pass: vec4<u32>;
 
 const WORKGROUP: u32 = 64u;
 const SCAN_THREADS: u32 = 256u;
 const SCAN_PER_THREAD: u32 = 4u;
 const NEGATED: u32 = 0x80000000u;
+const FOLD: u32 = 64u;
 
 // The invocation's index in a dispatch of `groups` workgroups of `size` invocations, laid out
 // in two dimensions past the 65,535 workgroups a dimension may have.
@@ -289,18 +291,23 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>,
     }
 }
 
-@compute @workgroup_size(64)
-fn segments(@builtin(global_invocation_id) gid: vec3<u32>,
-            @builtin(num_workgroups) groups: vec3<u32>) {
-    let b = linear_id(gid, groups, WORKGROUP);
-    if (b >= params.windows * params.buckets) {
-        return;
+// The bucket segment s belongs to: the last b with segment_offsets[b] ≤ s (buckets without
+// segments share their offset with the next one), by binary search.
+fn segment_bucket(s: u32) -> u32 {
+    var lo = 0u;
+    var hi = params.windows * params.buckets;
+    loop {
+        if (hi - lo <= 1u) {
+            break;
+        }
+        let mid = (lo + hi) / 2u;
+        if (index[params.segment_offsets + mid] <= s) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
     }
-    let first = index[params.segment_offsets + b];
-    let count = segments_of(bucket_count(b));
-    for (var k = 0u; k < count; k++) {
-        index[params.segment_bucket + first + k] = b;
-    }
+    return lo;
 }
 
 // Each point kernel calls `run_program` from one place (one inlined copy of the field
@@ -315,7 +322,7 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>,
         return;
     }
     registers_begin(slot);
-    let b = index[params.segment_bucket + s];
+    let b = segment_bucket(s);
     let k = s - index[params.segment_offsets + b];
     let row = index[params.offsets + b];
     let start = row + k * params.segment;
@@ -333,31 +340,39 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>,
     store_sum(slot, params.segment_sums + s, REG_A);
 }
 
+// Segment k of a bucket, when k is a multiple of FOLD·stride: the sum of its segment sums
+// k, k + stride, …, up to FOLD of them, stored in place at k.
 @compute @workgroup_size(16)
-fn bucket_sum(@builtin(global_invocation_id) gid: vec3<u32>,
-              @builtin(num_workgroups) groups: vec3<u32>,
-              @builtin(local_invocation_index) slot: u32) {
-    let b = linear_id(gid, groups, POINT_WORKGROUP);
-    if (b >= params.windows * params.buckets) {
+fn fold(@builtin(global_invocation_id) gid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) slot: u32) {
+    let s = linear_id(gid, groups, POINT_WORKGROUP);
+    if (s >= params.max_segments || s >= index[params.totals + 1u]) {
+        return;
+    }
+    let b = segment_bucket(s);
+    let first = index[params.segment_offsets + b];
+    let k = s - first;
+    let stride = fold_pass.x;
+    let span = stride * FOLD;
+    let count = segments_of(bucket_count(b));
+    if (k % span != 0u || k + stride >= count) {
         return;
     }
     registers_begin(slot);
-    let first = index[params.segment_offsets + b];
-    let count = segments_of(bucket_count(b));
-    register_set_identity(slot, REG_A);
-    if (count > 0u) {
-        register_set_sum(slot, REG_A, params.segment_sums + first);
-    }
+    register_set_sum(slot, REG_A, params.segment_sums + s);
+    let last = min(k + span, count);
     let program = a_plus_b();
-    for (var k = 1u; k < count; k++) {
-        register_set_sum(slot, REG_B, params.segment_sums + first + k);
+    for (var j = k + stride; j < last; j += stride) {
+        register_set_sum(slot, REG_B, params.segment_sums + first + j);
         run_program(slot, program.x, program.y);
     }
-    store_sum(slot, params.bucket_sums + b, REG_A);
+    store_sum(slot, params.segment_sums + s, REG_A);
 }
 
 // Run t of window w writes its sum (A) at run_sums + 2t and its weighted sum (C) at
-// run_sums + 2t + 1.
+// run_sums + 2t + 1. A bucket's sum is its first segment's (after the folds); an empty
+// bucket adds nothing.
 @compute @workgroup_size(16)
 fn reduce(@builtin(global_invocation_id) gid: vec3<u32>,
           @builtin(num_workgroups) groups: vec3<u32>,
@@ -375,11 +390,14 @@ fn reduce(@builtin(global_invocation_id) gid: vec3<u32>,
     register_set_identity(slot, REG_A);
     register_set_identity(slot, REG_C);
     for (var step = 0u; step < 2u * length; step++) {
-        let k = length - 1u - step / 2u;
         var program = c_plus_a();
         if (step % 2u == 0u) {
-            register_set_sum(slot, REG_B, params.bucket_sums + lo + k);
-            program = a_plus_b();
+            let b = lo + length - 1u - step / 2u;
+            program = vec2<u32>(0u, 0u);
+            if (bucket_count(b) > 0u) {
+                register_set_sum(slot, REG_B, params.segment_sums + index[params.segment_offsets + b]);
+                program = a_plus_b();
+            }
         }
         run_program(slot, program.x, program.y);
     }
