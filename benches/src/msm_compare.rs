@@ -44,10 +44,12 @@ impl Comparison {
 }
 
 /// Why a comparison failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompareError {
     /// The backend's result differs from `ark-ec`'s.
-    #[error("the MSM of {0} points differs from ark-ec's")]
+    #[error(
+        "the MSM of {0} points differs from the reference's (ark-ec's, or the CPU's beside a GPU)"
+    )]
     Disagrees(usize),
     /// The backend refused the input.
     #[error(transparent)]
@@ -79,6 +81,38 @@ pub fn sample<P: SWCurveConfig>(n: usize, seed: u64) -> (Vec<Affine<P>>, Vec<P::
     let bases = Projective::normalize_batch(&walk);
     let scalars = (0..n).map(|_| P::ScalarField::rand(&mut rng)).collect();
     (bases, scalars)
+}
+
+/// Times `reference` and `ours` on the same `n` sample inputs (as [`compare`] does with
+/// `ark-ec` as the reference), `ours` given the bases first to keep (a GPU uploads them once,
+/// untimed, as it keeps a proving key's): `ark_seconds` is then the reference's time.
+pub fn compare_prepared<P: SWCurveConfig, T>(
+    reference: &dyn Msm<P>,
+    n: usize,
+    seed: u64,
+    repeat: usize,
+    prepare: impl FnOnce(&[Affine<P>]) -> Result<T, MsmError>,
+    ours: impl Fn(&T, &[P::ScalarField]) -> Result<Projective<P>, MsmError>,
+) -> Result<Comparison, CompareError> {
+    let (bases, scalars) = sample::<P>(n, seed);
+    let prepared = prepare(&bases)?;
+    let mut best = Comparison {
+        n,
+        ark_seconds: f64::INFINITY,
+        ours_seconds: f64::INFINITY,
+    };
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let expected = reference.msm(&bases, &scalars)?;
+        best.ark_seconds = best.ark_seconds.min(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let got = ours(&prepared, &scalars)?;
+        best.ours_seconds = best.ours_seconds.min(started.elapsed().as_secs_f64());
+        if got.into_affine() != expected.into_affine() {
+            return Err(CompareError::Disagrees(n));
+        }
+    }
+    Ok(best)
 }
 
 /// Times `ark-ec` and `backend` on the same `n` inputs, alternately `repeat` times (at least

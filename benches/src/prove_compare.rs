@@ -85,3 +85,50 @@ pub fn time_prove(
     }
     Ok(best)
 }
+
+/// One batch proven by two zksettle provers of the same keys whose MSMs run on different
+/// backends (the CPU's, and a GPU's).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BackendComparison {
+    /// Constraints of the circuit.
+    pub constraints: usize,
+    /// The reference prover's fastest proof, seconds.
+    pub reference_seconds: f64,
+    /// The other prover's fastest proof, seconds.
+    pub ours_seconds: f64,
+}
+
+impl BackendComparison {
+    /// How many times faster the other backend proves.
+    pub fn ratio(&self) -> f64 {
+        self.reference_seconds / self.ours_seconds
+    }
+}
+
+/// Proves `witness` with `reference`, then with `ours` (same keys, another MSM backend),
+/// `repeat` times (at least once) alternately, keeping each one's fastest time. Each proof is
+/// self-checked by its prover against the verifying key, and both must be of one commitment.
+pub fn compare_backends(
+    reference: &BatchProver,
+    ours: &BatchProver,
+    witness: &BatchWitness,
+    repeat: usize,
+) -> Result<BackendComparison, ProverError> {
+    let mut best = BackendComparison {
+        constraints: reference.constraints().constraints(),
+        reference_seconds: f64::INFINITY,
+        ours_seconds: f64::INFINITY,
+    };
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let expected = reference.prove(witness, &ignore_progress)?;
+        best.reference_seconds = best.reference_seconds.min(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let got = ours.prove(witness, &ignore_progress)?;
+        best.ours_seconds = best.ours_seconds.min(started.elapsed().as_secs_f64());
+        if got.commitment != expected.commitment || !verify(ours.keys().verifying_key(), &got)? {
+            return Err(ProverError::SelfCheck);
+        }
+    }
+    Ok(best)
+}

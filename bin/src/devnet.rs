@@ -5,7 +5,7 @@
 //! directory. Keys come from the insecure development setup (cached on disk after the first
 //! run), or from a ceremony's `.zkey` (`--prover.zkey`).
 
-use super::prover::KeyArgs;
+use super::prover::{place_msm, KeyArgs, MsmArgs};
 use alloy::primitives::{Address, U256};
 use clap::Args;
 use eyre::WrapErr;
@@ -66,6 +66,8 @@ pub(crate) struct DevnetArgs {
     /// instead of in this process.
     #[arg(long = "prover.queue", env = "ZKSETTLE_PROVER_QUEUE")]
     queue: Option<String>,
+    #[command(flatten)]
+    msm: MsmArgs,
     #[command(flatten)]
     keys: KeyArgs,
 }
@@ -133,6 +135,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         prover: node::config::ProverConfig {
             table_dir: Some(args.keys.keys_dir.clone()),
             queue: args.queue.clone(),
+            msm: args.msm.msm.unwrap_or_default(),
             ..Default::default()
         },
         mempool: MempoolConfig::default(),
@@ -153,7 +156,11 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
     } else {
         "the ceremony's keys"
     };
-    let prover = Arc::new(BatchProver::new(keys, domain)?);
+    let mut prover = BatchProver::new(keys, domain)?;
+    if config.prover.queue.is_none() {
+        prover = place_msm(prover, config.prover.msm)?;
+    }
+    let prover = Arc::new(prover);
     super::node::install_metrics(config.metrics.addr)?;
     let rollup = RollupClient::new(chain.clone(), deployment.rollup);
     let mut handle = NodeBuilder::new(config, sequencer, db, rollup)

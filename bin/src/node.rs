@@ -5,7 +5,7 @@
 //! flags, which win.
 
 use super::l1::RpcArgs;
-use super::prover::{KeyArgs, ShapeArgs};
+use super::prover::{place_msm, KeyArgs, MsmArgs, ShapeArgs};
 use alloy::primitives::Address;
 use clap::Args;
 use eyre::WrapErr;
@@ -57,6 +57,9 @@ pub(crate) struct NodeArgs {
     /// `zksettle prover worker` processes anywhere, instead of in this process.
     #[arg(long = "prover.queue", env = "ZKSETTLE_PROVER_QUEUE")]
     queue: Option<String>,
+    // `--prover.msm` overrides `[prover] msm`.
+    #[command(flatten)]
+    msm: MsmArgs,
     #[command(flatten)]
     rpc: RpcArgs,
     #[command(flatten)]
@@ -107,6 +110,9 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
     }
     if let Some(url) = &args.queue {
         config.prover.queue = Some(url.clone());
+    }
+    if let Some(device) = args.msm.msm {
+        config.prover.msm = device;
     }
     let shape = args.shape.shape();
     let chain = args.rpc.connect().await?;
@@ -164,7 +170,12 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
     };
     let db = NodeDb::open(&config.data_dir)
         .wrap_err_with(|| format!("opening {}", config.data_dir.display()))?;
-    let prover = Arc::new(BatchProver::new(keys, domain)?);
+    let mut prover = BatchProver::new(keys, domain)?;
+    // Batches proven by the queue's workers need no MSM backend here.
+    if config.prover.queue.is_none() {
+        prover = place_msm(prover, config.prover.msm)?;
+    }
+    let prover = Arc::new(prover);
     install_metrics(config.metrics.addr)?;
     let mut handle = NodeBuilder::new(config, sequencer, db, rollup)
         .prover(Some(prover))

@@ -6,7 +6,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use zksettle_core::BatchShape;
-use zksettle_prover::{BatchKeys, KeyStore, Progress, INSECURE_SETUP_NOTICE};
+use zksettle_prover::{
+    BatchKeys, BatchProver, KeyStore, MsmDevice, Progress, INSECURE_SETUP_NOTICE,
+};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ProverCommand {
@@ -101,6 +103,30 @@ impl ShapeArgs {
             fee_slots: self.fee_slots,
         }
     }
+}
+
+/// Where the proving key's G1 MSMs run.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct MsmArgs {
+    /// Where the proving key's G1 MSMs run: `auto` (a hardware GPU if wgpu finds a Vulkan,
+    /// Metal or DX12 one, else the CPU), `gpu` (any adapter, Mesa's software Vulkan included;
+    /// an error without one) or `cpu`.
+    #[arg(long = "prover.msm", env = "ZKSETTLE_PROVER_MSM")]
+    pub(crate) msm: Option<MsmDevice>,
+}
+
+/// `prover` with its G1 MSMs where `device` says (the key's G1 queries uploaded to a GPU
+/// taken), and where they went logged.
+pub(crate) fn place_msm(prover: BatchProver, device: MsmDevice) -> eyre::Result<BatchProver> {
+    let started = Instant::now();
+    let (prover, placement) = zksettle_prover::backend::place(prover, device)?;
+    tracing::info!(
+        asked = %device,
+        msm = %placement,
+        seconds = started.elapsed().as_secs_f64(),
+        "G1 MSMs placed"
+    );
+    Ok(prover)
 }
 
 /// The proving keys: a ceremony's `.zkey`, or the development keys (cached in a directory,

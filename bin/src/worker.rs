@@ -1,7 +1,7 @@
 //! `zksettle prover worker`: a prover on the PostgreSQL job queue, on any machine, any number
 //! of them; and `zksettle prover queue status|retry`, the operator's view of the queue.
 
-use super::prover::{KeyArgs, ShapeArgs};
+use super::prover::{place_msm, KeyArgs, MsmArgs, ShapeArgs};
 use clap::{Args, Subcommand};
 use eyre::WrapErr;
 use std::net::SocketAddr;
@@ -38,6 +38,8 @@ pub(crate) struct WorkerArgs {
     /// Prometheus `/metrics` listen address.
     #[arg(long = "metrics.addr", env = "ZKSETTLE_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
+    #[command(flatten)]
+    msm: MsmArgs,
     #[command(flatten)]
     shape: ShapeArgs,
     #[command(flatten)]
@@ -88,7 +90,8 @@ async fn worker(args: &WorkerArgs) -> eyre::Result<()> {
         chain_id: 0,
         rollup: L1Address([0; 20]),
     };
-    let prover = Arc::new(BatchProver::new(keys, unused)?);
+    let prover = BatchProver::new(keys, unused)?;
+    let prover = Arc::new(place_msm(prover, args.msm.msm.unwrap_or_default())?);
     build_tables(args, &prover);
     let threads = args
         .threads

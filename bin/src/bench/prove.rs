@@ -8,18 +8,22 @@
 //! starts, and the tables' build time is printed beside. arkworks' `prove` synthesizes the circuit, reduces
 //! and proves.
 //!
+//! With `--prover.msm gpu` (or `auto`), the same batch is proven by zksettle's CPU prover and by
+//! one whose G1 MSMs run on the GPU (the key's G1 queries uploaded before the clock starts), and
+//! the GPU's speed-up is printed instead.
+//!
 //! With a ceremony's key (`--prover.zkey`) and `--snarkjs`, snarkjs' `groth16 prove` proves the
 //! same batch from the same `.zkey` and the batch's `.wtns` ([`super::snarkjs`]), and its time
 //! is printed beside zksettle's as a second ratio.
 
-use super::super::prover::{progress_bar, KeyArgs};
+use super::super::prover::{place_msm, progress_bar, KeyArgs, MsmArgs};
 use clap::Args;
 use eyre::WrapErr;
 use std::path::PathBuf;
-use zksettle_benches::prove_compare::{compare_prove, time_prove};
+use zksettle_benches::prove_compare::{compare_backends, compare_prove, time_prove};
 use zksettle_benches::workload::transfer_batch_in;
 use zksettle_prover::qap::Reduction;
-use zksettle_prover::BatchProver;
+use zksettle_prover::{BatchProver, MsmDevice};
 
 /// The target ratio over `ark_groth16::Groth16::prove`.
 const PROVE_TARGET: f64 = 2.5;
@@ -35,6 +39,10 @@ pub(crate) struct ProveArgs {
     depth: u8,
     #[command(flatten)]
     keys: KeyArgs,
+    /// With `gpu` or `auto`: the GPU prover beside the CPU one (default `cpu`: beside
+    /// ark_groth16 or snarkjs).
+    #[command(flatten)]
+    msm: MsmArgs,
     /// Memory for the proving key's fixed-base tables, MiB (0: none); built before the clock
     /// starts, as a node builds them once at start.
     #[arg(long = "prover.table-memory-mib", default_value_t = 1024)]
@@ -76,6 +84,12 @@ pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
         let bar = progress_bar(&format!("B={chunks} proving twice"))?;
         bar.set_message("constraint matrices");
         let prover = BatchProver::new(keys, domain)?;
+        let device = args.msm.msm.unwrap_or(MsmDevice::Cpu);
+        if device != MsmDevice::Cpu {
+            bar.finish_and_clear();
+            prove_on_gpu(args, device, &prover, &workload.batch.witness, chunks)?;
+            continue;
+        }
         let tables = if args.table_memory_mib > 0 {
             bar.set_message("fixed-base tables");
             let tables = prover.build_tables(args.table_memory_mib.saturating_mul(1 << 20))?;
@@ -131,6 +145,43 @@ pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
             c.constraints, c.ark_seconds, c.zksettle_seconds, c.ratio()
         );
     }
+    Ok(())
+}
+
+/// One row: the batch proven on the CPU (with the key's fixed-base tables) and with the G1
+/// MSMs on the GPU (G2's table only), alternately.
+fn prove_on_gpu(
+    args: &ProveArgs,
+    device: MsmDevice,
+    cpu: &BatchProver,
+    witness: &zksettle_core::stf::BatchWitness,
+    chunks: usize,
+) -> eyre::Result<()> {
+    let bar = progress_bar(&format!("B={chunks} on the CPU and the GPU"))?;
+    bar.set_message("uploading the key's G1 queries");
+    let gpu = place_msm(cpu.clone(), device)?;
+    let placed = gpu.key_msm().map_or_else(
+        || "the CPU (auto found no hardware GPU)".to_owned(),
+        |k| k.describe(),
+    );
+    let budget = args.table_memory_mib.saturating_mul(1 << 20);
+    if budget > 0 {
+        bar.set_message("fixed-base tables");
+        cpu.build_tables(budget)?;
+        gpu.build_tables(budget)?;
+    }
+    bar.set_message("proving, CPU then GPU");
+    let c = compare_backends(cpu, &gpu, witness, args.repeat)?;
+    bar.finish_and_clear();
+    println!(
+        "  B={chunks:<3} {:>9} constraints  CPU {:>7.2} s  GPU {:>7.2} s  ratio {:>6.3}x  (GPU over CPU; G1 MSMs on {placed}; tables: {} MiB on the CPU, G2's {} MiB beside the GPU)",
+        c.constraints,
+        c.reference_seconds,
+        c.ours_seconds,
+        c.ratio(),
+        cpu.tables().map_or(0, |t| t.memory_bytes() >> 20),
+        gpu.tables().map_or(0, |t| t.memory_bytes() >> 20),
+    );
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use std::process::Command;
 
 mod audit;
 mod crash;
+mod gpu;
 mod queue;
 
 /// The smallest shape the deployment tests use (depth 4, 10 chunks, one fee slot).

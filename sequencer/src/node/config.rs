@@ -21,6 +21,8 @@
 //!
 //! [prover]
 //! workers = 0                  # proofs in parallel; 0 sizes the pool for this machine
+//! msm = "auto"                 # G1 MSMs: "gpu" (any adapter, lavapipe included), "cpu", or
+//!                              # "auto" (a hardware GPU if wgpu finds one, else the CPU)
 //! table_memory_mib = 1024      # fixed-base tables of the proving key; 0 builds none
 //! # table_dir = "zksettle-keys"  # keep them there between starts; unset: in memory only
 //!                              # (`zksettle node` and `devnet` set it to the keys directory)
@@ -35,6 +37,7 @@ use crate::mempool::MempoolConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use zksettle_prover::MsmDevice;
 
 /// The node's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +151,11 @@ impl Default for L1FollowConfig {
 pub struct ProverConfig {
     /// Proofs made in parallel; 0 sizes the pool for the machine's cores and memory.
     pub workers: usize,
+    /// Where the key's G1 MSMs run (`zksettle_prover::backend`): `auto` takes a hardware GPU
+    /// when wgpu finds one and the CPU otherwise, `gpu` any adapter or an error, `cpu` the CPU.
+    /// With a GPU only G2's fixed-base table is built.
+    #[serde(with = "msm_device")]
+    pub msm: MsmDevice,
     /// Memory for the proving key's fixed-base tables ([`zksettle_prover::KeyTables`]), MiB;
     /// 0 builds none. They are built in the background after start (about one scalar
     /// multiplication per key point: seconds for a few chunks, minutes at 2^20 constraints),
@@ -171,6 +179,7 @@ impl Default for ProverConfig {
     fn default() -> Self {
         ProverConfig {
             workers: 0,
+            msm: MsmDevice::Auto,
             table_memory_mib: (zksettle_prover::DEFAULT_TABLE_BYTES >> 20) as u64,
             table_dir: None,
             queue: None,
@@ -231,5 +240,20 @@ mod tests {
         let parsed: NodeConfig = toml::from_str(&doc).unwrap();
         assert_eq!(parsed, NodeConfig::default());
         assert!(toml::from_str::<NodeConfig>("[rpc]\nadress = \"127.0.0.1:1\"").is_err());
+    }
+}
+
+/// [`MsmDevice`] as its word (`"auto"`, `"cpu"`, `"gpu"`).
+mod msm_device {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use zksettle_prover::MsmDevice;
+
+    pub(super) fn serialize<S: Serializer>(device: &MsmDevice, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(device)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MsmDevice, D::Error> {
+        let word = String::deserialize(d)?;
+        word.parse().map_err(serde::de::Error::custom)
     }
 }

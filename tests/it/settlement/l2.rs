@@ -12,7 +12,7 @@ use zksettle_core::{
     Op, PrivateKey, Transfer, Tx, Withdraw,
 };
 use zksettle_l1::PriorityOp;
-use zksettle_prover::{BatchKeys, BatchProver, KeyStore};
+use zksettle_prover::{BatchKeys, BatchProver, KeyStore, MsmDevice, MsmPlacement};
 
 /// Depth 8 (one index byte): a deposit takes 10 chunks of 8 bytes, so 10 chunks hold any op.
 pub(crate) const SHAPE: BatchShape = BatchShape {
@@ -68,6 +68,14 @@ impl L2 {
             prover: BatchProver::new(keys().clone(), domain).unwrap(),
             next: 1,
         }
+    }
+
+    /// Proves the next batches with the G1 MSMs where `device` says (the GPU backend).
+    pub(crate) fn place_msm(&mut self, device: MsmDevice) -> MsmPlacement {
+        let prover = BatchProver::new(keys().clone(), self.config.domain).unwrap();
+        let (prover, placement) = zksettle_prover::backend::place(prover, device).unwrap();
+        self.prover = prover;
+        placement
     }
 
     pub(crate) fn domain(&self) -> Domain {

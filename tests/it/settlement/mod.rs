@@ -3,6 +3,7 @@
 //! transfers (to a new and to an existing account), withdrawals, a forced exit, the batches the
 //! contract must refuse, and exodus with its exits and refunds.
 
+mod gpu;
 pub(crate) mod l2;
 mod operators;
 mod ownership;
