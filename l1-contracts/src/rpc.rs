@@ -23,6 +23,9 @@ pub struct RpcConfig {
     pub max_attempts: u32,
     /// Fee increase per resend, in percent (nodes demand at least 10% to replace).
     pub fee_bump_percent: u128,
+    /// Longest one JSON-RPC request may take, connection included: an endpoint that accepts
+    /// and never answers fails the request instead of holding the caller forever.
+    pub request_timeout: Duration,
 }
 
 impl Default for RpcConfig {
@@ -32,6 +35,7 @@ impl Default for RpcConfig {
             receipt_timeout: Duration::from_secs(120),
             max_attempts: 5,
             fee_bump_percent: 25,
+            request_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -55,6 +59,21 @@ fn transport(e: RpcError<TransportErrorKind>) -> ChainError {
     ChainError::Transport(Box::new(e))
 }
 
+/// An HTTP JSON-RPC client whose every request (connection included) ends within `timeout`.
+fn http_client(
+    url: alloy::transports::http::reqwest::Url,
+    timeout: Duration,
+) -> Result<alloy::rpc::client::RpcClient, ChainError> {
+    let client = alloy::transports::http::reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| ChainError::Transport(Box::new(e)))?;
+    let http = alloy::transports::http::Http::with_client(client, url);
+    let is_local = http.guess_local();
+    Ok(alloy::rpc::client::RpcClient::new(http, is_local))
+}
+
 impl RpcChain {
     /// Connects to `url` and signs with `signer`.
     pub async fn connect(
@@ -69,7 +88,7 @@ impl RpcChain {
         let sender = signer.address();
         let provider = ProviderBuilder::new()
             .wallet(EthereumWallet::from(signer))
-            .connect_http(url)
+            .connect_client(http_client(url, config.request_timeout)?)
             .erased();
         let chain_id = provider.get_chain_id().await.map_err(transport)?;
         Ok(RpcChain {
@@ -87,13 +106,16 @@ impl RpcChain {
             url: url.to_owned(),
             source: Box::new(e),
         })?;
-        let provider = ProviderBuilder::new().connect_http(url).erased();
+        let config = RpcConfig::default();
+        let provider = ProviderBuilder::new()
+            .connect_client(http_client(url, config.request_timeout)?)
+            .erased();
         let chain_id = provider.get_chain_id().await.map_err(transport)?;
         Ok(RpcChain {
             provider,
             sender: Address::ZERO,
             chain_id,
-            config: RpcConfig::default(),
+            config,
         })
     }
 

@@ -12,3 +12,4 @@ mod node;
 mod node_recovery;
 mod settlement;
 mod snarkjs;
+mod subscriptions;

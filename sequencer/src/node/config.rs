@@ -8,6 +8,9 @@
 //! addr = "127.0.0.1:8545"      # JSON-RPC over HTTP and WebSocket
 //! max_request_bytes = 262144
 //! max_connections = 1024
+//! max_subscriptions_per_connection = 1024
+//! message_buffer = 1024        # messages queued per connection; a subscriber that lets it fill
+//!                              # is dropped (never waited for)
 //!
 //! [metrics]
 //! addr = "127.0.0.1:9100"      # Prometheus /metrics; omit to disable
@@ -83,6 +86,12 @@ pub struct RpcConfig {
     pub max_request_bytes: u32,
     /// Most connections open at once.
     pub max_connections: u32,
+    /// Most subscriptions one WebSocket connection may hold.
+    pub max_subscriptions_per_connection: u32,
+    /// Messages queued per connection for a client that does not read them yet. A
+    /// subscription whose note finds the queue full is closed (the subscriber is told, and
+    /// counted in `/health`): the node never waits for a slow reader.
+    pub message_buffer: std::num::NonZeroU32,
 }
 
 impl Default for RpcConfig {
@@ -91,6 +100,8 @@ impl Default for RpcConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8545)),
             max_request_bytes: 256 * 1024,
             max_connections: 1024,
+            max_subscriptions_per_connection: 1024,
+            message_buffer: std::num::NonZeroU32::new(1024).unwrap_or(std::num::NonZeroU32::MIN),
         }
     }
 }

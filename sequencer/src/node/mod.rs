@@ -27,10 +27,12 @@
 //! cancels every task and waits for it, so no failure goes unseen.
 
 pub mod config;
+mod l1_link;
 mod pipeline;
 mod queue;
 
 pub use config::NodeConfig;
+pub use l1_link::L1LinkView;
 
 use crate::mempool::{DropReason, TxHash};
 use crate::records::Genesis;
@@ -47,6 +49,10 @@ use zksettle_core::tree::RocksStore;
 use zksettle_core::{AccountIndex, SignedTx};
 use zksettle_l1::{Chain, RollupClient};
 use zksettle_prover::BatchProver;
+
+/// Events the node's broadcast holds for its slowest subscriber; one further behind is dropped
+/// (see `rpc::subscriptions`). The node never waits for a subscriber.
+pub const EVENT_CAPACITY: usize = 4096;
 
 /// Something that happened, for subscribers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +87,8 @@ pub struct NodeContext<C> {
     proven: Notify,
     /// Whether the batcher seals (see [`NodeContext::set_sealing`]).
     sealing: AtomicBool,
+    /// Whether the base chain answers, as the L1 tasks last found it.
+    l1: l1_link::L1Link,
 }
 
 impl<C> std::fmt::Debug for NodeContext<C> {
@@ -163,6 +171,11 @@ impl<C: Chain + Clone + 'static> NodeContext<C> {
     /// Whether the batcher seals.
     pub fn is_sealing(&self) -> bool {
         self.sealing.load(Ordering::SeqCst)
+    }
+
+    /// The base chain as the node's L1 tasks last found it.
+    pub fn l1_link(&self) -> L1LinkView {
+        self.l1.view()
     }
 
     /// A receiver of node events.
@@ -353,7 +366,7 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
         let state = SequencerState::open(self.db.clone(), self.sequencer.clone())?;
         let store = self.db.tree_store().map_err(StateError::from)?;
         let (admission, admissions) = mpsc::channel(65_536);
-        let (events, _) = broadcast::channel(4096);
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
         let context = Arc::new(NodeContext {
             state: Mutex::new(state),
             store,
@@ -366,6 +379,7 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
             sealed: Notify::new(),
             proven: Notify::new(),
             sealing: AtomicBool::new(true),
+            l1: l1_link::L1Link::default(),
         });
         let cancel = CancellationToken::new();
         let mut tasks = JoinSet::new();

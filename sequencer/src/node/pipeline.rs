@@ -1,6 +1,7 @@
 //! The node's tasks: admission, batcher, prover dispatcher, L1 sender, L1 watcher. Each loops
 //! until aborted, logs and retries on failure, and takes its work from the database.
 
+use super::l1_link::Backoff;
 use super::{Admission, NodeContext, NodeEvent};
 use crate::error_chain::ErrorChain;
 use crate::state::{ForeignBatch, SequencerState, StateError, SubmitError};
@@ -92,6 +93,17 @@ pub(super) enum PipelineError {
         /// The serial found.
         found: u64,
     },
+}
+
+impl PipelineError {
+    /// Whether the base chain could not be reached (rather than answering with a refusal).
+    fn l1_unreachable(&self) -> bool {
+        matches!(
+            self,
+            PipelineError::Chain(ChainError::Transport(_))
+                | PipelineError::L1(L1Error::Chain(ChainError::Transport(_)))
+        )
+    }
 }
 
 /// Where a submitter's answer goes.
@@ -522,18 +534,31 @@ pub(super) fn store_proof<C: Chain + Clone + 'static>(
 }
 
 pub(super) async fn l1_sender<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>) {
+    let mut backoff = Backoff::default();
     loop {
         match send_next(&ctx).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tokio::select! {
-                    _ = ctx.proven.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            Ok(progressed) => {
+                // Every step starts by reading the contract: L1 answered.
+                ctx.l1.answered(None);
+                backoff.succeeded();
+                if !progressed {
+                    tokio::select! {
+                        _ = ctx.proven.notified() => {}
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
                 }
             }
             Err(e) => {
-                tracing::error!(error = %ErrorChain(&e), "settling on L1 failed; retrying");
-                tokio::time::sleep(RETRY).await;
+                let wait = backoff.failed();
+                if e.l1_unreachable() {
+                    ctx.l1.unreachable(ErrorChain(&e).to_string());
+                }
+                tracing::error!(
+                    error = %ErrorChain(&e),
+                    retry_in_seconds = wait.as_secs(),
+                    "settling on L1 failed; retrying"
+                );
+                tokio::time::sleep(wait).await;
             }
         }
     }
@@ -745,17 +770,35 @@ async fn rewind<C: Chain + Clone + 'static>(
 
 pub(super) async fn l1_watcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<C>>) {
     let poll = Duration::from_millis(ctx.config.l1.poll_interval_ms);
+    let mut backoff = Backoff::default();
     loop {
-        if let Err(e) = watch_once(&ctx).await {
-            tracing::warn!(error = %ErrorChain(&e), "reading L1 priority operations; retrying");
-        }
-        tokio::time::sleep(poll).await;
+        let wait = match watch_once(&ctx).await {
+            Ok(()) => {
+                backoff.succeeded();
+                poll
+            }
+            Err(e) => {
+                let wait = backoff.failed().max(poll);
+                if e.l1_unreachable() {
+                    ctx.l1.unreachable(ErrorChain(&e).to_string());
+                }
+                tracing::warn!(
+                    error = %ErrorChain(&e),
+                    retry_in_seconds = wait.as_secs(),
+                    "reading L1 priority operations; retrying"
+                );
+                wait
+            }
+        };
+        tokio::time::sleep(wait).await;
     }
 }
 
 /// The base chain's latest block number.
 async fn l1_head<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<u64, PipelineError> {
-    Ok(ctx.rollup.chain().block_number().await?)
+    let head = ctx.rollup.chain().block_number().await?;
+    ctx.l1.answered(Some(head));
+    Ok(head)
 }
 
 /// Stores the priority operations of newly confirmed blocks.

@@ -11,32 +11,33 @@
 //! | `zks_getBatch` | number | roots, commitment, transactions, status, L1 tx |
 //! | `zks_status` | — | sealed / proven / settled batch, root, pool and queue depth |
 //! | `zks_estimateFee` | token | a fee that makes the next batch, and the fee tokens |
-//! | `zks_health` | — | `"ok"` |
+//! | `zks_health` | — | `ok` or `degraded` (L1 unreachable: admission, sealing and proving go on), the L1 link, batches awaiting L1 |
 //! | `zks_subscribeBatches` | — | notifications: sealed, proven, settled |
 //! | `zks_subscribeTransaction` | tx hash | notifications: its status until final |
 //!
 //! Error codes are in [`error`].
 
 pub mod error;
+mod subscriptions;
 pub mod views;
 
 pub use error::{error_reason, submit_error};
-pub use views::{AccountView, BatchNote, BatchView, FeeEstimate, StatusView, TxView};
+pub use subscriptions::SubscriptionsView;
+pub use views::{
+    AccountView, BatchNote, BatchView, FeeEstimate, HealthStatus, HealthView, StatusView, TxView,
+};
 
-use crate::node::{NodeContext, NodeEvent};
+use crate::node::NodeContext;
 use crate::store::tables::Settled;
 use alloy::primitives::{Bytes, B256};
 use jsonrpsee::core::{async_trait, RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
-use jsonrpsee::server::{
-    PendingSubscriptionSink, Server, ServerConfig, ServerHandle, SubscriptionMessage,
-};
+use jsonrpsee::server::{PendingSubscriptionSink, Server, ServerConfig, ServerHandle};
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
 use zksettle_core::{AccountIndex, PublicKey, SignedTx, TokenId};
 use zksettle_l1::Chain;
 
@@ -77,9 +78,9 @@ pub trait ZksApi {
     #[method(name = "estimateFee", blocking)]
     fn estimate_fee(&self, token: u32) -> RpcResult<FeeEstimate>;
 
-    /// `"ok"` while the node serves (also `GET /health`).
-    #[method(name = "health")]
-    fn health(&self) -> RpcResult<String>;
+    /// How the node is (also `GET /health`): serving, and whether it reaches L1.
+    #[method(name = "health", blocking)]
+    fn health(&self) -> RpcResult<HealthView>;
 }
 
 /// The node's subscriptions (WebSocket only), a trait of their own so that the HTTP client
@@ -194,12 +195,16 @@ fn invalid_params(message: impl std::fmt::Display) -> ErrorObjectOwned {
 #[derive(Debug)]
 pub struct ZksRpc<C: Chain + Clone + 'static> {
     ctx: Arc<NodeContext<C>>,
+    subscriptions: Arc<subscriptions::SubscriptionStats>,
 }
 
 impl<C: Chain + Clone + 'static> ZksRpc<C> {
     /// The API of this node.
     pub fn new(ctx: Arc<NodeContext<C>>) -> Self {
-        ZksRpc { ctx }
+        ZksRpc {
+            ctx,
+            subscriptions: Arc::default(),
+        }
     }
 }
 
@@ -278,15 +283,15 @@ impl<C: Chain + Clone + 'static> ZksApiServer for ZksRpc<C> {
         views::fee_estimate(&self.ctx, TokenId(token))
     }
 
-    fn health(&self) -> RpcResult<String> {
-        Ok("ok".into())
+    fn health(&self) -> RpcResult<HealthView> {
+        views::health(&self.ctx, self.subscriptions.view())
     }
 }
 
 #[async_trait]
 impl<C: Chain + Clone + 'static> ZksPubSubApiServer for ZksRpc<C> {
     async fn subscribe_batches(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        batch_notes(pending, self.ctx.clone()).await
+        subscriptions::batch_notes(pending, self.ctx.clone(), self.subscriptions.clone()).await
     }
 
     async fn subscribe_transaction(
@@ -294,59 +299,8 @@ impl<C: Chain + Clone + 'static> ZksPubSubApiServer for ZksRpc<C> {
         pending: PendingSubscriptionSink,
         hash: B256,
     ) -> SubscriptionResult {
-        transaction_notes(pending, self.ctx.clone(), hash.0).await
-    }
-}
-
-async fn batch_notes<C: Chain + Clone + 'static>(
-    pending: PendingSubscriptionSink,
-    ctx: Arc<NodeContext<C>>,
-) -> SubscriptionResult {
-    let mut events = ctx.subscribe();
-    let sink = pending.accept().await?;
-    loop {
-        let event = tokio::select! {
-            _ = sink.closed() => return Ok(()),
-            event = events.recv() => event,
-        };
-        let note = match event {
-            Ok(NodeEvent::Sealed(n)) => views::BatchNote::new("sealed", n, None),
-            Ok(NodeEvent::Proven(n)) => views::BatchNote::new("proven", n, None),
-            Ok(NodeEvent::Settled(n, tx)) => views::BatchNote::new("settled", n, Some(tx)),
-            Ok(NodeEvent::Discarded(n)) => views::BatchNote::new("discarded", n, None),
-            Ok(NodeEvent::Unsettled(n)) => views::BatchNote::new("unsettled", n, None),
-            Ok(NodeEvent::Dropped(..)) | Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return Ok(()),
-        };
-        let msg: SubscriptionMessage = serde_json::value::to_raw_value(&note)?.into();
-        sink.send(msg).await?;
-    }
-}
-
-async fn transaction_notes<C: Chain + Clone + 'static>(
-    pending: PendingSubscriptionSink,
-    ctx: Arc<NodeContext<C>>,
-    hash: [u8; 32],
-) -> SubscriptionResult {
-    let mut events = ctx.subscribe();
-    let sink = pending.accept().await?;
-    let mut last = None;
-    loop {
-        let view = views::transaction(&ctx, &hash).ok();
-        let status = view.as_ref().map(|v| v.status.clone());
-        if status != last {
-            let msg: SubscriptionMessage = serde_json::value::to_raw_value(&view)?.into();
-            sink.send(msg).await?;
-            last = status;
-        }
-        if last.as_ref().is_some_and(views::is_final) {
-            return Ok(());
-        }
-        tokio::select! {
-            _ = sink.closed() => return Ok(()),
-            _ = events.recv() => {}
-            _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
-        }
+        let stats = self.subscriptions.clone();
+        subscriptions::transaction_notes(pending, self.ctx.clone(), stats, hash.0).await
     }
 }
 
@@ -359,6 +313,8 @@ pub async fn serve<C: Chain + Clone + 'static>(
         .max_request_body_size(rpc.max_request_bytes)
         .max_response_body_size(16 * 1024 * 1024)
         .max_connections(rpc.max_connections)
+        .max_subscriptions_per_connection(rpc.max_subscriptions_per_connection)
+        .set_message_buffer_capacity(rpc.message_buffer.get())
         .build();
     let health =
         jsonrpsee::server::middleware::http::ProxyGetRequestLayer::new([("/health", "zks_health")])
@@ -369,9 +325,15 @@ pub async fn serve<C: Chain + Clone + 'static>(
         .build(rpc.addr)
         .await?;
     let addr = server.local_addr()?;
-    let mut methods = ZksApiServer::into_rpc(ZksRpc::new(ctx.clone()));
+    // One API value serves both traits, so `/health` counts the subscriptions.
+    let api = ZksRpc::new(ctx);
+    let pubsub = ZksRpc {
+        ctx: api.ctx.clone(),
+        subscriptions: api.subscriptions.clone(),
+    };
+    let mut methods = ZksApiServer::into_rpc(api);
     methods
-        .merge(ZksPubSubApiServer::into_rpc(ZksRpc::new(ctx)))
+        .merge(ZksPubSubApiServer::into_rpc(pubsub))
         .map_err(std::io::Error::other)?;
     Ok((server.start(methods), addr))
 }

@@ -75,6 +75,30 @@ pub struct StatusView {
     pub priority_seen: u64,
 }
 
+/// How the node is, for `GET /health` and `zks_health`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HealthView {
+    /// `ok`, or `degraded` while the base chain cannot be reached.
+    pub status: HealthStatus,
+    /// The base chain as the node's L1 tasks last found it.
+    pub l1: crate::node::L1LinkView,
+    /// Sealed batches L1 has not verified yet.
+    pub unsettled: u64,
+    /// WebSocket subscriptions open, and dropped for not keeping up.
+    pub subscriptions: super::SubscriptionsView,
+}
+
+/// The node's condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Serving and settling.
+    Ok,
+    /// Serving (admitting, sealing, proving) but the base chain cannot be reached: settlement
+    /// and new priority operations wait for it.
+    Degraded,
+}
+
 /// A fee suggestion.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeeEstimate {
@@ -229,6 +253,24 @@ pub(super) fn status<C: Chain + Clone + 'static>(
         queued: state.pool().queued_len(),
         priority_next: state.next_priority(),
         priority_seen,
+    })
+}
+
+pub(super) fn health<C: Chain + Clone + 'static>(
+    ctx: &NodeContext<C>,
+    subscriptions: super::SubscriptionsView,
+) -> Result<HealthView, ErrorObjectOwned> {
+    let l1 = ctx.l1_link();
+    let sealed = ctx.state().last_batch();
+    Ok(HealthView {
+        status: if l1.reachable {
+            HealthStatus::Ok
+        } else {
+            HealthStatus::Degraded
+        },
+        l1,
+        unsettled: sealed.saturating_sub(super::settled(ctx)),
+        subscriptions,
     })
 }
 
