@@ -64,6 +64,11 @@ impl Setup {
 
     /// [`Setup::start_node`] with more flags.
     pub(crate) fn start_node_with(&self, run: usize, flags: &[&str]) -> RunningNode {
+        self.start_node_on(run, self.anvil.url(), flags)
+    }
+
+    /// [`Setup::start_node_with`], reaching L1 at `l1_url`.
+    pub(crate) fn start_node_on(&self, run: usize, l1_url: &str, flags: &[&str]) -> RunningNode {
         let config = self.dir.path().join("node.toml");
         std::fs::write(
             &config,
@@ -71,6 +76,7 @@ impl Setup {
         )
         .unwrap();
         let rpc_port = free_port();
+        let metrics_port = free_port();
         let log = std::fs::File::create(self.dir.path().join(format!("node-{run}.log"))).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_zksettle"))
             .arg("node")
@@ -79,11 +85,11 @@ impl Setup {
             .arg("--datadir")
             .arg(self.dir.path().join("data"))
             .args(["--rpc.addr", &format!("127.0.0.1:{rpc_port}")])
-            .args(["--metrics.addr", &format!("127.0.0.1:{}", free_port())])
+            .args(["--metrics.addr", &format!("127.0.0.1:{metrics_port}")])
             .args(["--l1.rollup", &self.rollup])
             .args(["--l1.deploy-block", &self.deploy_block.to_string()])
             .args(["--l1.follow-confirmations", "0"])
-            .args(["--l1.rpc-url", self.anvil.url()])
+            .args(["--l1.rpc-url", l1_url])
             .args(["--l1.private-key", DEV_KEYS[0]])
             .args(SHAPE_FLAGS)
             .arg("--prover.keys-dir")
@@ -98,6 +104,7 @@ impl Setup {
         RunningNode {
             child,
             client: HttpClientBuilder::default().build(&url).unwrap(),
+            metrics_url: format!("http://127.0.0.1:{metrics_port}/metrics"),
         }
     }
 
@@ -117,6 +124,8 @@ impl Setup {
 pub(crate) struct RunningNode {
     child: Child,
     pub(crate) client: HttpClient,
+    /// The node's Prometheus endpoint.
+    pub(crate) metrics_url: String,
 }
 
 impl RunningNode {
@@ -147,7 +156,7 @@ impl RunningNode {
         }
     }
 
-    async fn send(&self, signed: &zksettle_core::SignedTx) -> B256 {
+    pub(crate) async fn send(&self, signed: &zksettle_core::SignedTx) -> B256 {
         self.client
             .send_transaction((*signed).into())
             .await

@@ -8,6 +8,7 @@ use std::process::Command;
 mod audit;
 mod crash;
 mod gpu;
+mod outage;
 mod queue;
 
 /// The smallest shape the deployment tests use (depth 4, 10 chunks, one fee slot).
