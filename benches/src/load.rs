@@ -193,6 +193,7 @@ async fn start_node(
         },
         prover: node::config::ProverConfig::default(),
         mempool,
+        storage: node::config::StorageConfig::default(),
     };
     let sequencer = SequencerConfig {
         genesis: Genesis {

@@ -139,6 +139,7 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
             ..Default::default()
         },
         mempool: MempoolConfig::default(),
+        storage: node::config::StorageConfig::default(),
     };
     let sequencer = SequencerConfig {
         genesis: Genesis {

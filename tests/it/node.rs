@@ -116,6 +116,7 @@ pub(crate) async fn start_serving<C: Chain + Clone + 'static>(
             ..Default::default()
         },
         mempool: MempoolConfig::default(),
+        storage: config::StorageConfig::default(),
     };
     let sequencer = SequencerConfig {
         genesis: Genesis {

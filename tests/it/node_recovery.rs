@@ -100,6 +100,7 @@ impl<C: Chain + Clone + 'static> Node<C> {
                 ..Default::default()
             },
             mempool: MempoolConfig::default(),
+            storage: config::StorageConfig::default(),
         };
         let prover = prove.then(|| Arc::new(BatchProver::new(keys().clone(), d.domain).unwrap()));
         let rollup = RollupClient::new(d.operator.clone(), d.rollup);

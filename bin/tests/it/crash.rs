@@ -69,21 +69,41 @@ impl Setup {
 
     /// [`Setup::start_node_with`], reaching L1 at `l1_url`.
     pub(crate) fn start_node_on(&self, run: usize, l1_url: &str, flags: &[&str]) -> RunningNode {
+        let binary = Command::new(env!("CARGO_BIN_EXE_zksettle"));
+        self.launch_node(binary, run, l1_url, flags)
+    }
+
+    /// The data directory.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts the node with `launcher`: the `zksettle` binary, or a command that ends by running
+    /// the arguments appended to it (`unshare … sh -c '…; exec "$@"' … zksettle`).
+    pub(crate) fn launch_node(
+        &self,
+        mut launcher: Command,
+        run: usize,
+        l1_url: &str,
+        flags: &[&str],
+    ) -> RunningNode {
         let config = self.dir.path().join("node.toml");
         std::fs::write(
             &config,
-            "[batch]\nmax_wait_ms = 300\n[l1]\npoll_interval_ms = 100\n[prover]\nworkers = 1\n",
+            // The full-disk test's filesystem is 32 MiB: keep 4 MiB free, not the default 512.
+            "[batch]\nmax_wait_ms = 300\n[l1]\npoll_interval_ms = 100\n[prover]\nworkers = 1\n\
+             [storage]\nmin_free_mib = 4\n",
         )
         .unwrap();
         let rpc_port = free_port();
         let metrics_port = free_port();
         let log = std::fs::File::create(self.dir.path().join(format!("node-{run}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_zksettle"))
+        let child = launcher
             .arg("node")
             .arg("--config")
             .arg(&config)
             .arg("--datadir")
-            .arg(self.dir.path().join("data"))
+            .arg(self.data_dir())
             .args(["--rpc.addr", &format!("127.0.0.1:{rpc_port}")])
             .args(["--metrics.addr", &format!("127.0.0.1:{metrics_port}")])
             .args(["--l1.rollup", &self.rollup])
@@ -129,13 +149,18 @@ pub(crate) struct RunningNode {
 }
 
 impl RunningNode {
+    /// The node's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown path runs.
     pub(crate) fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 
-    async fn status(&self) -> Option<StatusView> {
+    pub(crate) async fn status(&self) -> Option<StatusView> {
         self.client.status().await.ok()
     }
 
@@ -221,7 +246,7 @@ fn depositor() -> PrivateKeySigner {
 }
 
 /// Transfer `nonce` of user `i` (account `i + 1`) to the next user.
-fn transfer(setup: &Setup, i: usize, nonce: u32) -> zksettle_core::SignedTx {
+pub(crate) fn transfer(setup: &Setup, i: usize, nonce: u32) -> zksettle_core::SignedTx {
     Tx::Transfer(Transfer {
         from: AccountIndex(i as u32 + 1),
         token: TokenId(0),

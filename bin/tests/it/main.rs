@@ -7,6 +7,7 @@ use std::process::Command;
 
 mod audit;
 mod crash;
+mod full_disk;
 mod gpu;
 mod outage;
 mod queue;

@@ -34,6 +34,10 @@
 //!
 //! [mempool]
 //! global_pending = 131072      # see `MempoolConfig`
+//!
+//! [storage]
+//! min_free_mib = 512           # writes that would start with less free are refused (admission
+//!                              # answers 1012); 0 checks nothing
 //! ```
 
 use crate::mempool::MempoolConfig;
@@ -60,6 +64,25 @@ pub struct NodeConfig {
     pub prover: ProverConfig,
     /// Pool limits.
     pub mempool: MempoolConfig,
+    /// The database's disk.
+    pub storage: StorageConfig,
+}
+
+/// The database's disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Free space (MiB) every write leaves on the data directory's filesystem: one that would
+    /// start with less is refused with a typed error, before RocksDB (which, once it fails to
+    /// append to its log for want of space, takes no write until reopened). It must cover a
+    /// memtable flush (RocksDB's write buffers, 64 MiB per column family at most).
+    pub min_free_mib: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig { min_free_mib: 512 }
+    }
 }
 
 impl Default for NodeConfig {
@@ -71,6 +94,7 @@ impl Default for NodeConfig {
             batch: BatchConfig::default(),
             l1: L1FollowConfig::default(),
             prover: ProverConfig::default(),
+            storage: StorageConfig::default(),
             mempool: MempoolConfig::default(),
         }
     }

@@ -363,6 +363,8 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
 
     /// Opens the state, starts the tasks and the JSON-RPC server.
     pub async fn launch(self) -> Result<NodeHandle<C>, NodeError> {
+        self.db
+            .keep_free(self.config.storage.min_free_mib.saturating_mul(1 << 20));
         let state = SequencerState::open(self.db.clone(), self.sequencer.clone())?;
         let store = self.db.tree_store().map_err(StateError::from)?;
         let (admission, admissions) = mpsc::channel(65_536);

@@ -84,7 +84,12 @@ pub fn error_reason(e: &SubmitError) -> &'static str {
 
 /// The JSON-RPC error of a refusal.
 pub fn submit_error(e: &SubmitError) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(code(e), e.to_string(), None::<()>)
+    let message = match e {
+        // The cause is the operator's to fix and the client's to know (a full disk, say).
+        SubmitError::Storage(_) => crate::ErrorChain(e).to_string(),
+        _ => e.to_string(),
+    };
+    ErrorObjectOwned::owned(code(e), message, None::<()>)
 }
 
 /// A "not found" error.

@@ -5,13 +5,23 @@
 //! Callers see typed [`tables`] and one write type, [`DbWrite`]: stage puts and deletes of any
 //! table, the tree's changes and meta values, then [`DbWrite::commit`] them together with the
 //! WAL synced. RocksDB's `WriteBatch` and column-family handles stay inside this module.
+//!
+//! A write that would leave the data directory's filesystem with less than the configured free
+//! space ([`NodeDb::keep_free`], `[storage] min_free_mib`) is refused before RocksDB sees it
+//! ([`DbError::DiskFull`]): once RocksDB itself fails to append to its WAL for want of space it
+//! stops taking writes until it is reopened, while a refused write costs nothing and the next
+//! one succeeds as soon as space returns.
 //! Accepted transactions are acknowledged only after their write commits; the caller groups
 //! many into one write.
 
 pub mod tables;
 
+#[cfg(test)]
+mod damage_tests;
+
 use rocksdb::{Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tables::{Codec, CodecError, EntryOf, KeyOf, MetaEntry, Table, ValueOf, META_FAMILY};
 use zksettle_core::tree::{ChangeSet, RocksStore, StoreError, TREE_COLUMN_FAMILIES};
@@ -34,12 +44,64 @@ pub enum DbError {
     /// The tree store failed.
     #[error("account tree store")]
     Tree(#[from] StoreError),
+    /// The write would leave less free space than the database keeps; nothing was written.
+    #[error(
+        "the data directory's filesystem has {free_bytes} bytes free, under the {min_free_bytes} \
+         kept free ([storage] min_free_mib): nothing written; the node carries on once there is \
+         space"
+    )]
+    DiskFull {
+        /// Free space (for unprivileged users) now.
+        free_bytes: u64,
+        /// The free space the database keeps.
+        min_free_bytes: u64,
+    },
+    /// The filesystem's free space could not be read.
+    #[error("reading the free space of {path}")]
+    FreeSpace {
+        /// The data directory.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The node database.
 #[derive(Debug, Clone)]
 pub struct NodeDb {
     db: Arc<DB>,
+    space: Arc<FreeSpace>,
+}
+
+/// The free space writes keep on the database's filesystem.
+#[derive(Debug)]
+struct FreeSpace {
+    path: PathBuf,
+    min_free_bytes: AtomicU64,
+}
+
+impl FreeSpace {
+    /// Refuses a write that would start with less than the kept free space.
+    fn check(&self) -> Result<(), DbError> {
+        let min_free_bytes = self.min_free_bytes.load(Ordering::Relaxed);
+        if min_free_bytes == 0 {
+            return Ok(());
+        }
+        let stat = rustix::fs::statvfs(&self.path).map_err(|e| DbError::FreeSpace {
+            path: self.path.clone(),
+            source: e.into(),
+        })?;
+        let free_bytes = stat.f_bavail.saturating_mul(stat.f_frsize);
+        if free_bytes < min_free_bytes {
+            metrics::counter!("zksettle_db_writes_refused_disk_full_total").increment(1);
+            return Err(DbError::DiskFull {
+                free_bytes,
+                min_free_bytes,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Staged changes to the database, written atomically by [`DbWrite::commit`]. Dropping it
@@ -47,6 +109,7 @@ pub struct NodeDb {
 #[must_use = "nothing is written until commit"]
 pub struct DbWrite {
     db: Arc<DB>,
+    space: Arc<FreeSpace>,
     batch: WriteBatch,
 }
 
@@ -73,12 +136,33 @@ impl NodeDb {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
+        // Every write is synced before it is acknowledged, so only the last record of the log
+        // can be incomplete (a crash during a write no one was told of). Damage anywhere else is
+        // refused at open; RocksDB's default would replay up to it and silently drop every
+        // acknowledged write after it.
+        opts.set_wal_recovery_mode(rocksdb::DBRecoveryMode::TolerateCorruptedTailRecords);
         let families = TREE_COLUMN_FAMILIES
             .iter()
             .copied()
             .chain(tables::NODE_COLUMN_FAMILIES);
-        let db = DB::open_cf(&opts, path, families)?;
-        Ok(NodeDb { db: Arc::new(db) })
+        let db = DB::open_cf(&opts, path.as_ref(), families)?;
+        Ok(NodeDb::over(db, path.as_ref()))
+    }
+
+    fn over(db: DB, path: &Path) -> Self {
+        NodeDb {
+            db: Arc::new(db),
+            space: Arc::new(FreeSpace {
+                path: path.to_owned(),
+                min_free_bytes: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Refuses every later write (of this handle and its clones) that would start with less
+    /// than `bytes` free on the database's filesystem; 0 checks nothing (the default).
+    pub fn keep_free(&self, bytes: u64) {
+        self.space.min_free_bytes.store(bytes, Ordering::Relaxed);
     }
 
     /// Opens the existing database at `path` to read only, beside a node that may be running on
@@ -89,8 +173,8 @@ impl NodeDb {
             .iter()
             .copied()
             .chain(tables::NODE_COLUMN_FAMILIES);
-        let db = DB::open_cf_for_read_only(&Options::default(), path, families, false)?;
-        Ok(NodeDb { db: Arc::new(db) })
+        let db = DB::open_cf_for_read_only(&Options::default(), path.as_ref(), families, false)?;
+        Ok(NodeDb::over(db, path.as_ref()))
     }
 
     /// A tree store over the same database.
@@ -102,6 +186,7 @@ impl NodeDb {
     pub fn write(&self) -> DbWrite {
         DbWrite {
             db: self.db.clone(),
+            space: self.space.clone(),
             batch: WriteBatch::default(),
         }
     }
@@ -218,6 +303,7 @@ impl DbWrite {
 
     /// Writes everything staged, atomically, with the WAL synced: durable once this returns.
     pub fn commit(self) -> Result<(), DbError> {
+        self.space.check()?;
         let mut opts = WriteOptions::default();
         opts.set_sync(true);
         Ok(self.db.write_opt(self.batch, &opts)?)
