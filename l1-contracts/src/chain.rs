@@ -171,6 +171,13 @@ pub trait Chain: Send + Sync {
     /// The latest block number.
     fn block_number(&self) -> impl Future<Output = Result<u64, ChainError>> + Send;
 
+    /// The hash of block `number` on the chain as it is now (`None` above the head): a reader
+    /// that stored it notices when a reorganization replaced the block.
+    fn block_hash(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<B256>, ChainError>> + Send;
+
     /// Ether balance of `address`.
     fn balance(&self, address: Address) -> impl Future<Output = Result<U256, ChainError>> + Send;
 

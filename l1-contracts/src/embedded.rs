@@ -264,6 +264,18 @@ impl Chain for EmbeddedChain {
         Ok(self.lock().block)
     }
 
+    /// The embedded chain never reorganizes: a block's hash is a function of its chain id and
+    /// number.
+    async fn block_hash(&self, number: u64) -> Result<Option<B256>, ChainError> {
+        let head = self.lock().block;
+        Ok((number <= head).then(|| {
+            let mut preimage = [0u8; 16];
+            preimage[..8].copy_from_slice(&self.chain_id().to_be_bytes());
+            preimage[8..].copy_from_slice(&number.to_be_bytes());
+            keccak256(preimage)
+        }))
+    }
+
     async fn balance(&self, address: Address) -> Result<U256, ChainError> {
         let state = self.lock();
         Ok(state

@@ -309,6 +309,15 @@ impl Chain for RpcChain {
         self.provider.get_block_number().await.map_err(transport)
     }
 
+    async fn block_hash(&self, number: u64) -> Result<Option<B256>, ChainError> {
+        let block = self
+            .provider
+            .get_block_by_number(number.into())
+            .await
+            .map_err(transport)?;
+        Ok(block.map(|b| b.header.hash))
+    }
+
     async fn balance(&self, address: Address) -> Result<U256, ChainError> {
         self.provider.get_balance(address).await.map_err(transport)
     }

@@ -20,7 +20,7 @@ use zksettle_l1::{
 use zksettle_prover::BatchProver;
 use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::{Genesis, TxStatus};
-use zksettle_sequencer::rpc::{StatusView, ZksApiClient};
+use zksettle_sequencer::rpc::{HealthStatus, HealthView, StatusView, ZksApiClient};
 use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
 
 /// Longest the test waits for the node (a hang fails; it is not a timing assertion).
@@ -352,5 +352,49 @@ async fn a_settled_batch_that_an_l1_reorganization_removes_is_sent_again() {
         zksettle_core::field::fr_from_decimal(&status.root).unwrap()
     );
     assert_eq!(n.balance(1).await, 700);
+    n.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reorganization_deeper_than_the_confirmation_depth_halts_the_watcher_instead_of_crediting_the_new_chain(
+) {
+    logs();
+    let anvil = Anvil::start(31337).unwrap();
+    let connect = |i: usize| {
+        let signer: PrivateKeySigner = DEV_KEYS[i].parse().unwrap();
+        RpcChain::connect(anvil.url(), signer, RpcConfig::default())
+    };
+    let d = deployed(connect(0).await.unwrap()).await;
+    let l1 = HttpClientBuilder::default().build(anvil.url()).unwrap();
+    let as_user = RollupClient::new(connect(1).await.unwrap(), d.rollup);
+    // The node acts on blocks as soon as they are mined (confirmations 0).
+    let n = Node::launch(&d, false).await;
+    let snapshot: String = l1.request("evm_snapshot", rpc_params![]).await.unwrap();
+    deposit(&as_user, 1, 100).await;
+    n.wait("the deposit read", |s| s.priority_seen == 1).await;
+
+    // L1 drops that block for one where user 2 deposited 250 under the same serial.
+    let reverted: bool = l1
+        .request("evm_revert", rpc_params![snapshot])
+        .await
+        .unwrap();
+    assert!(reverted);
+    deposit(&as_user, 2, 250).await;
+    let _: serde_json::Value = l1.request("anvil_mine", rpc_params![3]).await.unwrap();
+
+    let started = Instant::now();
+    let health = loop {
+        let health: HealthView = n.client.health().await.unwrap();
+        if health.l1.halted.is_some() {
+            break health;
+        }
+        assert!(started.elapsed() < DEADLINE, "never halted: {health:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(health.status, HealthStatus::Degraded);
+    let why = health.l1.halted.unwrap();
+    assert!(why.contains("deeper than l1.confirmations"), "{why}");
+    // The new chain's deposit, reusing serial 0, was not taken as a further operation.
+    assert_eq!(n.status().await.priority_seen, 1);
     n.stop().await;
 }

@@ -58,9 +58,16 @@ struct LinkState {
     last_error: Option<String>,
     /// The last head block read.
     head: Option<u64>,
+    /// Why the node stopped reading L1, if it did.
+    halted: Option<String>,
 }
 
 impl L1Link {
+    /// The node stopped reading L1 for good (until restarted after an operator's fix).
+    pub(crate) fn halted(&self, why: String) {
+        self.lock().halted = Some(why);
+    }
+
     /// An L1 request answered; `head` is the block number it read, if it read one.
     pub(crate) fn answered(&self, head: Option<u64>) {
         let mut state = self.lock();
@@ -99,6 +106,7 @@ impl L1Link {
             unreachable_since: state.down_since.map(seconds),
             last_error: state.last_error,
             head: state.head,
+            halted: state.halted,
         }
     }
 
@@ -121,6 +129,9 @@ pub struct L1LinkView {
     pub last_error: Option<String>,
     /// The last head block read.
     pub head: Option<u64>,
+    /// Why the node stopped reading priority operations from L1 (a reorganization deeper than
+    /// the confirmation depth), if it did: it needs an operator.
+    pub halted: Option<String>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use super::l1_link::Backoff;
 use super::{Admission, NodeContext, NodeEvent};
 use crate::error_chain::ErrorChain;
 use crate::state::{ForeignBatch, SequencerState, StateError, SubmitError};
-use crate::store::tables::{Batches, L1NextBlock, PriorityOps, Proofs, Proven, Settled};
+use crate::store::tables::{
+    Batches, L1NextBlock, L1ScannedHash, PriorityOps, Proofs, Proven, Settled,
+};
 use crate::store::DbError;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use std::collections::BTreeSet;
@@ -85,6 +87,23 @@ pub(super) enum PipelineError {
          raise l1.confirmations and resync the node from L1"
     )]
     AdoptedBatchReorganized(u64),
+    /// A block the watcher read priority operations from is no longer on L1.
+    #[error(
+        "L1 block {block}, read for priority operations, is no longer on the chain (hash {stored} \
+         then, {found:?} now): a reorganization deeper than l1.confirmations; the node reads no \
+         more priority operations (raise l1.confirmations and resync the node from L1)"
+    )]
+    ReorganizedBelowDepth {
+        /// The block.
+        block: u64,
+        /// Its hash when read.
+        stored: alloy::primitives::B256,
+        /// Its hash now (`None`: above the head now).
+        found: Option<alloy::primitives::B256>,
+    },
+    /// A block's hash changed while the watcher read it (a reorganization under way).
+    #[error("L1 block {0} changed while it was read; reading it again")]
+    ChangedWhileRead(u64),
     /// The L1 events skip a priority serial.
     #[error("priority serial {found} follows {expected}: a gap in the L1 events")]
     PriorityGap {
@@ -777,6 +796,13 @@ pub(super) async fn l1_watcher<C: Chain + Clone + 'static>(ctx: Arc<NodeContext<
                 backoff.succeeded();
                 poll
             }
+            Err(e @ PipelineError::ReorganizedBelowDepth { .. }) => {
+                // Reading on would credit the new chain's operations on top of the old ones.
+                tracing::error!(error = %ErrorChain(&e), "L1 watcher halted");
+                metrics::counter!("zksettle_l1_reorganized_below_depth_total").increment(1);
+                ctx.l1.halted(ErrorChain(&e).to_string());
+                return std::future::pending().await;
+            }
             Err(e) => {
                 let wait = backoff.failed().max(poll);
                 if e.l1_unreachable() {
@@ -801,13 +827,25 @@ async fn l1_head<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<u64
     Ok(head)
 }
 
-/// Stores the priority operations of newly confirmed blocks.
+/// Stores the priority operations of newly confirmed blocks, after checking that the last block
+/// read is still on L1 (a reorganization deeper than the confirmation depth would otherwise go
+/// unnoticed: its replacement operations reuse serials the node already stored).
 async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<(), PipelineError> {
     let head = l1_head(ctx).await?;
     let from = ctx
         .db
         .counter::<L1NextBlock>()?
         .max(ctx.sequencer.genesis.deploy_block);
+    if let (Some(stored), Some(last)) = (ctx.db.meta::<L1ScannedHash>()?, from.checked_sub(1)) {
+        let found = ctx.rollup.chain().block_hash(last).await?;
+        if found.map(|h| h.0) != Some(stored) {
+            return Err(PipelineError::ReorganizedBelowDepth {
+                block: last,
+                stored: stored.into(),
+                found,
+            });
+        }
+    }
     let Some(confirmed) = head.checked_sub(ctx.config.l1.confirmations) else {
         return Ok(());
     };
@@ -815,7 +853,13 @@ async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<
     if to < from {
         return Ok(());
     }
+    // The hash of `to` before and after reading its logs: equal, the logs are that block's.
+    let before = ctx.rollup.chain().block_hash(to).await?;
     let ops = ctx.rollup.priority_ops(from, to).await?;
+    let after = ctx.rollup.chain().block_hash(to).await?;
+    let Some(scanned) = before.filter(|_| before == after) else {
+        return Err(PipelineError::ChangedWhileRead(to));
+    };
     let mut end = ctx.db.priority_end()?;
     let mut write = ctx.db.write();
     for op in ops {
@@ -833,5 +877,6 @@ async fn watch_once<C: Chain + Clone + 'static>(ctx: &NodeContext<C>) -> Result<
         end += 1;
     }
     write.put_meta::<L1NextBlock>(&(to + 1));
+    write.put_meta::<L1ScannedHash>(&scanned.0);
     Ok(write.commit()?)
 }

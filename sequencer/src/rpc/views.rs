@@ -78,7 +78,8 @@ pub struct StatusView {
 /// How the node is, for `GET /health` and `zks_health`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HealthView {
-    /// `ok`, or `degraded` while the base chain cannot be reached.
+    /// `ok`, or `degraded` while the base chain cannot be reached or the node stopped reading
+    /// it (`l1.halted`).
     pub status: HealthStatus,
     /// The base chain as the node's L1 tasks last found it.
     pub l1: crate::node::L1LinkView,
@@ -263,7 +264,7 @@ pub(super) fn health<C: Chain + Clone + 'static>(
     let l1 = ctx.l1_link();
     let sealed = ctx.state().last_batch();
     Ok(HealthView {
-        status: if l1.reachable {
+        status: if l1.reachable && l1.halted.is_none() {
             HealthStatus::Ok
         } else {
             HealthStatus::Degraded

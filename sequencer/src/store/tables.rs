@@ -241,6 +241,11 @@ meta_entry!(
     L1NextBlock, b"l1_next_block", BigEndianU64
 );
 meta_entry!(
+    /// The hash of the last L1 block the watcher read (`L1NextBlock - 1`), to notice a
+    /// reorganization that replaced it.
+    L1ScannedHash, b"l1_scanned_hash", Hash32
+);
+meta_entry!(
     /// Next priority serial a batch will include.
     NextPriority, b"next_priority", BigEndianU64
 );
