@@ -11,6 +11,7 @@ mod full_disk;
 mod gpu;
 mod outage;
 mod queue;
+mod soak;
 
 /// The smallest shape the deployment tests use (depth 4, 10 chunks, one fee slot).
 const DEPLOYABLE_SHAPE_FLAGS: [&str; 6] = [

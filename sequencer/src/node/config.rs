@@ -24,6 +24,7 @@
 //!
 //! [prover]
 //! workers = 0                  # proofs in parallel; 0 sizes the pool for this machine
+//! memory_mib = 0               # with workers = 0: memory the proofs may take; 0: all available
 //! msm = "auto"                 # G1 MSMs: "gpu" (any adapter, lavapipe included), "cpu", or
 //!                              # "auto" (a hardware GPU if wgpu finds one, else the CPU)
 //! table_memory_mib = 1024      # fixed-base tables of the proving key; 0 builds none
@@ -184,8 +185,13 @@ impl Default for L1FollowConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProverConfig {
-    /// Proofs made in parallel; 0 sizes the pool for the machine's cores and memory.
+    /// Proofs made in parallel; 0 sizes the pool for the machine's cores and `memory_mib`.
     pub workers: usize,
+    /// Memory (MiB) the in-process prover may take, tables included, when `workers` is 0: as
+    /// many proofs run side by side as fit (`zksettle_prover::pool::PEAK_BYTES_PER_CONSTRAINT`
+    /// each) and the cores allow. 0: the memory available at start (all of it: on a large
+    /// machine that is many gigabytes, by design; set this to share the machine).
+    pub memory_mib: u64,
     /// Where the key's G1 MSMs run (`zksettle_prover::backend`): `auto` takes a hardware GPU
     /// when wgpu finds one and the CPU otherwise, `gpu` any adapter or an error, `cpu` the CPU.
     /// With a GPU only G2's fixed-base table is built.
@@ -214,6 +220,7 @@ impl Default for ProverConfig {
     fn default() -> Self {
         ProverConfig {
             workers: 0,
+            memory_mib: 0,
             msm: MsmDevice::Auto,
             table_memory_mib: (zksettle_prover::DEFAULT_TABLE_BYTES >> 20) as u64,
             table_dir: None,

@@ -30,9 +30,11 @@ pub mod config;
 mod l1_link;
 mod pipeline;
 mod queue;
+mod resources;
 
 pub use config::NodeConfig;
 pub use l1_link::L1LinkView;
+pub use resources::ResourcesView;
 
 use crate::mempool::{DropReason, TxHash};
 use crate::records::Genesis;
@@ -89,6 +91,8 @@ pub struct NodeContext<C> {
     sealing: AtomicBool,
     /// Whether the base chain answers, as the L1 tasks last found it.
     l1: l1_link::L1Link,
+    /// The machine's resources the node holds, last sampled.
+    resources: resources::Resources,
 }
 
 impl<C> std::fmt::Debug for NodeContext<C> {
@@ -176,6 +180,11 @@ impl<C: Chain + Clone + 'static> NodeContext<C> {
     /// The base chain as the node's L1 tasks last found it.
     pub fn l1_link(&self) -> L1LinkView {
         self.l1.view()
+    }
+
+    /// The machine's resources the node holds, as last sampled.
+    pub fn resources(&self) -> ResourcesView {
+        self.resources.view()
     }
 
     /// A receiver of node events.
@@ -382,6 +391,7 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
             proven: Notify::new(),
             sealing: AtomicBool::new(true),
             l1: l1_link::L1Link::default(),
+            resources: resources::Resources::default(),
         });
         let cancel = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -410,6 +420,16 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
             "L1 watcher",
             pipeline::l1_watcher(ctx.clone()),
         );
+        let sampled = ctx.clone();
+        supervise(&mut tasks, &cancel, "resources", async move {
+            let database = sampled.db.path().to_owned();
+            loop {
+                let ctx = sampled.clone();
+                let database = database.clone();
+                let _ = tokio::task::spawn_blocking(move || ctx.resources.sample(&database)).await;
+                tokio::time::sleep(resources::SAMPLE_EVERY).await;
+            }
+        });
         match (self.prover, context.config.prover.queue.clone()) {
             (Some(prover), Some(url)) => supervise(
                 &mut tasks,

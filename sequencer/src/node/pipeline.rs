@@ -404,20 +404,8 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
     ctx: Arc<NodeContext<C>>,
     prover: Arc<BatchProver>,
 ) {
-    let workers = match ctx.config.prover.workers {
-        0 => {
-            let constraints = prover.constraints().constraints();
-            // The tables about to be built come out of the same memory.
-            let tables = ctx.config.prover.table_memory_mib.saturating_mul(1 << 20);
-            zksettle_prover::pool::parallel_proofs(
-                constraints,
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
-                zksettle_prover::pool::available_memory_bytes().map(|m| m.saturating_sub(tables)),
-            )
-        }
-        n => n,
-    }
-    .max(1);
+    let workers = proof_workers(&ctx.config.prover, prover.constraints().constraints());
+    metrics::gauge!("zksettle_prover_workers").set(workers as f64);
     build_tables_in_background(&ctx, &prover);
     // Each running proof has a worker of its own: its own rayon pool of `cores / workers`
     // threads, so side-by-side proofs do not oversubscribe the cores between them.
@@ -491,6 +479,36 @@ pub(super) async fn prover<C: Chain + Clone + 'static>(
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
+}
+
+/// How many proofs run side by side: the configured number, or as many as the cores and the
+/// memory budget allow; logged with the figures it was sized from, since it sets the node's
+/// peak memory (tables + workers × peak per proof).
+fn proof_workers(config: &super::config::ProverConfig, constraints: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_proof = zksettle_prover::pool::peak_bytes_per_proof(constraints);
+    let tables = config.table_memory_mib.saturating_mul(1 << 20);
+    let budget = match config.memory_mib {
+        0 => zksettle_prover::pool::available_memory_bytes(),
+        mib => Some(mib.saturating_mul(1 << 20)),
+    }
+    // The tables about to be built come out of the same memory.
+    .map(|m| m.saturating_sub(tables));
+    let workers = match config.workers {
+        0 => zksettle_prover::pool::parallel_proofs(constraints, cores, budget),
+        n => n,
+    }
+    .max(1);
+    tracing::info!(
+        workers,
+        cores,
+        per_proof_mib = per_proof >> 20,
+        tables_mib = config.table_memory_mib,
+        budget_mib = budget.map(|b| b >> 20),
+        peak_mib = (tables + workers as u64 * per_proof) >> 20,
+        "proofs in parallel (peak memory: tables + workers × per proof)"
+    );
+    workers
 }
 
 /// A proof and the statement it proves.

@@ -87,6 +87,8 @@ pub struct HealthView {
     pub unsettled: u64,
     /// WebSocket subscriptions open, and dropped for not keeping up.
     pub subscriptions: super::SubscriptionsView,
+    /// Memory, open files and database size, sampled every few seconds.
+    pub resources: crate::node::ResourcesView,
 }
 
 /// The node's condition.
@@ -272,6 +274,7 @@ pub(super) fn health<C: Chain + Clone + 'static>(
         l1,
         unsettled: sealed.saturating_sub(super::settled(ctx)),
         subscriptions,
+        resources: ctx.resources(),
     })
 }
 

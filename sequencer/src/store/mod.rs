@@ -159,6 +159,11 @@ impl NodeDb {
         }
     }
 
+    /// The database's directory.
+    pub fn path(&self) -> &Path {
+        &self.space.path
+    }
+
     /// Refuses every later write (of this handle and its clones) that would start with less
     /// than `bytes` free on the database's filesystem; 0 checks nothing (the default).
     pub fn keep_free(&self, bytes: u64) {
