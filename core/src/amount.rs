@@ -10,7 +10,10 @@
 //! Both maxima are below 2^128, so every packed value is a valid balance. Packing never rounds:
 //! a value is packable iff it equals `m·10^e` for some in-range `m` and `e`, otherwise packing
 //! fails with [`PackError`]. The canonical encoding (what [`FloatFormat::pack`] returns) uses
-//! the smallest such exponent; decoding accepts any encoding, which cannot change the value.
+//! the smallest such exponent, and it is the only one the batch circuit accepts
+//! (`e = 0 ∨ 10·m ≥ 2^mantissa_bits`, `circuits/src/gadgets/num.rs`): pubdata decoding takes
+//! only it ([`FloatFormat::unpack_canonical`]), so the native decoder refuses what no proof can
+//! carry, and one amount has one encoding.
 
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +88,13 @@ impl FloatFormat {
         u128::from(mantissa) * 10u128.pow(exponent)
     }
 
+    /// The value of `packed` if it is the canonical encoding of that value (the smallest
+    /// exponent; `0` for zero), `None` for any other encoding of it.
+    pub fn unpack_canonical(&self, packed: u32) -> Option<u128> {
+        let value = self.unpack(packed);
+        (packed >> self.bits() == 0 && self.pack(value) == Ok(packed)).then_some(value)
+    }
+
     /// The smallest representable value at or above `value`, `None` above the largest.
     pub fn round_up(&self, value: u128) -> Option<u128> {
         let limit = 1u128 << self.mantissa_bits;
@@ -116,6 +126,24 @@ impl FloatFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_smallest_exponent_unpacks_canonically() {
+        // 1,000,000 = 100,000·10^1 (canonical: 1,000,000 ≥ 2^19) = 10,000·10^2 = 1,000·10^3.
+        let canonical = AMOUNT_FORMAT.pack(1_000_000).unwrap();
+        assert_eq!(canonical, (1 << 19) | 100_000);
+        assert_eq!(AMOUNT_FORMAT.unpack_canonical(canonical), Some(1_000_000));
+        for (exponent, mantissa) in [(2u32, 10_000u32), (3, 1_000)] {
+            let other = (exponent << 19) | mantissa;
+            assert_eq!(AMOUNT_FORMAT.unpack(other), 1_000_000);
+            assert_eq!(AMOUNT_FORMAT.unpack_canonical(other), None);
+        }
+        // Zero has one encoding; 0·10^e for e > 0 is not it.
+        assert_eq!(FEE_FORMAT.unpack_canonical(0), Some(0));
+        assert_eq!(FEE_FORMAT.unpack_canonical(1 << 11), None);
+        // Bits above the format are not part of any encoding.
+        assert_eq!(FEE_FORMAT.unpack_canonical(1 << 16), None);
+    }
 
     #[test]
     fn round_up_gives_the_next_representable_value() {

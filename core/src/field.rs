@@ -16,12 +16,19 @@ pub enum FieldError {
     /// The integer is at least the field modulus r, so it has no canonical encoding.
     #[error("value is not below the BN254 scalar field modulus")]
     NotCanonical,
+    /// The decimal string has a leading zero: a second spelling of a value.
+    #[error("decimal with a leading zero: {0:?}")]
+    LeadingZero(String),
 }
 
 /// Parses a canonical decimal string (what circomlibjs prints) into a field element.
 pub fn fr_from_decimal(s: &str) -> Result<Fr, FieldError> {
     if s.is_empty() || s.len() > 78 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldError::NotDecimal(s.to_owned()));
+    }
+    // One value, one form: a leading zero would give a second spelling of it.
+    if s.len() > 1 && s.starts_with('0') {
+        return Err(FieldError::LeadingZero(s.to_owned()));
     }
     let limbs = decimal_limbs(s.as_bytes()).ok_or(FieldError::NotCanonical)?;
     Fr::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(FieldError::NotCanonical)
@@ -134,7 +141,8 @@ mod tests {
         let mut cases: Vec<String> = (0..500)
             .map(|_| fr_to_decimal(&Fr::rand(&mut rng)))
             .collect();
-        // Every length from 1 to 78 digits, leading zeros, and the edges around r and 2^256.
+        // Every length from 1 to 78 digits, leading zeros (refused: a second spelling), and the
+        // edges around r and 2^256.
         cases.extend((1..=78).map(|n| "9".repeat(n)));
         cases.extend((1..=78).map(|n| format!("1{}", "0".repeat(n - 1))));
         cases.extend(["0", "00", "000000000000000000000000000001"].map(String::from));
@@ -153,6 +161,10 @@ mod tests {
             let big = num_bigint::BigUint::from_str(case).unwrap();
             let expected = (big < r).then(|| Fr::from(big.clone()));
             let parsed = fr_from_decimal(case);
+            if case.len() > 1 && case.starts_with('0') {
+                assert_eq!(parsed, Err(FieldError::LeadingZero(case.clone())), "{case}");
+                continue;
+            }
             match expected {
                 Some(x) => assert_eq!(parsed, Ok(x), "{case}"),
                 None if case.len() <= 78 => {

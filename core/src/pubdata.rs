@@ -138,6 +138,13 @@ pub enum PubdataError {
         /// Byte offset of the op.
         offset: usize,
     },
+    /// An amount or fee is not in its canonical packed form (the smallest exponent), which is
+    /// the only one the circuit accepts.
+    #[error("non-canonical packed amount or fee in the op at byte {offset}")]
+    NonCanonicalAmount {
+        /// Byte offset of the op.
+        offset: usize,
+    },
     /// An amount or fee is not packable (encoding only).
     #[error(transparent)]
     NotPackable(#[from] PackError),
@@ -335,6 +342,11 @@ fn decode_op(
     let index = |r: &mut Reader<'_>| check_index(shape, r.uint(w), offset);
     let key =
         |bytes: [u8; 32]| Point::unpack(&bytes).map_err(|_| PubdataError::BadPublicKey { offset });
+    let packed = |r: &mut Reader<'_>, format: crate::amount::FloatFormat| {
+        format
+            .unpack_canonical(r.uint(format.bytes()))
+            .ok_or(PubdataError::NonCanonicalAmount { offset })
+    };
     Ok(match code {
         OP_NOOP => PubdataOp::Noop,
         OP_DEPOSIT => PubdataOp::Deposit {
@@ -347,8 +359,8 @@ fn decode_op(
         OP_TRANSFER | OP_TRANSFER_TO_NEW => {
             let from = index(&mut r)?;
             let to = index(&mut r)?;
-            let amount = AMOUNT_FORMAT.unpack(r.uint(AMOUNT_FORMAT.bytes()));
-            let fee = FEE_FORMAT.unpack(r.uint(FEE_FORMAT.bytes()));
+            let amount = packed(&mut r, AMOUNT_FORMAT)?;
+            let fee = packed(&mut r, FEE_FORMAT)?;
             if code == OP_TRANSFER {
                 PubdataOp::Transfer {
                     from,
@@ -376,7 +388,7 @@ fn decode_op(
             from: index(&mut r)?,
             token: TokenId(r.u32()),
             amount: r.u128(),
-            fee: FEE_FORMAT.unpack(r.uint(FEE_FORMAT.bytes())),
+            fee: packed(&mut r, FEE_FORMAT)?,
             to_l1_address: L1Address(r.array()),
         },
         OP_FORCED_EXIT => PubdataOp::ForcedExit {
@@ -526,6 +538,34 @@ mod tests {
         assert!(matches!(
             encode_batch(&SHAPE, &[op], &[]),
             Err(PubdataError::NotPackable(_))
+        ));
+    }
+
+    #[test]
+    fn an_amount_or_fee_in_a_non_canonical_packing_is_refused() {
+        let op = PubdataOp::Transfer {
+            from: AccountIndex(1),
+            to: AccountIndex(2),
+            amount: 1_000_000,
+            fee: 20_000,
+        };
+        let canonical = encode_batch(&SHAPE, &[op], &[]).unwrap();
+        assert!(decode_batch(&SHAPE, &canonical).is_ok());
+        let w = SHAPE.index_bytes();
+        let at = 1 + 2 * w;
+        // The amount as 10,000·10^2 instead of 100,000·10^1: the same value.
+        let mut amount = canonical.clone();
+        amount[at..at + 3].copy_from_slice(&((2u32 << 19) | 10_000).to_be_bytes()[1..]);
+        assert!(matches!(
+            decode_batch(&SHAPE, &amount),
+            Err(PubdataError::NonCanonicalAmount { offset: 0 })
+        ));
+        // The fee as 200·10^2 instead of 2,000·10^1.
+        let mut fee = canonical;
+        fee[at + 3..at + 5].copy_from_slice(&((2u16 << 11) | 200).to_be_bytes());
+        assert!(matches!(
+            decode_batch(&SHAPE, &fee),
+            Err(PubdataError::NonCanonicalAmount { offset: 0 })
         ));
     }
 }

@@ -134,7 +134,9 @@ fn big(what: &'static str, s: &str) -> Result<BigInt<4>, SnarkjsError> {
         what,
         value: s.to_owned(),
     };
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    // Canonical decimal only, as snarkjs writes it: digits, no sign, no leading zero.
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
+    {
         return Err(bad());
     }
     BigInt::<4>::from_str(s).map_err(|_| bad())
