@@ -40,9 +40,9 @@ pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest, LOC
 #[cfg(feature = "embedded")]
 pub use embedded::EmbeddedChain;
 pub use rollup::{
-    deploy, deploy_implementation, exit_call, predicted_rollup_address, BatchSubmission,
-    DeployConfig, Deployment, L1Error, PendingUpgrade, PriorityOp, Roles, RollupClient,
-    VerifiedBatch,
+    decode_submit_batch, deploy, deploy_implementation, exit_call, predicted_rollup_address,
+    BatchSubmission, DeployConfig, Deployment, L1Error, PendingUpgrade, PriorityOp, Roles,
+    RollupClient, VerifiedBatch,
 };
 pub use rpc::{RpcChain, RpcConfig};
 

@@ -855,16 +855,10 @@ impl<C: Chain> RollupClient<C> {
                 "transaction {tx_hash} does not call the rollup directly"
             )));
         }
-        let call = Rollup::submitBatchCall::abi_decode(&mined.input).map_err(|e| {
+        decode_submit_batch(&mined.input).map_err(|e| {
             L1Error::Decode(format!(
                 "transaction {tx_hash} is not a submitBatch call: {e}"
             ))
-        })?;
-        Ok(BatchSubmission {
-            number: call.number,
-            new_root: fr_of_b256(&call.newRoot),
-            pubdata: call.pubdata.to_vec(),
-            proof: call.proof.map(|w| w.to_be_bytes()),
         })
     }
 
@@ -952,5 +946,20 @@ fn deposit_of(e: &Rollup::DepositQueued) -> Result<PriorityOp, L1Error> {
         packed_key: e.packedKey.0,
         l1_address: l1_address(e.l1Address),
         expiry: e.expiry,
+    })
+}
+
+/// Decodes `submitBatch` calldata as the contract does: alloy's ABI decoder without the
+/// canonical-encoding check, because the contract (Solidity's decoder) accepts some
+/// non-canonical encodings too (trailing bytes, for one) and a batch L1 verified must be
+/// followed, not refused; the values decoded are what the contract used. Fuzzed by
+/// `zksettle-fuzz` (never panics, allocates at most the input's length).
+pub fn decode_submit_batch(input: &[u8]) -> Result<BatchSubmission, alloy::sol_types::Error> {
+    let call = Rollup::submitBatchCall::abi_decode(input)?;
+    Ok(BatchSubmission {
+        number: call.number,
+        new_root: fr_of_b256(&call.newRoot),
+        pubdata: call.pubdata.to_vec(),
+        proof: call.proof.map(|w| w.to_be_bytes()),
     })
 }
