@@ -28,6 +28,7 @@
 
 pub mod config;
 mod l1_link;
+mod l1_tasks;
 mod pipeline;
 mod queue;
 mod resources;
@@ -412,13 +413,13 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
             &mut tasks,
             &cancel,
             "L1 sender",
-            pipeline::l1_sender(ctx.clone()),
+            l1_tasks::l1_sender(ctx.clone()),
         );
         supervise(
             &mut tasks,
             &cancel,
             "L1 watcher",
-            pipeline::l1_watcher(ctx.clone()),
+            l1_tasks::l1_watcher(ctx.clone()),
         );
         let sampled = ctx.clone();
         supervise(&mut tasks, &cancel, "resources", async move {
