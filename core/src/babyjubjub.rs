@@ -41,6 +41,7 @@ pub enum PointError {
 
 /// A Baby Jubjub point in circomlib's affine coordinates `(x, y)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Point {
     /// x coordinate.
     #[serde(with = "crate::field::serde_decimal")]

@@ -64,11 +64,49 @@ pub mod serde_u128 {
         Num(u64),
     }
 
-    /// Deserializes a decimal string or a JSON integer.
+    /// Deserializes a decimal string (one spelling per value: digits only, no leading zero,
+    /// where `u128::from_str` also takes `+7` and `007`) or a JSON integer.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
         match StrOrNum::deserialize(d)? {
-            StrOrNum::Str(s) => s.parse().map_err(D::Error::custom),
+            StrOrNum::Str(s) => {
+                let digits_only = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                if !digits_only || (s.len() > 1 && s.starts_with('0')) {
+                    return Err(D::Error::custom(format!(
+                        "{s:?} is not a canonical decimal (digits, no leading zero)"
+                    )));
+                }
+                s.parse().map_err(D::Error::custom)
+            }
             StrOrNum::Num(n) => Ok(u128::from(n)),
         }
+    }
+}
+
+#[cfg(test)]
+mod serde_u128_tests {
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Amount(#[serde(with = "crate::serde_u128")] u128);
+
+    fn parse(json: &str) -> Result<u128, String> {
+        serde_json::from_str::<Amount>(json)
+            .map(|a| a.0)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_amount_has_one_decimal_spelling_and_the_integer_form_up_to_2_to_the_64() {
+        assert_eq!(parse(r#""0""#), Ok(0));
+        assert_eq!(parse(r#""1000""#), Ok(1000));
+        assert_eq!(parse(&format!("\"{}\"", u128::MAX)), Ok(u128::MAX));
+        assert_eq!(parse("18446744073709551615"), Ok(u128::from(u64::MAX)));
+        // Second spellings of a value, which `u128::from_str` takes.
+        for other in [
+            r#""007""#, r#""+7""#, r#""00""#, r#""""#, r#"" 7""#, r#""7 ""#,
+        ] {
+            assert!(parse(other).is_err(), "{other} accepted");
+        }
+        assert!(parse(&format!("\"{}0\"", u128::MAX)).is_err());
+        assert!(parse("-1").is_err());
+        assert!(parse("1.0").is_err());
     }
 }

@@ -47,6 +47,7 @@ impl Domain {
 /// Move `amount` of the sender's token to the account of `to` (existing, or opened by this
 /// transfer), paying `fee` in the same token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Transfer {
     /// Sending account.
     pub from: AccountIndex,
@@ -69,6 +70,7 @@ pub struct Transfer {
 
 /// Move `amount` of the sender's token to `to_l1_address` on the base chain, paying `fee`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Withdraw {
     /// Withdrawing account.
     pub from: AccountIndex,
@@ -98,6 +100,7 @@ pub enum Tx {
 
 /// A transaction with its signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignedTx {
     /// The transaction.
     pub tx: Tx,
@@ -408,6 +411,43 @@ mod tests {
                 signature: signed.signature,
             };
             assert!(forged.verify(&key.public_key(), &domain()).is_err());
+        }
+    }
+
+    #[test]
+    fn a_transactions_json_round_trips_and_unknown_fields_or_second_spellings_are_refused() {
+        let signed = transfer().sign(&PrivateKey::from_bytes([1; 32]), &domain());
+        let json = serde_json::to_value(signed).unwrap();
+        assert_eq!(
+            serde_json::from_value::<SignedTx>(json.clone()).unwrap(),
+            signed
+        );
+        let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut value = json.clone();
+            edit(&mut value);
+            serde_json::from_value::<SignedTx>(value)
+        };
+        // A JSON integer for an amount is the documented alternative.
+        assert_eq!(edited(&|v| v["tx"]["fee"] = 10.into()).unwrap(), signed);
+        for (what, edit) in [
+            (
+                "an unknown top-level field",
+                &(|v: &mut serde_json::Value| v["hash"] = "0x00".into())
+                    as &dyn Fn(&mut serde_json::Value),
+            ),
+            ("an unknown transfer field", &|v| {
+                v["tx"]["memo"] = "hi".into()
+            }),
+            ("an unknown signature field", &|v| {
+                v["signature"]["v"] = 27.into()
+            }),
+            ("an unknown key field", &|v| v["tx"]["to"]["z"] = "1".into()),
+            ("a leading zero in an amount", &|v| {
+                v["tx"]["amount"] = "01000000".into()
+            }),
+            ("a plus sign in a fee", &|v| v["tx"]["fee"] = "+10".into()),
+        ] {
+            assert!(edited(edit).is_err(), "{what} was accepted");
         }
     }
 }

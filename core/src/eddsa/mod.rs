@@ -63,6 +63,7 @@ pub struct PublicKey(pub Point);
 
 /// An EdDSA-Poseidon signature `(R8, S)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Signature {
     /// The nonce point `R8 = r·B8`.
     pub r8: Point,
@@ -221,9 +222,13 @@ fn scalar_from_le_canonical(bytes: &[u8]) -> Result<SubgroupScalar, SignatureErr
         .ok_or(SignatureError::NonCanonicalScalar)
 }
 
-/// Parses a decimal `S`, rejecting values ≥ l.
+/// Parses a decimal `S`, rejecting values ≥ l and second spellings (a sign, a leading zero).
 pub fn scalar_from_decimal(s: &str) -> Result<SubgroupScalar, SignatureError> {
     use std::str::FromStr;
+    let digits_only = !s.is_empty() && s.len() <= 78 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits_only || (s.len() > 1 && s.starts_with('0')) {
+        return Err(SignatureError::NonCanonicalScalar);
+    }
     let big = ark_ff::BigInt::<4>::from_str(s).map_err(|_| SignatureError::NonCanonicalScalar)?;
     SubgroupScalar::from_bigint(big).ok_or(SignatureError::NonCanonicalScalar)
 }
@@ -245,6 +250,29 @@ mod serde_scalar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_scalar_has_one_decimal_spelling() {
+        let s = scalar_from_decimal("5835034440608472292").unwrap();
+        assert_eq!(s.into_bigint().to_string(), "5835034440608472292");
+        for other in [
+            "05835034440608472292",
+            "+5835034440608472292",
+            "",
+            "00",
+            " 1",
+        ] {
+            assert_eq!(
+                scalar_from_decimal(other),
+                Err(SignatureError::NonCanonicalScalar),
+                "{other:?}"
+            );
+        }
+        assert_eq!(
+            scalar_from_decimal("0").unwrap(),
+            SubgroupScalar::from(0u64)
+        );
+    }
 
     #[test]
     fn sign_then_verify_and_reject_tampering() {
