@@ -41,8 +41,8 @@ pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest, LOC
 pub use embedded::EmbeddedChain;
 pub use rollup::{
     decode_submit_batch, deploy, deploy_implementation, exit_call, predicted_rollup_address,
-    BatchSubmission, DeployConfig, Deployment, L1Error, PendingUpgrade, PriorityOp, Roles,
-    RollupClient, VerifiedBatch,
+    priority_op_of_log, verified_batch_of_log, BatchSubmission, DeployConfig, Deployment, L1Error,
+    PendingUpgrade, PriorityOp, Roles, RollupClient, VerifiedBatch,
 };
 pub use rpc::{RpcChain, RpcConfig};
 

@@ -548,7 +548,7 @@ impl<C: Chain> RollupClient<C> {
                 amount,
             )
             .await?;
-        deposit_of(&first_event::<Rollup::DepositQueued>(&receipt)?)
+        Ok(deposit_of(&first_event::<Rollup::DepositQueued>(&receipt)?))
     }
 
     /// Deposits `amount` of the ERC-20 `token` (approved beforehand).
@@ -571,7 +571,7 @@ impl<C: Chain> RollupClient<C> {
                 U256::ZERO,
             )
             .await?;
-        deposit_of(&first_event::<Rollup::DepositQueued>(&receipt)?)
+        Ok(deposit_of(&first_event::<Rollup::DepositQueued>(&receipt)?))
     }
 
     /// Asks for the balance of account `index` in `token` to be paid to the sender, paying the
@@ -883,17 +883,7 @@ impl<C: Chain> RollupClient<C> {
     pub async fn priority_ops(&self, from: u64, to: u64) -> Result<Vec<PriorityOp>, L1Error> {
         let mut ops = Vec::new();
         for l in self.logs(from, to).await? {
-            if let Ok(e) = Rollup::DepositQueued::decode_log(&l.log) {
-                ops.push(deposit_of(&e.data)?);
-            } else if let Ok(e) = Rollup::ForcedExitQueued::decode_log(&l.log) {
-                ops.push(PriorityOp::ForcedExit {
-                    serial: e.serial,
-                    index: AccountIndex(e.index),
-                    token: TokenId(e.token),
-                    requester: l1_address(e.requester),
-                    expiry: e.expiry,
-                });
-            }
+            ops.extend(priority_op_of_log(&l.log));
         }
         ops.sort_by_key(PriorityOp::serial);
         Ok(ops)
@@ -907,16 +897,7 @@ impl<C: Chain> RollupClient<C> {
     ) -> Result<Vec<VerifiedBatch>, L1Error> {
         let mut batches = Vec::new();
         for l in self.logs(from, to).await? {
-            if let Ok(e) = Rollup::BatchVerified::decode_log(&l.log) {
-                batches.push(VerifiedBatch {
-                    number: e.number,
-                    old_root: fr_of_b256(&e.oldRoot),
-                    new_root: fr_of_b256(&e.newRoot),
-                    commitment: e.commitment,
-                    tx_hash: l.tx_hash,
-                    block_number: l.block_number,
-                });
-            }
+            batches.extend(verified_batch_of_log(&l));
         }
         batches.sort_by_key(|b| b.number);
         Ok(batches)
@@ -938,14 +919,54 @@ fn first_event<E: SolEvent>(receipt: &Receipt) -> Result<E, L1Error> {
         .ok_or_else(|| L1Error::Decode(format!("no {} event", E::SIGNATURE)))
 }
 
-fn deposit_of(e: &Rollup::DepositQueued) -> Result<PriorityOp, L1Error> {
-    Ok(PriorityOp::Deposit {
+/// Event `E` if `log` is its one ABI encoding. The contract emits nothing else; alloy's decoder,
+/// validating or not, also takes dirty padding in a topic or trailing data, which would give
+/// one event several logs.
+fn event<E: SolEvent>(log: &alloy::primitives::Log) -> Option<E> {
+    let e = E::decode_log_data(&log.data).ok()?;
+    (e.encode_log_data() == log.data).then_some(e)
+}
+
+fn deposit_of(e: &Rollup::DepositQueued) -> PriorityOp {
+    PriorityOp::Deposit {
         serial: e.serial,
         token: TokenId(e.token),
         amount: e.amount,
         packed_key: e.packedKey.0,
         l1_address: l1_address(e.l1Address),
         expiry: e.expiry,
+    }
+}
+
+/// The priority operation a log records (`DepositQueued`, `ForcedExitQueued`), `None` for any
+/// other log: what the node's watcher and `zksettle verify chain` read from L1. Decoded
+/// strictly: the contract emits each event in its one ABI encoding, and alloy's default decoder
+/// would also take dirty padding in a topic and trailing data. Fuzzed by `zksettle-fuzz` (never
+/// panics; what it decodes re-encodes to the same log).
+pub fn priority_op_of_log(log: &alloy::primitives::Log) -> Option<PriorityOp> {
+    if let Some(e) = event::<Rollup::DepositQueued>(log) {
+        return Some(deposit_of(&e));
+    }
+    event::<Rollup::ForcedExitQueued>(log).map(|e| PriorityOp::ForcedExit {
+        serial: e.serial,
+        index: AccountIndex(e.index),
+        token: TokenId(e.token),
+        requester: l1_address(e.requester),
+        expiry: e.expiry,
+    })
+}
+
+/// The batch a `BatchVerified` log records, `None` for any other log; decoded strictly
+/// and fuzzed as [`priority_op_of_log`].
+pub fn verified_batch_of_log(l: &ChainLog) -> Option<VerifiedBatch> {
+    let e = event::<Rollup::BatchVerified>(&l.log)?;
+    Some(VerifiedBatch {
+        number: e.number,
+        old_root: fr_of_b256(&e.oldRoot),
+        new_root: fr_of_b256(&e.newRoot),
+        commitment: e.commitment,
+        tx_hash: l.tx_hash,
+        block_number: l.block_number,
     })
 }
 
