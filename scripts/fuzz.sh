@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one zksettle-fuzz target with AFL++ on the stable toolchain:
 #   scripts/fuzz.sh <target> <seconds>     (targets: signed_tx pubdata snarkjs batch_file
-#                                           submit_batch_calldata)
+#                                           submit_batch_calldata rpc_params node_config l1_logs)
 # Installs cargo-afl (pinned) if missing, writes the target's seeds as the initial corpus,
 # builds the instrumented `fuzz-target` binary and runs AFL++ for the given time. Crashes land
 # in fuzz/out/<target>/default/crashes/: copy each into fuzz/regressions/<target>/ (the test

@@ -1,8 +1,8 @@
-//! Fuzz targets: every decoder that takes bytes from outside the node and does not need its
-//! database — the signed-transaction codec (RPC hex, the pool's records), batch pubdata (what
-//! replay and `verify chain` read from L1), snarkjs JSON (keys, proofs, public inputs), the
-//! batch export files of `zksettle verify`, and `submitBatch` calldata as the node and the
-//! auditor decode it.
+//! Fuzz targets: every decoder that takes bytes from outside the node — the signed-transaction
+//! codec (RPC hex, the pool's records), batch pubdata (what replay and `verify chain` read from
+//! L1), snarkjs JSON (keys, proofs, public inputs), the batch export files of `zksettle verify`,
+//! `submitBatch` calldata and the rollup's event logs as the node and the auditor decode them,
+//! the JSON-RPC transaction parameters, and the node's TOML configuration.
 //!
 //! Each target ([`TARGETS`]) takes any bytes and panics only on a broken property: decoders
 //! return typed errors, never panic, and what they accept re-encodes to the same bytes (no
@@ -30,12 +30,15 @@ pub mod targets;
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target.
-pub const TARGETS: [Target; 5] = [
+pub const TARGETS: [Target; 8] = [
     ("signed_tx", targets::signed_tx),
     ("pubdata", targets::pubdata),
     ("snarkjs", targets::snarkjs),
     ("batch_file", targets::batch_file),
     ("submit_batch_calldata", targets::submit_batch_calldata),
+    ("rpc_params", targets::rpc_params),
+    ("node_config", targets::node_config),
+    ("l1_logs", targets::l1_logs),
 ];
 
 /// The target named `name`.

@@ -6,8 +6,8 @@ use alloy::sol_types::SolCall;
 use ark_ec::AffineRepr;
 use zksettle_core::pubdata::encode_batch;
 use zksettle_core::{
-    AccountIndex, BatchShape, Domain, L1Address, PrivateKey, PubdataOp, TokenId, Transfer, Tx,
-    Withdraw,
+    AccountIndex, BatchShape, Domain, L1Address, PrivateKey, PubdataOp, SignedTx, TokenId,
+    Transfer, Tx, Withdraw,
 };
 use zksettle_verifier::{SnarkjsKey, SnarkjsProof};
 
@@ -26,11 +26,18 @@ pub fn seeds(name: &str) -> Vec<Vec<u8>> {
             b"{}".to_vec(),
         ],
         "submit_batch_calldata" => calldata(),
+        "rpc_params" => rpc_params(),
+        "node_config" => node_configs(),
+        "l1_logs" => l1_logs(),
         _ => Vec::new(),
     }
 }
 
 fn signed_txs() -> Vec<Vec<u8>> {
+    signed().iter().map(SignedTx::encode).collect()
+}
+
+fn signed() -> Vec<SignedTx> {
     let domain = Domain {
         chain_id: 31337,
         rollup: L1Address([7; 20]),
@@ -55,8 +62,65 @@ fn signed_txs() -> Vec<Vec<u8>> {
     });
     [transfer, withdraw]
         .into_iter()
-        .map(|tx| tx.sign(&key, &domain).encode())
+        .map(|tx| tx.sign(&key, &domain))
         .collect()
+}
+
+/// Each transaction as JSON and as hex, alone and as a `zks_sendTransactions` array.
+fn rpc_params() -> Vec<Vec<u8>> {
+    let params: Vec<serde_json::Value> = signed()
+        .iter()
+        .flat_map(|tx| {
+            [
+                serde_json::to_value(tx).unwrap(),
+                serde_json::Value::String(alloy::hex::encode_prefixed(tx.encode())),
+            ]
+        })
+        .collect();
+    let mut seeds: Vec<Vec<u8>> = params
+        .iter()
+        .map(|p| serde_json::to_vec(p).unwrap())
+        .collect();
+    seeds.push(serde_json::to_vec(&params).unwrap());
+    seeds
+}
+
+/// The defaults written out, and a file that sets every optional key.
+fn node_configs() -> Vec<Vec<u8>> {
+    let every_key = r#"data_dir = "/var/lib/zksettle"
+[rpc]
+addr = "0.0.0.0:8545"
+max_request_bytes = 1048576
+max_connections = 64
+max_subscriptions_per_connection = 8
+message_buffer = 16
+[metrics]
+addr = "127.0.0.1:9100"
+[batch]
+max_wait_ms = 500
+[l1]
+confirmations = 12
+poll_interval_ms = 4000
+[prover]
+workers = 2
+memory_mib = 8192
+msm = "cpu"
+table_memory_mib = 0
+table_dir = "keys"
+queue = "postgres://prover@db/zksettle"
+max_attempts = 3
+[mempool]
+global_pending = 1024
+account_queued = 4
+[storage]
+min_free_mib = 0
+"#;
+    vec![
+        toml::to_string(&zksettle_sequencer::node::NodeConfig::default())
+            .unwrap()
+            .into_bytes(),
+        every_key.as_bytes().to_vec(),
+    ]
 }
 
 /// The first two bytes pick the shape (see [`crate::targets::pubdata`]): here depth 8, 10
@@ -120,4 +184,52 @@ fn calldata() -> Vec<Vec<u8>> {
         proof: [U256::from(1); 8],
     };
     vec![call.abi_encode()]
+}
+
+/// One log of each event the watcher and the auditor read, as the target frames them.
+fn l1_logs() -> Vec<Vec<u8>> {
+    use alloy::primitives::{Address, FixedBytes, B256};
+    use alloy::sol_types::SolEvent;
+    use zksettle_l1::bindings::Rollup;
+    let frame = |log: alloy::primitives::LogData| {
+        let mut bytes = vec![log.topics().len() as u8];
+        for topic in log.topics() {
+            bytes.extend_from_slice(topic.as_slice());
+        }
+        bytes.extend_from_slice(&log.data);
+        bytes
+    };
+    vec![
+        frame(
+            Rollup::DepositQueued {
+                serial: 7,
+                token: 0,
+                amount: 1_000,
+                packedKey: FixedBytes([4; 32]),
+                l1Address: Address::repeat_byte(5),
+                expiry: 99,
+            }
+            .encode_log_data(),
+        ),
+        frame(
+            Rollup::ForcedExitQueued {
+                serial: 8,
+                index: 3,
+                token: 0,
+                requester: Address::repeat_byte(6),
+                expiry: 100,
+            }
+            .encode_log_data(),
+        ),
+        frame(
+            Rollup::BatchVerified {
+                number: 2,
+                oldRoot: B256::repeat_byte(1),
+                newRoot: B256::repeat_byte(2),
+                commitment: U256::from(3),
+                priorityHead: 4,
+            }
+            .encode_log_data(),
+        ),
+    ]
 }

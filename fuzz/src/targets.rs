@@ -2,6 +2,8 @@
 
 use zksettle_core::pubdata::{decode_batch, encode_batch};
 use zksettle_core::{BatchShape, SignedTx};
+use zksettle_sequencer::node::NodeConfig;
+use zksettle_sequencer::rpc::TxParam;
 use zksettle_verifier::{BatchExport, SnarkjsKey, SnarkjsProof};
 
 /// The signed-transaction codec: decodes or refuses; what it accepts re-encodes byte for byte.
@@ -85,4 +87,129 @@ pub fn submit_batch_calldata(data: &[u8]) {
     if let Ok(call) = zksettle_l1::decode_submit_batch(data) {
         assert!(call.pubdata.len() <= data.len());
     }
+}
+
+/// JSON-RPC transaction parameters (`zks_sendTransaction`'s one, `zks_sendTransactions`' array):
+/// each a hex string of the binary encoding or the JSON object. Decodes or refuses with an
+/// error; what it accepts is the transaction's one spelling, up to the text-level choices the
+/// API documents (`0x` optional and either case in hex, JSON integers for amounts below 2^64,
+/// whitespace and key order). Unknown fields, second spellings of numbers and duplicate keys
+/// are refused.
+pub fn rpc_params(data: &[u8]) {
+    let params = match serde_json::from_slice::<Vec<TxParam>>(data) {
+        Ok(list) => list,
+        Err(_) => match serde_json::from_slice::<TxParam>(data) {
+            Ok(one) => vec![one],
+            Err(_) => return,
+        },
+    };
+    let sent: serde_json::Value = serde_json::from_slice(data).unwrap();
+    let sent = match sent {
+        serde_json::Value::Array(list) => list,
+        one => vec![one],
+    };
+    for (param, sent) in params.into_iter().zip(sent) {
+        let Ok(tx) = param.into_signed() else {
+            continue;
+        };
+        match sent {
+            serde_json::Value::String(hex) => {
+                let bytes = alloy::hex::decode(&hex).unwrap();
+                assert_eq!(tx.encode(), bytes, "a non-canonical encoding was accepted");
+            }
+            object => assert_eq!(
+                spelling(serde_json::to_value(tx).unwrap()),
+                spelling(object),
+                "a second JSON spelling of a transaction was accepted"
+            ),
+        }
+    }
+}
+
+/// A JSON value with the API's documented text-level choices made one way: numbers as their
+/// decimal strings, hex strings in lower case.
+fn spelling(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::String(s) if s.starts_with("0x") => Value::String(s.to_ascii_lowercase()),
+        Value::Array(list) => Value::Array(list.into_iter().map(spelling).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, spelling(v))).collect())
+        }
+        other => other,
+    }
+}
+
+/// The node's TOML configuration (`zksettle node --config`): parses or refuses with a typed
+/// error (unknown keys included); what it accepts writes back to a file that parses to the same
+/// settings.
+pub fn node_config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(config) = toml::from_str::<NodeConfig>(text) {
+        let written = toml::to_string(&config).unwrap();
+        assert_eq!(
+            toml::from_str::<NodeConfig>(&written).unwrap(),
+            config,
+            "a configuration does not survive being written back"
+        );
+    }
+}
+
+/// Rollup event logs as the watcher and `verify chain` read them: the first byte gives the
+/// number of topics (0–4), then 32 bytes per topic, then the data. A log decodes to a priority
+/// operation or a verified batch, or to nothing; never a panic, and what decodes is the one
+/// encoding of its event (the contract emits no other).
+pub fn l1_logs(data: &[u8]) {
+    use alloy::primitives::{LogData, B256};
+    use alloy::sol_types::SolEvent;
+    use zksettle_l1::bindings::Rollup;
+    let Some(log) = framed_log(data) else {
+        return;
+    };
+    let canonical = |encoded: LogData| {
+        assert_eq!(encoded, log.data, "a non-canonical event log was accepted");
+    };
+    if zksettle_l1::priority_op_of_log(&log).is_some() {
+        match Rollup::DepositQueued::decode_log(&log) {
+            Ok(e) => canonical(e.data.encode_log_data()),
+            Err(_) => canonical(
+                Rollup::ForcedExitQueued::decode_log(&log)
+                    .unwrap()
+                    .data
+                    .encode_log_data(),
+            ),
+        }
+    }
+    let mined = zksettle_l1::ChainLog {
+        log: log.clone(),
+        block_number: 1,
+        tx_hash: B256::ZERO,
+    };
+    if zksettle_l1::verified_batch_of_log(&mined).is_some() {
+        canonical(
+            Rollup::BatchVerified::decode_log(&log)
+                .unwrap()
+                .data
+                .encode_log_data(),
+        );
+    }
+}
+
+/// A log framed as [`l1_logs`] reads it: topic count (mod 5), topics, data.
+pub fn framed_log(data: &[u8]) -> Option<alloy::primitives::Log> {
+    use alloy::primitives::{Address, Log, LogData, B256};
+    let (&count, rest) = data.split_first()?;
+    let topics = usize::from(count % 5);
+    if rest.len() < topics * 32 {
+        return None;
+    }
+    let (topic_bytes, body) = rest.split_at(topics * 32);
+    let topics: Vec<B256> = topic_bytes.chunks(32).map(B256::from_slice).collect();
+    Some(Log {
+        address: Address::ZERO,
+        data: LogData::new_unchecked(topics, body.to_vec().into()),
+    })
 }

@@ -71,3 +71,30 @@ fn write_seeds() {
         std::fs::write(Path::new(&dir).join(format!("seed-{i}")), seed).unwrap();
     }
 }
+
+#[test]
+fn the_seeds_of_the_node_facing_targets_are_accepted_by_their_decoders() {
+    for seed in seeds("node_config") {
+        let text = std::str::from_utf8(&seed).unwrap();
+        toml::from_str::<zksettle_sequencer::node::NodeConfig>(text).unwrap();
+    }
+    for seed in seeds("rpc_params") {
+        let params: Vec<zksettle_sequencer::rpc::TxParam> = serde_json::from_slice(&seed)
+            .unwrap_or_else(|_| vec![serde_json::from_slice(&seed).unwrap()]);
+        for param in params {
+            param.into_signed().unwrap();
+        }
+    }
+    for seed in seeds("l1_logs") {
+        let log = zksettle_fuzz::targets::framed_log(&seed).unwrap();
+        let mined = zksettle_l1::ChainLog {
+            log: log.clone(),
+            block_number: 1,
+            tx_hash: Default::default(),
+        };
+        assert!(
+            zksettle_l1::priority_op_of_log(&log).is_some()
+                || zksettle_l1::verified_batch_of_log(&mined).is_some()
+        );
+    }
+}

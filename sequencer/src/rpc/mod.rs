@@ -155,7 +155,8 @@ impl<'de> Deserialize<'de> for TxParam {
 }
 
 impl TxParam {
-    fn into_signed(self) -> Result<SignedTx, ErrorObjectOwned> {
+    /// The transaction, or the `invalid params` error its form earns (what the server answers).
+    pub fn into_signed(self) -> Result<SignedTx, ErrorObjectOwned> {
         match self {
             TxParam::Serialized(raw) => serde_json::from_str::<TxParam>(raw.get())
                 .map_err(|e| invalid_params(format!("transaction: {e}")))?
