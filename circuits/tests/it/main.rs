@@ -9,4 +9,5 @@ mod batch;
 mod differential;
 mod mutations;
 mod raw_mutations;
+mod refusals;
 mod support;
