@@ -19,30 +19,12 @@
 
 use crate::support::*;
 use ark_ff::{Field, One, Zero};
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
-};
+use ark_relations::gr1cs::Matrix;
 use zksettle_circuits::{BatchAssignment, BatchCircuit, Fr};
 
-/// The shape's R1CS matrices `[A, B, C]` and its number of instance variables (the constant 1
-/// included).
+/// The shape's R1CS matrices `[A, B, C]` and its number of instance variables.
 fn matrices(a: &BatchAssignment) -> (Vec<Matrix<Fr>>, usize) {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    BatchCircuit {
-        assignment: BatchAssignment::blank(a.shape, domain()),
-    }
-    .generate_constraints(cs.clone())
-    .unwrap();
-    cs.finalize();
-    let matrices = cs
-        .to_matrices()
-        .unwrap()
-        .remove(R1CS_PREDICATE_LABEL)
-        .unwrap();
-    (matrices, cs.num_instance_variables())
+    r1cs_matrices(a.shape)
 }
 
 fn dot(row: &[(Fr, usize)], z: &[Fr]) -> Fr {

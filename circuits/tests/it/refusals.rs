@@ -15,10 +15,7 @@
 //! bound), and an amount the pubdata format cannot pack has no bytes to put in the batch.
 
 use crate::support::*;
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
-};
+use ark_relations::gr1cs::Matrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use zksettle_circuits::{BatchAssignment, BatchCircuit, Fr};
@@ -330,20 +327,7 @@ enum Claim {
 
 impl Circuit {
     fn of(shape: zksettle_core::BatchShape) -> Self {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Setup);
-        BatchCircuit {
-            assignment: BatchAssignment::blank(shape, domain()),
-        }
-        .generate_constraints(cs.clone())
-        .unwrap();
-        cs.finalize();
-        let matrices = cs
-            .to_matrices()
-            .unwrap()
-            .remove(R1CS_PREDICATE_LABEL)
-            .unwrap();
+        let (matrices, instance_variables) = r1cs_matrices(shape);
         // The commitment (z_1) is read by one row, its equality with the computed one: leaving
         // that row out is the cheater choosing the public input that matches the witness.
         let input_rows: Vec<usize> = (0..matrices[0].len())
@@ -357,7 +341,7 @@ impl Circuit {
         Circuit {
             input_row: input_rows[0],
             matrices,
-            instance_variables: cs.num_instance_variables(),
+            instance_variables,
         }
     }
 

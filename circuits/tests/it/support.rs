@@ -1,7 +1,10 @@
 //! A small world for building batches with the core's state transition and checking them
 //! against the circuit.
 
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
+    R1CS_PREDICATE_LABEL,
+};
 use zksettle_circuits::{BatchAssignment, BatchCircuit, Fr};
 use zksettle_core::stf::{AppliedBatch, StfConfig};
 use zksettle_core::{AccountIndex, BatchShape, Op};
@@ -107,4 +110,25 @@ pub(crate) fn assert_parallel_witness_matches(assignment: &BatchAssignment) {
 
 pub(crate) fn assignment(world: &World, applied: &AppliedBatch) -> BatchAssignment {
     BatchAssignment::from_witness(world.shape(), domain(), &applied.witness).unwrap()
+}
+
+/// The R1CS matrices `[A, B, C]` of a shape's circuit and its number of instance variables (the
+/// constant 1 included), from one synthesis in setup mode: checking a full assignment against
+/// them is the prover's witness generation plus one pass over the rows.
+pub(crate) fn r1cs_matrices(shape: BatchShape) -> (Vec<Matrix<Fr>>, usize) {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    BatchCircuit {
+        assignment: BatchAssignment::blank(shape, domain()),
+    }
+    .generate_constraints(cs.clone())
+    .unwrap();
+    cs.finalize();
+    let matrices = cs
+        .to_matrices()
+        .unwrap()
+        .remove(R1CS_PREDICATE_LABEL)
+        .unwrap();
+    (matrices, cs.num_instance_variables())
 }
