@@ -26,12 +26,19 @@ pub fn fr_from_decimal(s: &str) -> Result<Fr, FieldError> {
     if s.is_empty() || s.len() > 78 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldError::NotDecimal(s.to_owned()));
     }
-    // One value, one form: a leading zero would give a second spelling of it.
-    if s.len() > 1 && s.starts_with('0') {
+    if !is_canonical_decimal(s) {
         return Err(FieldError::LeadingZero(s.to_owned()));
     }
     let limbs = decimal_limbs(s.as_bytes()).ok_or(FieldError::NotCanonical)?;
     Fr::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(FieldError::NotCanonical)
+}
+
+/// Whether `s` is a value's one decimal spelling: ASCII digits only (no sign, no space) and no
+/// leading zero. Every decimal the wire formats carry (field elements, amounts, signature
+/// scalars) is held to it, where Rust's and arkworks' parsers also take `+7` or `007`.
+pub fn is_canonical_decimal(s: &str) -> bool {
+    let digits_only = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits_only && !(s.len() > 1 && s.starts_with('0'))
 }
 
 /// The value of ASCII decimal digits as four little-endian limbs, `None` from `2^256` up.

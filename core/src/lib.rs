@@ -69,8 +69,7 @@ pub mod serde_u128 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
         match StrOrNum::deserialize(d)? {
             StrOrNum::Str(s) => {
-                let digits_only = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-                if !digits_only || (s.len() > 1 && s.starts_with('0')) {
+                if !crate::field::is_canonical_decimal(&s) {
                     return Err(D::Error::custom(format!(
                         "{s:?} is not a canonical decimal (digits, no leading zero)"
                     )));

@@ -915,7 +915,7 @@ fn first_event<E: SolEvent>(receipt: &Receipt) -> Result<E, L1Error> {
     receipt
         .logs
         .iter()
-        .find_map(|l| E::decode_log(l).ok().map(|l| l.data))
+        .find_map(event::<E>)
         .ok_or_else(|| L1Error::Decode(format!("no {} event", E::SIGNATURE)))
 }
 
@@ -940,8 +940,7 @@ fn deposit_of(e: &Rollup::DepositQueued) -> PriorityOp {
 
 /// The priority operation a log records (`DepositQueued`, `ForcedExitQueued`), `None` for any
 /// other log: what the node's watcher and `zksettle verify chain` read from L1. Decoded
-/// strictly: the contract emits each event in its one ABI encoding, and alloy's default decoder
-/// would also take dirty padding in a topic and trailing data. Fuzzed by `zksettle-fuzz` (never
+/// strictly, as every event here: a log must be its event's one ABI encoding. Fuzzed by `zksettle-fuzz` (never
 /// panics; what it decodes re-encodes to the same log).
 pub fn priority_op_of_log(log: &alloy::primitives::Log) -> Option<PriorityOp> {
     if let Some(e) = event::<Rollup::DepositQueued>(log) {

@@ -225,8 +225,7 @@ fn scalar_from_le_canonical(bytes: &[u8]) -> Result<SubgroupScalar, SignatureErr
 /// Parses a decimal `S`, rejecting values ≥ l and second spellings (a sign, a leading zero).
 pub fn scalar_from_decimal(s: &str) -> Result<SubgroupScalar, SignatureError> {
     use std::str::FromStr;
-    let digits_only = !s.is_empty() && s.len() <= 78 && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits_only || (s.len() > 1 && s.starts_with('0')) {
+    if s.len() > 78 || !crate::field::is_canonical_decimal(s) {
         return Err(SignatureError::NonCanonicalScalar);
     }
     let big = ark_ff::BigInt::<4>::from_str(s).map_err(|_| SignatureError::NonCanonicalScalar)?;
