@@ -1,0 +1,113 @@
+//! The one region a circuit is laid out in.
+//!
+//! `halo2-axiom`'s floor planner places every region at row 0 (it keeps no region offsets), so
+//! two regions would overwrite each other's rows. A circuit therefore assigns everything inside
+//! one `assign_region` call through a [`Layout`], which hands out rows from a cursor: a chip asks
+//! for the rows it needs ([`Layout::take_rows`]) and lays out its cells there.
+//!
+//! Every advice cell goes through [`Layout::advice`], which numbers them in assignment order.
+//! That numbering is what [`Tamper`] addresses: a negative test lays out a valid witness with one
+//! advice cell changed, as a cheating prover may, and checks that some constraint fails, for
+//! every cell a chip assigns. Nothing in an honest prover's path sets a tamper.
+
+use crate::Fr;
+use halo2_proofs::circuit::{Cell, Region, Value};
+use halo2_proofs::plonk::{Advice, Column, Error, Fixed, Selector};
+
+/// An assigned advice cell and the value it holds (unknown while keys are generated).
+#[derive(Debug, Clone, Copy)]
+pub struct Word {
+    /// Where it is, for copy constraints.
+    pub cell: Cell,
+    /// What it holds.
+    pub value: Value<Fr>,
+}
+
+/// A change a cheating prover makes to one advice cell: `delta` added to the value of the
+/// `cell`-th advice cell in assignment order.
+#[derive(Debug, Clone, Copy)]
+pub struct Tamper {
+    /// The cell's number in assignment order, from 0.
+    pub cell: usize,
+    /// What is added to its honest value (non-zero for a real change).
+    pub delta: Fr,
+}
+
+/// The region a circuit is laid out in, with its row cursor.
+#[derive(Debug)]
+pub struct Layout<'a, 'r> {
+    region: &'a mut Region<'r, Fr>,
+    next_row: usize,
+    advice_cells: usize,
+    tamper: Option<Tamper>,
+}
+
+impl<'a, 'r> Layout<'a, 'r> {
+    /// A layout from row 0 of `region`, honest or with one cell changed.
+    pub fn new(region: &'a mut Region<'r, Fr>, tamper: Option<Tamper>) -> Self {
+        Self {
+            region,
+            next_row: 0,
+            advice_cells: 0,
+            tamper,
+        }
+    }
+
+    /// Reserves `count` rows and returns the first.
+    pub fn take_rows(&mut self, count: usize) -> usize {
+        let first = self.next_row;
+        self.next_row += count;
+        first
+    }
+
+    /// Rows used so far.
+    pub fn rows_used(&self) -> usize {
+        self.next_row
+    }
+
+    /// Advice cells assigned so far (what a [`Tamper`] can address).
+    pub fn advice_cells(&self) -> usize {
+        self.advice_cells
+    }
+
+    /// Assigns an advice cell.
+    pub fn advice(&mut self, column: Column<Advice>, row: usize, value: Value<Fr>) -> Word {
+        let number = self.advice_cells;
+        self.advice_cells += 1;
+        let value = match self.tamper {
+            Some(tamper) if tamper.cell == number => value.map(|v| v + tamper.delta),
+            _ => value,
+        };
+        let cell = self.region.assign_advice(column, row, value).cell();
+        Word { cell, value }
+    }
+
+    /// Assigns an advice cell that must equal `word` (a copy constraint).
+    pub fn copy(&mut self, word: &Word, column: Column<Advice>, row: usize) -> Word {
+        let copy = self.advice(column, row, word.value);
+        self.region.constrain_equal(word.cell, copy.cell);
+        copy
+    }
+
+    /// Assigns an advice cell that must equal the constant `value`.
+    pub fn constant(
+        &mut self,
+        value: Fr,
+        column: Column<Advice>,
+        row: usize,
+    ) -> Result<Word, Error> {
+        let word = self.advice(column, row, Value::known(value));
+        self.region.constrain_constant(word.cell, value)?;
+        Ok(word)
+    }
+
+    /// Assigns a fixed cell.
+    pub fn fixed(&mut self, column: Column<Fixed>, row: usize, value: Fr) {
+        self.region.assign_fixed(column, row, value);
+    }
+
+    /// Turns `selector` on at `row`.
+    pub fn enable(&mut self, selector: Selector, row: usize) -> Result<(), Error> {
+        selector.enable(self.region, row)
+    }
+}

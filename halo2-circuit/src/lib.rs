@@ -1,0 +1,44 @@
+//! # zksettle-halo2-circuit
+//!
+//! The batch validity statement of `docs/circuit.md` as a PLONKish circuit for halo2 with KZG
+//! commitments on BN254: the second proof system beside the R1CS/Groth16 one in
+//! `zksettle-circuits`, with a universal setup (a powers-of-tau, no per-circuit ceremony) and
+//! custom gates where R1CS pays in constraints.
+//!
+//! ## Why this halo2
+//! The deliverable settles on Ethereum, so the commitment scheme must be one the EVM can check
+//! with its BN254 precompiles: KZG on BN254, not the zcash crate's IPA over the Pasta curves.
+//! Of the `halo2_proofs` descendants on crates.io only Axiom's fork (`halo2-axiom`, lib name
+//! `halo2_proofs`) is KZG on BN254; it is what Axiom's and Scroll's EVM-verified circuits run
+//! on, and its SRS files are the powers of tau a snarkjs `.ptau` holds (the same points in the
+//! same Montgomery encoding). It is pinned exactly: a proof, a key and a generated verifier
+//! depend on its transcript and column layout.
+//!
+//! Axiom's `halo2-base` is not used for the gadgets: its Poseidon is a sponge with a 2^64
+//! capacity tag and padding (not circomlib's hash), and its one-gate design spends about 3,800
+//! cells on a permutation that a width-wide custom gate lays out in one row per round.
+//!
+//! One consequence of the fork shapes the code: its floor planner places every region at row 0,
+//! so a circuit lays out one region and hands out rows itself ([`layout::Layout`]).
+//!
+//! ## Map
+//! - [`field`]: the BN254 scalar field of arkworks (the core's) and of halo2curves, one to one.
+//! - [`layout`]: the one region a circuit is laid out in, its row cursor, and [`layout::Tamper`],
+//!   a cheating prover's change to one advice cell for negative tests.
+//! - [`poseidon`]: circomlib's Poseidon permutation as custom gates per width, one row per
+//!   round.
+//!
+//! ## Status
+//! The building blocks come first, each bit-exact with the core function it mirrors and with a
+//! negative test over every advice cell it assigns: so far the Poseidon chip. The rest of the
+//! statement (EdDSA-Poseidon, the quaternary Merkle paths, range checks by lookup, SHA-256,
+//! the batch), the `.ptau` reader, the prover seam and the EVM verifier follow in this crate
+//! and `zksettle-prover`; `docs/circuit.md` lists what each costs here once it exists.
+
+pub mod field;
+pub mod layout;
+pub mod poseidon;
+
+pub use halo2_proofs;
+/// The BN254 scalar field as halo2 sees it.
+pub use halo2_proofs::halo2curves::bn256::Fr;
