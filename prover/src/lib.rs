@@ -36,6 +36,8 @@
 //!   checked against the circuit it is offered for, and written back byte for byte.
 //! - [`ceremony`]: the phase-2 setup in snarkjs' formats: a `.ptau` reader and the ceremony's
 //!   first key, the bytes `snarkjs groth16 setup` writes.
+//! - [`kzg`]: KZG parameters for the halo2 circuit (`zksettle-halo2-circuit`) from the same
+//!   snarkjs powers of tau, checked to be powers of one `τ`: halo2's universal setup.
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).
@@ -68,6 +70,7 @@ pub mod gpu;
 pub mod groth16;
 pub mod iden3;
 pub mod keys;
+pub mod kzg;
 pub mod msm;
 pub mod ntt;
 pub mod parallel;
