@@ -42,7 +42,7 @@ use halo2_proofs::circuit::Value;
 use halo2_proofs::halo2curves::ff::Field as _;
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, Selector};
 use halo2_proofs::poly::Rotation;
-use zksettle_core::poseidon::{params, PoseidonParams, FULL_ROUNDS};
+use zksettle_core::poseidon::{params, PoseidonParams};
 
 /// The widest permutation the batch statement uses: the transaction message's seven inputs.
 pub const MAX_INPUTS: usize = 7;
@@ -59,8 +59,8 @@ pub struct PoseidonConfig {
 /// The gates of one width, and its constants in the circuit's field.
 #[derive(Debug, Clone)]
 struct WidthGates {
+    params: &'static PoseidonParams,
     width: usize,
-    partial_rounds: usize,
     full: Selector,
     partial: Selector,
     round_constants: Vec<Fr>,
@@ -68,10 +68,10 @@ struct WidthGates {
 }
 
 impl WidthGates {
-    fn new(params: &PoseidonParams, full: Selector, partial: Selector) -> Self {
+    fn new(params: &'static PoseidonParams, full: Selector, partial: Selector) -> Self {
         Self {
+            params,
             width: params.width,
-            partial_rounds: params.partial_rounds,
             full,
             partial,
             round_constants: params.round_constants.iter().map(to_circuit).collect(),
@@ -84,11 +84,11 @@ impl WidthGates {
     }
 
     fn rounds(&self) -> usize {
-        FULL_ROUNDS + self.partial_rounds
+        self.params.rounds()
     }
 
     fn is_full_round(&self, r: usize) -> bool {
-        r < FULL_ROUNDS / 2 || r >= FULL_ROUNDS / 2 + self.partial_rounds
+        self.params.is_full_round(r)
     }
 
     /// How many cells round `r` S-boxes: the first `t` or the first one.

@@ -120,7 +120,7 @@ fn a_powers_of_tau_gives_parameters_that_prove_and_verify_a_halo2_circuit() {
         g1_to_halo2(&(g1 * tau * tau * tau).into_affine())
     );
 
-    let values = [3u64, 1, 4, 1].map(|v| zksettle_core::Fr::from(v));
+    let values = [3u64, 1, 4, 1].map(zksettle_core::Fr::from);
     let hash = to_circuit(&zksettle_core::poseidon::poseidon(&values).unwrap());
     let circuit = Preimage {
         inputs: values.map(|v| Value::known(to_circuit(&v))),
