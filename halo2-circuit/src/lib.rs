@@ -32,8 +32,9 @@
 //! The building blocks come first, each bit-exact with the core function it mirrors and with a
 //! negative test over every advice cell it assigns: so far the Poseidon chip. The rest of the
 //! statement (EdDSA-Poseidon, the quaternary Merkle paths, range checks by lookup, SHA-256,
-//! the batch), the `.ptau` reader, the prover seam and the EVM verifier follow in this crate
-//! and `zksettle-prover`; `docs/circuit.md` lists what each costs here once it exists.
+//! the batch), the prover seam and the EVM verifier follow in this crate and `zksettle-prover`
+//! (whose `kzg` module already makes the KZG parameters from a snarkjs `.ptau`);
+//! `docs/circuit.md` lists what each costs here once it exists.
 
 pub mod field;
 pub mod layout;
