@@ -12,7 +12,31 @@
 
 use crate::Fr;
 use halo2_proofs::circuit::{Cell, Region, Value};
-use halo2_proofs::plonk::{Advice, Column, Error, Fixed, Selector};
+use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Fixed, Instance, Selector};
+
+/// The columns every circuit of this crate starts with: a fixed column for the constants that
+/// [`Layout::constant`] fixes cells to, an advice column for free witness values, and the
+/// public instance column, the last two with equality (copies in and out).
+#[derive(Debug, Clone, Copy)]
+pub struct BaseColumns {
+    /// Free witness values: inputs a chip copies from.
+    pub witness: Column<Advice>,
+    /// The public inputs.
+    pub instance: Column<Instance>,
+}
+
+impl BaseColumns {
+    /// Adds the columns.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
+        let constants = meta.fixed_column();
+        meta.enable_constant(constants);
+        let witness = meta.advice_column();
+        meta.enable_equality(witness);
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        Self { witness, instance }
+    }
+}
 
 /// An assigned advice cell and the value it holds (unknown while keys are generated).
 #[derive(Debug, Clone, Copy)]

@@ -1,6 +1,6 @@
 use super::*;
 use crate::field::to_core;
-use crate::layout::Tamper;
+use crate::layout::{BaseColumns, Tamper};
 use ark_ff::PrimeField as _;
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner};
 use halo2_proofs::dev::MockProver;
@@ -38,12 +38,7 @@ impl Circuit<Fr> for Hashes {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> HashesConfig {
-        let constants = meta.fixed_column();
-        meta.enable_constant(constants);
-        let witness = meta.advice_column();
-        meta.enable_equality(witness);
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
+        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
         HashesConfig {
             witness,
             instance,
