@@ -20,6 +20,13 @@ pub fn to_core(x: &Fr) -> zksettle_core::Fr {
     zksettle_core::Fr::from_le_bytes_mod_order(&x.to_repr())
 }
 
+/// A Baby Jubjub scalar (below `l < r`) as the circuit's field element holding the same integer.
+pub fn subgroup_scalar(s: &zksettle_core::babyjubjub::SubgroupScalar) -> Fr {
+    to_circuit(&zksettle_core::Fr::from_le_bytes_mod_order(
+        &s.into_bigint().to_bytes_le(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

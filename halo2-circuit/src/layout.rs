@@ -8,7 +8,9 @@
 //! Every advice cell goes through [`Layout::advice`], which numbers them in assignment order.
 //! That numbering is what [`Tamper`] addresses: a negative test lays out a valid witness with one
 //! advice cell changed, as a cheating prover may, and checks that some constraint fails, for
-//! every cell a chip assigns. Nothing in an honest prover's path sets a tamper.
+//! every cell a chip assigns. Several changes at once make a consistent forgery (non-boolean bits
+//! that keep a running sum, say) that a missing constraint would let through. Nothing in an honest
+//! prover's path sets a tamper.
 
 use crate::Fr;
 use halo2_proofs::circuit::{Cell, Region, Value};
@@ -38,6 +40,45 @@ impl BaseColumns {
     }
 }
 
+/// The columns the chips share. A chip lays out its own rows, so the columns one chip uses in its
+/// rows are free in another's: a circuit pays for its widest chip, not for the sum of them (the
+/// prover commits to every column over every row, and the verifier opens each).
+#[derive(Debug, Clone)]
+pub struct SharedColumns {
+    /// Advice columns with equality, for cells copied in or out.
+    pub copyable: Vec<Column<Advice>>,
+    /// Advice columns without equality, for intermediate values.
+    pub plain: Vec<Column<Advice>>,
+    /// Fixed columns, for per-row constants.
+    pub fixed: Vec<Column<Fixed>>,
+}
+
+impl SharedColumns {
+    /// `width` columns of each kind.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, width: usize) -> Self {
+        let copyable: Vec<Column<Advice>> = (0..width).map(|_| meta.advice_column()).collect();
+        for column in &copyable {
+            meta.enable_equality(*column);
+        }
+        Self {
+            copyable,
+            plain: (0..width).map(|_| meta.advice_column()).collect(),
+            fixed: (0..width).map(|_| meta.fixed_column()).collect(),
+        }
+    }
+
+    /// Panics, at configuration time, if a chip needs more columns than the circuit made:
+    /// a bug of the circuit's shape, never of a witness.
+    pub fn require(&self, chip: &str, copyable: usize, plain: usize, fixed: usize) {
+        assert!(
+            self.copyable.len() >= copyable
+                && self.plain.len() >= plain
+                && self.fixed.len() >= fixed,
+            "{chip} needs {copyable} copyable, {plain} plain and {fixed} fixed shared columns"
+        );
+    }
+}
+
 /// An assigned advice cell and the value it holds (unknown while keys are generated).
 #[derive(Debug, Clone, Copy)]
 pub struct Word {
@@ -63,17 +104,17 @@ pub struct Layout<'a, 'r> {
     region: &'a mut Region<'r, Fr>,
     next_row: usize,
     advice_cells: usize,
-    tamper: Option<Tamper>,
+    tamper: Vec<Tamper>,
 }
 
 impl<'a, 'r> Layout<'a, 'r> {
-    /// A layout from row 0 of `region`, honest or with one cell changed.
-    pub fn new(region: &'a mut Region<'r, Fr>, tamper: Option<Tamper>) -> Self {
+    /// A layout from row 0 of `region`, honest (`None`) or with cells changed.
+    pub fn new(region: &'a mut Region<'r, Fr>, tamper: impl IntoIterator<Item = Tamper>) -> Self {
         Self {
             region,
             next_row: 0,
             advice_cells: 0,
-            tamper,
+            tamper: tamper.into_iter().collect(),
         }
     }
 
@@ -98,10 +139,11 @@ impl<'a, 'r> Layout<'a, 'r> {
     pub fn advice(&mut self, column: Column<Advice>, row: usize, value: Value<Fr>) -> Word {
         let number = self.advice_cells;
         self.advice_cells += 1;
-        let value = match self.tamper {
-            Some(tamper) if tamper.cell == number => value.map(|v| v + tamper.delta),
-            _ => value,
-        };
+        let value = self
+            .tamper
+            .iter()
+            .filter(|tamper| tamper.cell == number)
+            .fold(value, |value, tamper| value.map(|v| v + tamper.delta));
         let cell = self.region.assign_advice(column, row, value).cell();
         Word { cell, value }
     }

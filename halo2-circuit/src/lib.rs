@@ -23,19 +23,25 @@
 //!
 //! ## Map
 //! - [`field`]: the BN254 scalar field of arkworks (the core's) and of halo2curves, one to one.
-//! - [`layout`]: the one region a circuit is laid out in, its row cursor, and [`layout::Tamper`],
-//!   a cheating prover's change to one advice cell for negative tests.
+//! - [`layout`]: the one region a circuit is laid out in, its row cursor, the columns the chips
+//!   share, and [`layout::Tamper`], a cheating prover's change to an advice cell for negative
+//!   tests.
 //! - [`poseidon`]: circomlib's Poseidon permutation as custom gates per width, one row per
 //!   round.
+//! - [`babyjubjub`]: Baby Jubjub as gates: on-curve, doubling, and a scalar multiplication of
+//!   one row per bit that also makes the bits canonical against a bound.
+//! - [`eddsa`]: EdDSA-Poseidon verification, switchable per slot like the R1CS gadget.
 //!
 //! ## Status
 //! The building blocks come first, each bit-exact with the core function it mirrors and with a
-//! negative test over every advice cell it assigns: so far the Poseidon chip. The rest of the
-//! statement (EdDSA-Poseidon, the quaternary Merkle paths, range checks by lookup, SHA-256,
-//! the batch), the prover seam and the EVM verifier follow in this crate and `zksettle-prover`
-//! (whose `kzg` module already makes the KZG parameters from a snarkjs `.ptau`);
-//! `docs/circuit.md` lists what each costs here once it exists.
+//! negative test over every advice cell it assigns: so far Poseidon and EdDSA-Poseidon. The rest
+//! of the statement (the quaternary Merkle paths, range checks by lookup, SHA-256, the batch),
+//! the prover seam and the EVM verifier follow in this crate and `zksettle-prover` (whose `kzg`
+//! module already makes the KZG parameters from a snarkjs `.ptau`); `docs/circuit.md` lists
+//! what each costs here once it exists.
 
+pub mod babyjubjub;
+pub mod eddsa;
 pub mod field;
 pub mod layout;
 pub mod poseidon;

@@ -9,8 +9,9 @@
 //! s'  = M · v
 //! ```
 //!
-//! Round `r` takes row `r`: its state `s` in `t` advice columns, its constants `c` in `t` fixed
-//! columns, and the squares `w_j = u_j^2` of the cells it S-boxes in `t` more advice columns.
+//! Round `r` takes row `r`: its state `s` in `t` copyable advice columns, its constants `c` in
+//! `t` fixed columns, and the squares `w_j = u_j^2` of the cells it S-boxes in `t` plain advice
+//! columns, all of them the circuit's [`SharedColumns`].
 //! One pair of gates per width and round kind relates row `r` to row `r + 1`, for every `i, j < t`
 //! (`j = 0` only, in a partial round):
 //!
@@ -36,7 +37,7 @@
 //! adds two gates, which the verifier evaluates.
 
 use crate::field::to_circuit;
-use crate::layout::{Layout, Word};
+use crate::layout::{Layout, SharedColumns, Word};
 use crate::Fr;
 use halo2_proofs::circuit::Value;
 use halo2_proofs::halo2curves::ff::Field as _;
@@ -138,18 +139,19 @@ impl WidthGates {
 }
 
 impl PoseidonConfig {
-    /// Adds the columns and gates for hashes of each of `input_counts` inputs (1 to
-    /// [`MAX_INPUTS`]; a count outside is a bug of the circuit's shape, and panics here, at
-    /// configuration, never on a witness).
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, input_counts: &[usize]) -> Self {
+    /// Adds the gates for hashes of each of `input_counts` inputs (1 to [`MAX_INPUTS`]; a count
+    /// outside is a bug of the circuit's shape, and panics here, at configuration, never on a
+    /// witness), over the first `t` shared columns of each kind for the widest `t`.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        shared: &SharedColumns,
+        input_counts: &[usize],
+    ) -> Self {
         let max_width = input_counts.iter().max().map_or(0, |n| n + 1);
-        let state: Vec<Column<Advice>> = (0..max_width).map(|_| meta.advice_column()).collect();
-        for column in &state {
-            meta.enable_equality(*column);
-        }
-        let squares: Vec<Column<Advice>> = (0..max_width).map(|_| meta.advice_column()).collect();
-        let round_constants: Vec<Column<Fixed>> =
-            (0..max_width).map(|_| meta.fixed_column()).collect();
+        shared.require("the Poseidon chip", max_width, max_width, max_width);
+        let state = shared.copyable[..max_width].to_vec();
+        let squares = shared.plain[..max_width].to_vec();
+        let round_constants = shared.fixed[..max_width].to_vec();
         let widths = input_counts
             .iter()
             .map(|&n| {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::field::to_core;
-use crate::layout::{BaseColumns, Tamper};
+use crate::layout::{BaseColumns, SharedColumns, Tamper};
 use ark_ff::PrimeField as _;
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner};
 use halo2_proofs::dev::MockProver;
@@ -39,10 +39,11 @@ impl Circuit<Fr> for Hashes {
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> HashesConfig {
         let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let shared = SharedColumns::configure(meta, 8);
         HashesConfig {
             witness,
             instance,
-            poseidon: PoseidonConfig::configure(meta, &INPUT_COUNTS),
+            poseidon: PoseidonConfig::configure(meta, &shared, &INPUT_COUNTS),
         }
     }
 
@@ -219,7 +220,8 @@ fn changing_any_one_advice_cell_of_any_width_breaks_a_gate() {
 
 fn rows_of(inputs: usize) -> usize {
     let mut meta = ConstraintSystem::<Fr>::default();
-    PoseidonConfig::configure(&mut meta, &[inputs])
+    let shared = SharedColumns::configure(&mut meta, inputs + 1);
+    PoseidonConfig::configure(&mut meta, &shared, &[inputs])
         .rows(inputs)
         .expect("configured")
 }

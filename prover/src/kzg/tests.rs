@@ -16,7 +16,7 @@ use zksettle_halo2_circuit::halo2_proofs::poly::kzg::strategy::SingleStrategy;
 use zksettle_halo2_circuit::halo2_proofs::transcript::{
     Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
 };
-use zksettle_halo2_circuit::layout::{BaseColumns, Layout};
+use zksettle_halo2_circuit::layout::{BaseColumns, Layout, SharedColumns};
 use zksettle_halo2_circuit::poseidon::PoseidonConfig;
 
 /// Rows: one Poseidon(4) (69) and its inputs (4), under 2^7 less blinding.
@@ -40,7 +40,12 @@ impl Circuit<halo2_bn256::Fr> for Preimage {
 
     fn configure(meta: &mut ConstraintSystem<halo2_bn256::Fr>) -> Self::Config {
         let BaseColumns { witness, instance } = BaseColumns::configure(meta);
-        (witness, instance, PoseidonConfig::configure(meta, &[4]))
+        let shared = SharedColumns::configure(meta, 5);
+        (
+            witness,
+            instance,
+            PoseidonConfig::configure(meta, &shared, &[4]),
+        )
     }
 
     fn synthesize(
