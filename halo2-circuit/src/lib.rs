@@ -31,11 +31,12 @@
 //! - [`babyjubjub`]: Baby Jubjub as gates: on-curve, doubling, and a scalar multiplication of
 //!   one row per bit that also makes the bits canonical against a bound.
 //! - [`eddsa`]: EdDSA-Poseidon verification, switchable per slot like the R1CS gadget.
+//! - [`merkle`]: a leaf write along one path of the quaternary account tree.
 //!
 //! ## Status
 //! The building blocks come first, each bit-exact with the core function it mirrors and with a
-//! negative test over every advice cell it assigns: so far Poseidon and EdDSA-Poseidon. The rest
-//! of the statement (the quaternary Merkle paths, range checks by lookup, SHA-256, the batch),
+//! negative test over every advice cell it assigns: so far Poseidon, EdDSA-Poseidon and the leaf
+//! write. The rest of the statement (range checks by lookup, SHA-256, the batch),
 //! the prover seam and the EVM verifier follow in this crate and `zksettle-prover` (whose `kzg`
 //! module already makes the KZG parameters from a snarkjs `.ptau`); `docs/circuit.md` lists
 //! what each costs here once it exists.
@@ -44,6 +45,7 @@ pub mod babyjubjub;
 pub mod eddsa;
 pub mod field;
 pub mod layout;
+pub mod merkle;
 pub mod poseidon;
 
 pub use halo2_proofs;
