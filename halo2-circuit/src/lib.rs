@@ -32,6 +32,7 @@
 //!   one row per bit that also makes the bits canonical against a bound.
 //! - [`eddsa`]: EdDSA-Poseidon verification, switchable per slot like the R1CS gadget.
 //! - [`merkle`]: a leaf write along one path of the quaternary account tree.
+//! - [`range`]: range checks by lookup, a byte per row.
 //!
 //! ## Status
 //! The building blocks come first, each bit-exact with the core function it mirrors and with a
@@ -47,6 +48,7 @@ pub mod field;
 pub mod layout;
 pub mod merkle;
 pub mod poseidon;
+pub mod range;
 
 pub use halo2_proofs;
 /// The BN254 scalar field as halo2 sees it.
