@@ -33,6 +33,7 @@
 //! - [`eddsa`]: EdDSA-Poseidon verification, switchable per slot like the R1CS gadget.
 //! - [`merkle`]: a leaf write along one path of the quaternary account tree.
 //! - [`range`]: range checks by lookup, a byte per row.
+//! - [`transcript`]: the Fiat–Shamir transcript of the proofs, laid out for an EVM verifier.
 //!
 //! ## Status
 //! The building blocks come first, each bit-exact with the core function it mirrors and with a
@@ -49,6 +50,7 @@ pub mod layout;
 pub mod merkle;
 pub mod poseidon;
 pub mod range;
+pub mod transcript;
 
 pub use halo2_proofs;
 /// The BN254 scalar field as halo2 sees it.

@@ -11,25 +11,35 @@ use zksettle_halo2_circuit::halo2_proofs::plonk::{
     Error, Instance,
 };
 use zksettle_halo2_circuit::halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
-use zksettle_halo2_circuit::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
+use zksettle_halo2_circuit::halo2_proofs::poly::kzg::multiopen::{ProverGWC, VerifierGWC};
 use zksettle_halo2_circuit::halo2_proofs::poly::kzg::strategy::SingleStrategy;
 use zksettle_halo2_circuit::halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
+    TranscriptReadBuffer, TranscriptWriterBuffer,
 };
 use zksettle_halo2_circuit::layout::{BaseColumns, Layout, SharedColumns};
 use zksettle_halo2_circuit::poseidon::PoseidonConfig;
+use zksettle_halo2_circuit::range::RangeConfig;
+use zksettle_halo2_circuit::transcript::{EvmTranscriptRead, EvmTranscriptWrite};
 
-/// Rows: one Poseidon(4) (69) and its inputs (4), under 2^7 less blinding.
-const K: u32 = 7;
+/// Rows: the byte table (256), one Poseidon(4) (69), its inputs (4) and a range check (2), under
+/// 2^9 less blinding.
+const K: u32 = 9;
 
-/// Knowledge of four values whose Poseidon hash is the public instance.
+/// Knowledge of four values, the first a byte, whose Poseidon hash is the public instance: a
+/// custom gate, a lookup and copies, proven with the production choices (GWC openings, the EVM
+/// transcript).
 #[derive(Debug, Clone)]
 struct Preimage {
     inputs: [Value<halo2_bn256::Fr>; 4],
 }
 
 impl Circuit<halo2_bn256::Fr> for Preimage {
-    type Config = (Column<Advice>, Column<Instance>, PoseidonConfig);
+    type Config = (
+        Column<Advice>,
+        Column<Instance>,
+        PoseidonConfig,
+        RangeConfig,
+    );
     type FloorPlanner = SimpleFloorPlanner;
 
     fn without_witnesses(&self) -> Self {
@@ -45,14 +55,16 @@ impl Circuit<halo2_bn256::Fr> for Preimage {
             witness,
             instance,
             PoseidonConfig::configure(meta, &shared, &[4]),
+            RangeConfig::configure(meta, &shared),
         )
     }
 
     fn synthesize(
         &self,
-        (witness, instance, poseidon): Self::Config,
+        (witness, instance, poseidon, range): Self::Config,
         mut layouter: impl Layouter<halo2_bn256::Fr>,
     ) -> Result<(), Error> {
+        range.load_table(&mut layouter)?;
         let hash = layouter.assign_region(
             || "preimage",
             |mut region| {
@@ -61,6 +73,7 @@ impl Circuit<halo2_bn256::Fr> for Preimage {
                 let words: Vec<_> = (0..4)
                     .map(|i| layout.advice(witness, first + i, self.inputs[i]))
                     .collect();
+                range.check(&mut layout, &words[0], 8)?;
                 poseidon.hash(&mut layout, &words)
             },
         )?;
@@ -70,13 +83,12 @@ impl Circuit<halo2_bn256::Fr> for Preimage {
 }
 
 type Scheme = KZGCommitmentScheme<halo2_bn256::Bn256>;
-type Transcript = Challenge255<halo2_bn256::G1Affine>;
 
 fn prove(params: &KzgParams, circuit: &Preimage, hash: halo2_bn256::Fr) -> Vec<u8> {
     let vk = keygen_vk(params, circuit).unwrap();
     let pk = keygen_pk(params, vk, circuit).unwrap();
-    let mut transcript = Blake2bWrite::<_, _, Transcript>::init(vec![]);
-    create_proof::<Scheme, ProverSHPLONK<'_, _>, _, _, _, _>(
+    let mut transcript = EvmTranscriptWrite::init(vec![]);
+    create_proof::<Scheme, ProverGWC<'_, _>, _, _, _, _>(
         params,
         &pk,
         std::slice::from_ref(circuit),
@@ -90,8 +102,8 @@ fn prove(params: &KzgParams, circuit: &Preimage, hash: halo2_bn256::Fr) -> Vec<u
 
 fn verifies(params: &KzgParams, circuit: &Preimage, hash: halo2_bn256::Fr, proof: &[u8]) -> bool {
     let vk = keygen_vk(params, &circuit.without_witnesses()).unwrap();
-    let mut transcript = Blake2bRead::<_, _, Transcript>::init(proof);
-    verify_proof::<Scheme, VerifierSHPLONK<'_, _>, _, _, _>(
+    let mut transcript = EvmTranscriptRead::init(proof);
+    verify_proof::<Scheme, VerifierGWC<'_, _>, _, _, _>(
         params.verifier_params(),
         &vk,
         SingleStrategy::new(params),
@@ -132,6 +144,20 @@ fn a_powers_of_tau_gives_parameters_that_prove_and_verify_a_halo2_circuit() {
         &circuit,
         hash + halo2_bn256::Fr::from(1u64),
         &proof
+    ));
+
+    // A proof changed anywhere is refused, whatever the change makes of the encoding (a point
+    // off the curve, a scalar past r, or valid values that do not verify), and a cut proof too.
+    for at in (0..proof.len()).step_by(97) {
+        let mut changed = proof.clone();
+        changed[at] ^= 0x21;
+        assert!(!verifies(&params, &circuit, hash, &changed), "byte {at}");
+    }
+    assert!(!verifies(
+        &params,
+        &circuit,
+        hash,
+        &proof[..proof.len() - 32]
     ));
 
     // Parameters from another τ do not verify the proof.
