@@ -146,6 +146,9 @@ pub enum CompileError {
     /// A permutation column without a query at the current row.
     #[error("a permutation column is not queried at the current row")]
     PermutationQuery,
+    /// No copy constraints: the public input could not be bound to the witness.
+    #[error("the circuit has no permutation argument")]
+    NoPermutation,
 }
 
 /// The evaluation indices of a constraint system's queries.
@@ -247,6 +250,9 @@ impl EvmKey {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
+        if permutation_columns.is_empty() {
+            return Err(CompileError::NoPermutation);
+        }
         let chunk_len = cs.degree() - 2;
         let permutation_sets = permutation_columns.len().div_ceil(chunk_len);
         let domain = vk.get_domain();

@@ -14,17 +14,24 @@
 //! ## Map
 //! - [`program`]: the stack program and its interpreter.
 //! - [`key`]: compiling a halo2 verifying key (with its SRS) into an [`key::EvmKey`].
+//! - [`encoding`]: the key as the bytes the contract reads, cut into key contracts.
 //! - [`mod@reference`]: verification over an [`key::EvmKey`] alone, checked against halo2's
 //!   `verify_proof`.
+//! - [`sample`]: a circuit with every feature the verifier handles, and a proof of it: the
+//!   fixture the reference verifier and the contract are checked on.
 //!
 //! Leaf of the halo2 side (it depends on the circuit crate for the transcript only), so that
 //! the prover, the L1 crate and the offline verifier share it.
 
+pub mod encoding;
 pub mod key;
 pub mod program;
 pub mod reference;
+pub mod sample;
 
 pub use zksettle_halo2_circuit::halo2_proofs;
+/// The proof's transcript (its byte format is the verifier's input).
+pub use zksettle_halo2_circuit::transcript;
 /// The BN254 scalar field.
 pub use zksettle_halo2_circuit::Fr;
 

@@ -4,164 +4,19 @@
 
 use crate::key::EvmKey;
 use crate::reference::{verify, Refusal};
+use crate::sample::{sample_proof, SampleProof};
 use crate::Fr;
-use ark_std::rand::SeedableRng as _;
-use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
-use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+use halo2_proofs::halo2curves::bn256::Bn256;
 use halo2_proofs::halo2curves::ff::Field as _;
-use halo2_proofs::plonk::{
-    create_proof, keygen_pk, keygen_vk, verify_proof, Advice, Circuit, Column, ConstraintSystem,
-    Error, Instance, VerifyingKey,
-};
-use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
-use halo2_proofs::poly::kzg::multiopen::{ProverGWC, VerifierGWC};
+use halo2_proofs::plonk::verify_proof;
+use halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
+use halo2_proofs::poly::kzg::multiopen::VerifierGWC;
 use halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_proofs::transcript::{TranscriptReadBuffer as _, TranscriptWriterBuffer as _};
-use zksettle_core::eddsa::PrivateKey;
-use zksettle_halo2_circuit::babyjubjub::{coordinates, PointWords};
-use zksettle_halo2_circuit::eddsa::{EddsaConfig, SignatureWords};
-use zksettle_halo2_circuit::field::{subgroup_scalar, to_circuit};
+use halo2_proofs::transcript::TranscriptReadBuffer as _;
 use zksettle_halo2_circuit::halo2_proofs;
-use zksettle_halo2_circuit::layout::{BaseColumns, Layout, SharedColumns, Word};
-use zksettle_halo2_circuit::poseidon::PoseidonConfig;
-use zksettle_halo2_circuit::range::RangeConfig;
-use zksettle_halo2_circuit::transcript::{EvmTranscriptRead, EvmTranscriptWrite};
+use zksettle_halo2_circuit::transcript::EvmTranscriptRead;
 
-const K: u32 = 11;
-
-/// A signed hash: four private values, the first a byte, hash to the first public input, which
-/// the key of the next two public inputs signs (the signature private).
-#[derive(Debug, Clone)]
-struct SignedHash {
-    values: [Value<Fr>; 4],
-    signature: [Value<Fr>; 3],
-    key: [Value<Fr>; 2],
-}
-
-#[derive(Debug, Clone)]
-struct SignedHashConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
-    poseidon: PoseidonConfig,
-    range: RangeConfig,
-    eddsa: EddsaConfig,
-}
-
-impl Circuit<Fr> for SignedHash {
-    type Config = SignedHashConfig;
-    type FloorPlanner = SimpleFloorPlanner;
-
-    fn without_witnesses(&self) -> Self {
-        Self {
-            values: [Value::unknown(); 4],
-            signature: [Value::unknown(); 3],
-            key: [Value::unknown(); 2],
-        }
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> SignedHashConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
-        let shared = SharedColumns::configure(meta, 8);
-        SignedHashConfig {
-            witness,
-            instance,
-            poseidon: PoseidonConfig::configure(meta, &shared, &[4, 5]),
-            range: RangeConfig::configure(meta, &shared),
-            eddsa: EddsaConfig::configure(meta, &shared),
-        }
-    }
-
-    fn synthesize(
-        &self,
-        config: SignedHashConfig,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), Error> {
-        config.range.load_table(&mut layouter)?;
-        let public = layouter.assign_region(
-            || "signed hash",
-            |mut region| {
-                let mut layout = Layout::new(&mut region, None);
-                let first = layout.take_rows(10);
-                let cells: Vec<Word> = self
-                    .values
-                    .iter()
-                    .chain(&self.signature)
-                    .chain(&self.key)
-                    .enumerate()
-                    .map(|(i, v)| layout.advice(config.witness, first + i, *v))
-                    .collect();
-                let enabled = layout.constant(Fr::ONE, config.witness, first + 9)?;
-                config.range.check(&mut layout, &cells[0], 8)?;
-                let hash = config.poseidon.hash(&mut layout, &cells[..4])?;
-                let point = |i: usize| PointWords {
-                    x: cells[i],
-                    y: cells[i + 1],
-                };
-                let signature = SignatureWords {
-                    r8: point(4),
-                    s: cells[6],
-                };
-                config.eddsa.verify_if(
-                    &mut layout,
-                    &config.poseidon,
-                    &hash,
-                    &point(7),
-                    &signature,
-                    &enabled,
-                )?;
-                Ok([hash, cells[7], cells[8]])
-            },
-        )?;
-        for (row, word) in public.iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
-        Ok(())
-    }
-}
-
-struct Setup {
-    params: ParamsKZG<Bn256>,
-    vk: VerifyingKey<G1Affine>,
-    proof: Vec<u8>,
-    instances: Vec<Fr>,
-}
-
-fn setup() -> Setup {
-    let values = [7u64, 1, 4, 1].map(zksettle_core::Fr::from);
-    let hash = zksettle_core::poseidon::poseidon(&values).unwrap();
-    let key = PrivateKey::from_bytes([9; 32]);
-    let signature = key.sign(hash);
-    let (ax, ay) = coordinates(&key.public_key().0);
-    let (rx, ry) = coordinates(&signature.r8);
-    let circuit = SignedHash {
-        values: values.map(|v| Value::known(to_circuit(&v))),
-        signature: [rx, ry, subgroup_scalar(&signature.s)].map(Value::known),
-        key: [ax, ay].map(Value::known),
-    };
-    let mut rng = ark_std::rand::rngs::StdRng::seed_from_u64(29);
-    let params = ParamsKZG::<Bn256>::setup(K, &mut rng);
-    let vk = keygen_vk(&params, &circuit.without_witnesses()).unwrap();
-    let pk = keygen_pk(&params, vk.clone(), &circuit).unwrap();
-    let instances = vec![to_circuit(&hash), ax, ay];
-    let mut transcript = EvmTranscriptWrite::init(Vec::new());
-    create_proof::<KZGCommitmentScheme<Bn256>, ProverGWC<'_, _>, _, _, _, _>(
-        &params,
-        &pk,
-        &[circuit],
-        &[&[&instances]],
-        rng,
-        &mut transcript,
-    )
-    .unwrap();
-    Setup {
-        params,
-        vk,
-        proof: transcript.finalize(),
-        instances,
-    }
-}
-
-fn halo2_accepts(setup: &Setup, instances: &[Fr], proof: &[u8]) -> bool {
+fn halo2_accepts(setup: &SampleProof, instances: &[Fr], proof: &[u8]) -> bool {
     let mut transcript = EvmTranscriptRead::init(proof);
     verify_proof::<KZGCommitmentScheme<Bn256>, VerifierGWC<'_, _>, _, _, _>(
         &setup.params,
@@ -175,7 +30,7 @@ fn halo2_accepts(setup: &Setup, instances: &[Fr], proof: &[u8]) -> bool {
 
 #[test]
 fn the_reference_verifier_accepts_and_refuses_what_halo2_does() {
-    let setup = setup();
+    let setup = sample_proof();
     let key = EvmKey::compile(&setup.params, &setup.vk, 3).unwrap();
     assert!(halo2_accepts(&setup, &setup.instances, &setup.proof));
     verify(&key, &setup.instances, &setup.proof).unwrap();
@@ -226,7 +81,7 @@ fn the_reference_verifier_accepts_and_refuses_what_halo2_does() {
 
 #[test]
 fn the_key_reads_the_whole_proof() {
-    let setup = setup();
+    let setup = sample_proof();
     let key = EvmKey::compile(&setup.params, &setup.vk, 3).unwrap();
     let points = key.num_proof_points() + key.point_rotations.len();
     assert_eq!(setup.proof.len(), 64 * points + 32 * key.num_evals());
@@ -235,7 +90,7 @@ fn the_key_reads_the_whole_proof() {
 /// Every part of the key takes part: a valid proof is refused once any is changed.
 #[test]
 fn a_changed_key_refuses_a_valid_proof() {
-    let setup = setup();
+    let setup = sample_proof();
     let key = EvmKey::compile(&setup.params, &setup.vk, 3).unwrap();
     type Change = Box<dyn Fn(&mut EvmKey)>;
     let changes: Vec<(&str, Change)> = vec![

@@ -61,6 +61,7 @@ pub mod bindings {
     );
     alloy::sol!(RollupProxy, "artifacts/RollupProxy.json");
     alloy::sol!(Verifier, "artifacts/Verifier.json");
+    alloy::sol!(Halo2Verifier, "artifacts/Halo2Verifier.json");
     alloy::sol!(PoseidonT5, "artifacts/PoseidonT5.json");
     alloy::sol!(PoseidonT7, "artifacts/PoseidonT7.json");
     alloy::sol!(TestToken, "artifacts/TestToken.json");

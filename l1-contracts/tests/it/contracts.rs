@@ -24,12 +24,12 @@ use zksettle_l1::{
 
 const CHAIN_ID: u64 = 31337;
 
-fn chain() -> EmbeddedChain {
+pub(crate) fn chain() -> EmbeddedChain {
     let deployer = Address::repeat_byte(0xd0);
     EmbeddedChain::new(CHAIN_ID, &[(deployer, U256::from(10u128.pow(24)))])
 }
 
-async fn deploy_code(chain: &EmbeddedChain, init: Vec<u8>) -> Address {
+pub(crate) async fn deploy_code(chain: &EmbeddedChain, init: Vec<u8>) -> Address {
     chain
         .send(TxRequest::deploy(init))
         .await
@@ -38,7 +38,7 @@ async fn deploy_code(chain: &EmbeddedChain, init: Vec<u8>) -> Address {
         .unwrap()
 }
 
-async fn call<T: SolCall>(
+pub(crate) async fn call<T: SolCall>(
     chain: &EmbeddedChain,
     to: Address,
     call: T,

@@ -7,4 +7,5 @@
 
 mod artifacts;
 mod contracts;
+mod halo2_verifier;
 mod rpc_chain;
