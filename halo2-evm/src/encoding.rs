@@ -3,12 +3,13 @@
 //! The key is 32-byte big-endian words, a header then sections, programs padded to whole words:
 //!
 //! ```text
-//! header (32 words)
+//! header (33 words)
 //!   0 k              1 ω              2 ω⁻¹            3 n⁻¹            4 transcript repr
 //!   5 instances      6 advice cols    7 lookups        8 perm. sets     9 chunk length
 //!  10 quotient pcs  11 blinding rows 12 advice queries 13 fixed queries 14 fixed commitments
 //!  15 perm. columns 16 points        17 openings      18 constants     19 gate program bytes
 //!  20 lookup section bytes           21 δ             22–23 G1         24–27 G2   28–31 τ·G2
+//!  32 registers
 //! sections
 //!   fixed commitments     (x, y) each
 //!   sigma commitments     (x, y) each, one per permutation column
@@ -39,7 +40,7 @@ use zksettle_halo2_circuit::halo2_proofs;
 use zksettle_halo2_circuit::transcript::{encode_point, encode_scalar};
 
 /// Header words.
-pub const HEADER_WORDS: usize = 32;
+pub const HEADER_WORDS: usize = 33;
 /// Key bytes per key contract: the code limit less the leading `STOP`.
 pub const PART_BYTES: usize = 24_575;
 /// The most key contracts a verifier takes.
@@ -130,6 +131,7 @@ impl EvmKey {
         g1_words(&self.g1, &mut out);
         g2_words(&self.g2, &mut out);
         g2_words(&self.s_g2, &mut out);
+        out.extend_from_slice(&usize_word(self.registers));
         debug_assert_eq!(out.len(), 32 * HEADER_WORDS);
 
         for point in self.fixed_commitments.iter().chain(&self.sigma_commitments) {

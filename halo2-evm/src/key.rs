@@ -115,6 +115,8 @@ pub struct EvmKey {
     pub sigma_commitments: Vec<G1Affine>,
     /// The constant pool of the programs.
     pub constants: Vec<Fr>,
+    /// Registers the programs share.
+    pub registers: usize,
     /// Every gate polynomial, folded with `y` in halo2's order.
     pub gates: Vec<u8>,
     /// Every lookup's programs.
@@ -207,27 +209,36 @@ impl EvmKey {
             advice: cs.advice_queries(),
             fixed: cs.fixed_queries(),
         };
-        let mut constants = Vec::new();
-        let mut compiler = Compiler::new(&queries, &mut constants);
+        let mut compiler = Compiler::new(&queries);
+        let mut gate_roots = Vec::new();
         for gate in cs.gates() {
             for polynomial in gate.polynomials() {
-                compiler.fold(polynomial)?;
+                gate_roots.push(compiler.add(polynomial)?);
             }
         }
-        let gates = compiler.finish();
-        let mut lookups = Vec::new();
+        let mut lookup_roots = Vec::new();
         for lookup in cs.lookups() {
-            let mut program = |expressions: &[halo2_proofs::plonk::Expression<Fr>]| {
-                let mut compiler = Compiler::new(&queries, &mut constants);
-                for expression in expressions {
-                    compiler.fold(expression)?;
-                }
-                Ok::<_, ProgramError>(compiler.finish())
+            let mut roots = |expressions: &[halo2_proofs::plonk::Expression<Fr>]| {
+                expressions
+                    .iter()
+                    .map(|e| compiler.add(e))
+                    .collect::<Result<Vec<u32>, _>>()
             };
-            let input = program(lookup.input_expressions())?;
-            let table = program(lookup.table_expressions())?;
-            lookups.push(LookupPrograms { input, table });
+            let input = roots(lookup.input_expressions())?;
+            let table = roots(lookup.table_expressions())?;
+            lookup_roots.push((input, table));
         }
+        // In the order they run: the gates, then each lookup's input and table.
+        let gates = compiler.emit(&gate_roots)?;
+        let mut lookups = Vec::new();
+        for (input, table) in &lookup_roots {
+            lookups.push(LookupPrograms {
+                input: compiler.emit(input)?,
+                table: compiler.emit(table)?,
+            });
+        }
+        let constants = compiler.constants().to_vec();
+        let registers = compiler.registers();
 
         let num_advice_queries = cs.advice_queries().len();
         let num_fixed_queries = cs.fixed_queries().len();
@@ -273,6 +284,7 @@ impl EvmKey {
             fixed_commitments: vk.fixed_commitments().clone(),
             sigma_commitments: vk.permutation().commitments().clone(),
             constants,
+            registers,
             gates,
             lookups,
             point_rotations: Vec::new(),

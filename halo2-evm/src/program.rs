@@ -15,9 +15,17 @@
 //! | `0x06` MUL | | `a, b → a·b` |
 //! | `0x07` SCALE | `u16` i | `a → a·constants[i]` |
 //! | `0x08` FOLD | | pop `v`; `acc ← acc·c + v` (`c` is `y` for gates, `θ` for lookups) |
+//! | `0x09` STORE | `u16` i | `registers[i] ← top` (the top stays) |
+//! | `0x0a` LOAD | `u16` i | push `registers[i]` |
 //!
 //! Operands are big-endian. A program must leave the stack empty; the interpreter refuses one
 //! that underflows, overflows [`MAX_STACK`], or ends with values left.
+//!
+//! halo2's trees repeat themselves: every constraint of a Poseidon round recomputes the same
+//! S-boxes, every gate multiplies by the same selector. So the expressions are interned into one
+//! DAG first (sums and products with their operands ordered), and a node used more than once is
+//! computed once, kept in a register and loaded after that: one program's registers stay set
+//! for the programs after it (the gates run first, then each lookup's input and table).
 
 use crate::Fr;
 use halo2_proofs::plonk::Expression;
@@ -39,6 +47,10 @@ pub const MUL: u8 = 0x06;
 pub const SCALE: u8 = 0x07;
 /// Fold the top into the accumulator.
 pub const FOLD: u8 = 0x08;
+/// Copy the top into a register.
+pub const STORE: u8 = 0x09;
+/// Push a register.
+pub const LOAD: u8 = 0x0a;
 
 /// The deepest stack a program may use (a Solidity interpreter reserves this much memory).
 pub const MAX_STACK: usize = 64;
@@ -74,35 +86,162 @@ pub trait QueryIndex {
     fn instance(&self, column: usize, rotation: i32) -> bool;
 }
 
-/// A program under construction, with the constant pool it shares with other programs.
+/// A node of the interned expression DAG (children by node id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Node {
+    Constant(u16),
+    Eval(u16),
+    Instance,
+    Negated(u32),
+    Sum(u32, u32),
+    Product(u32, u32),
+    Scaled(u32, u16),
+}
+
+impl Node {
+    /// Leaves are one instruction: never worth a register.
+    fn is_leaf(&self) -> bool {
+        matches!(self, Node::Constant(_) | Node::Eval(_) | Node::Instance)
+    }
+}
+
+/// Programs over one constant pool, one DAG and one register file: add every expression first
+/// ([`Compiler::add`]), then emit the programs in the order they run ([`Compiler::emit`]).
 #[derive(Debug)]
 pub struct Compiler<'a, Q: QueryIndex> {
     queries: &'a Q,
-    constants: &'a mut Vec<Fr>,
-    code: Vec<u8>,
-    depth: usize,
+    constants: Vec<Fr>,
+    nodes: Vec<Node>,
+    ids: std::collections::HashMap<Node, u32>,
+    uses: Vec<u32>,
+    registers: std::collections::HashMap<u32, u16>,
 }
 
 impl<'a, Q: QueryIndex> Compiler<'a, Q> {
-    /// A compiler appending constants to `constants`.
-    pub fn new(queries: &'a Q, constants: &'a mut Vec<Fr>) -> Self {
+    /// An empty compiler.
+    pub fn new(queries: &'a Q) -> Self {
         Self {
             queries,
-            constants,
-            code: Vec::new(),
-            depth: 0,
+            constants: Vec::new(),
+            nodes: Vec::new(),
+            ids: std::collections::HashMap::new(),
+            uses: Vec::new(),
+            registers: std::collections::HashMap::new(),
         }
     }
 
-    /// Compiles `expression` and a FOLD of its value.
-    pub fn fold(&mut self, expression: &Expression<Fr>) -> Result<(), ProgramError> {
-        self.expression(expression)?;
-        self.op(FOLD, None, -1)
+    /// Interns `expression`; returns its node for [`Compiler::emit`].
+    pub fn add(&mut self, expression: &Expression<Fr>) -> Result<u32, ProgramError> {
+        let node = match expression {
+            Expression::Constant(value) => Node::Constant(self.constant(*value)?),
+            Expression::Selector(_) => return Err(ProgramError::Selector),
+            Expression::Challenge(_) => return Err(ProgramError::Challenge),
+            Expression::Fixed(query) => {
+                let index = self
+                    .queries
+                    .fixed(query.column_index(), query.rotation().0)
+                    .ok_or(ProgramError::UnknownQuery)?;
+                Node::Eval(u16::try_from(index).map_err(|_| ProgramError::TooLarge)?)
+            }
+            Expression::Advice(query) => {
+                let index = self
+                    .queries
+                    .advice(query.column_index(), query.rotation().0)
+                    .ok_or(ProgramError::UnknownQuery)?;
+                Node::Eval(u16::try_from(index).map_err(|_| ProgramError::TooLarge)?)
+            }
+            Expression::Instance(query) => {
+                if !self
+                    .queries
+                    .instance(query.column_index(), query.rotation().0)
+                {
+                    return Err(ProgramError::UnknownQuery);
+                }
+                Node::Instance
+            }
+            Expression::Negated(a) => Node::Negated(self.add(a)?),
+            Expression::Sum(a, b) => {
+                let (a, b) = (self.add(a)?, self.add(b)?);
+                Node::Sum(a.min(b), a.max(b))
+            }
+            Expression::Product(a, b) => {
+                let (a, b) = (self.add(a)?, self.add(b)?);
+                Node::Product(a.min(b), a.max(b))
+            }
+            Expression::Scaled(a, scalar) => {
+                let a = self.add(a)?;
+                Node::Scaled(a, self.constant(*scalar)?)
+            }
+        };
+        let id = match self.ids.get(&node) {
+            Some(id) => *id,
+            None => {
+                let id = u32::try_from(self.nodes.len()).map_err(|_| ProgramError::TooLarge)?;
+                self.nodes.push(node);
+                self.uses.push(0);
+                self.ids.insert(node, id);
+                id
+            }
+        };
+        self.uses[id as usize] += 1;
+        Ok(id)
     }
 
-    /// The program.
-    pub fn finish(self) -> Vec<u8> {
-        self.code
+    /// The program that folds `roots` in order.
+    pub fn emit(&mut self, roots: &[u32]) -> Result<Vec<u8>, ProgramError> {
+        let mut program = Program::default();
+        for root in roots {
+            self.emit_node(*root, &mut program)?;
+            program.op(FOLD, None, -1)?;
+        }
+        Ok(program.code)
+    }
+
+    /// The constant pool.
+    pub fn constants(&self) -> &[Fr] {
+        &self.constants
+    }
+
+    /// Registers the programs use.
+    pub fn registers(&self) -> usize {
+        self.registers.len()
+    }
+
+    fn emit_node(&mut self, id: u32, program: &mut Program) -> Result<(), ProgramError> {
+        if let Some(register) = self.registers.get(&id) {
+            return program.op(LOAD, Some((*register).into()), 1);
+        }
+        let node = self.nodes[id as usize];
+        match node {
+            Node::Constant(i) => program.op(CONST, Some(i.into()), 1)?,
+            Node::Eval(i) => program.op(EVAL, Some(i.into()), 1)?,
+            Node::Instance => program.op(INSTANCE, None, 1)?,
+            Node::Negated(a) => {
+                self.emit_node(a, program)?;
+                program.op(NEG, None, 0)?;
+            }
+            Node::Sum(a, b) | Node::Product(a, b) => {
+                self.emit_node(a, program)?;
+                self.emit_node(b, program)?;
+                let op = if matches!(node, Node::Sum(..)) {
+                    ADD
+                } else {
+                    MUL
+                };
+                program.op(op, None, -1)?;
+            }
+            Node::Scaled(a, k) => {
+                self.emit_node(a, program)?;
+                program.op(SCALE, Some(k.into()), 0)?;
+            }
+        }
+        if self.uses[id as usize] > 1 && !node.is_leaf() {
+            let register =
+                u16::try_from(self.registers.len()).map_err(|_| ProgramError::TooLarge)?;
+            self.registers.insert(id, register);
+            program.op(STORE, Some(register.into()), 0)?;
+        }
+        Ok(())
     }
 
     fn constant(&mut self, value: Fr) -> Result<u16, ProgramError> {
@@ -115,7 +254,16 @@ impl<'a, Q: QueryIndex> Compiler<'a, Q> {
         };
         u16::try_from(index).map_err(|_| ProgramError::TooLarge)
     }
+}
 
+/// Code under construction and its stack depth.
+#[derive(Debug, Default)]
+struct Program {
+    code: Vec<u8>,
+    depth: usize,
+}
+
+impl Program {
     /// Appends one instruction, tracking the stack depth (`change` is its net effect).
     fn op(&mut self, code: u8, operand: Option<usize>, change: isize) -> Result<(), ProgramError> {
         self.code.push(code);
@@ -128,59 +276,6 @@ impl<'a, Q: QueryIndex> Compiler<'a, Q> {
             return Err(ProgramError::TooDeep);
         }
         Ok(())
-    }
-
-    fn expression(&mut self, expression: &Expression<Fr>) -> Result<(), ProgramError> {
-        match expression {
-            Expression::Constant(value) => {
-                let index = self.constant(*value)?;
-                self.op(CONST, Some(index.into()), 1)
-            }
-            Expression::Selector(_) => Err(ProgramError::Selector),
-            Expression::Challenge(_) => Err(ProgramError::Challenge),
-            Expression::Fixed(query) => {
-                let index = self
-                    .queries
-                    .fixed(query.column_index(), query.rotation().0)
-                    .ok_or(ProgramError::UnknownQuery)?;
-                self.op(EVAL, Some(index), 1)
-            }
-            Expression::Advice(query) => {
-                let index = self
-                    .queries
-                    .advice(query.column_index(), query.rotation().0)
-                    .ok_or(ProgramError::UnknownQuery)?;
-                self.op(EVAL, Some(index), 1)
-            }
-            Expression::Instance(query) => {
-                if !self
-                    .queries
-                    .instance(query.column_index(), query.rotation().0)
-                {
-                    return Err(ProgramError::UnknownQuery);
-                }
-                self.op(INSTANCE, None, 1)
-            }
-            Expression::Negated(a) => {
-                self.expression(a)?;
-                self.op(NEG, None, 0)
-            }
-            Expression::Sum(a, b) => {
-                self.expression(a)?;
-                self.expression(b)?;
-                self.op(ADD, None, -1)
-            }
-            Expression::Product(a, b) => {
-                self.expression(a)?;
-                self.expression(b)?;
-                self.op(MUL, None, -1)
-            }
-            Expression::Scaled(a, scalar) => {
-                self.expression(a)?;
-                let index = self.constant(*scalar)?;
-                self.op(SCALE, Some(index.into()), 0)
-            }
-        }
     }
 }
 
@@ -209,8 +304,15 @@ pub struct Inputs<'a> {
     pub constants: &'a [Fr],
 }
 
-/// Runs `code`, folding every FOLD into `acc` with factor `c`, as the EVM interpreter does.
-pub fn run(code: &[u8], inputs: Inputs<'_>, c: Fr, mut acc: Fr) -> Result<Fr, RunError> {
+/// Runs `code`, folding every FOLD into `acc` with factor `c`, as the EVM interpreter does, with
+/// the register file the programs share.
+pub fn run(
+    code: &[u8],
+    inputs: Inputs<'_>,
+    registers: &mut [Fr],
+    c: Fr,
+    mut acc: Fr,
+) -> Result<Fr, RunError> {
     let mut stack: Vec<Fr> = Vec::with_capacity(MAX_STACK);
     let mut at = 0;
     while at < code.len() {
@@ -251,6 +353,15 @@ pub fn run(code: &[u8], inputs: Inputs<'_>, c: Fr, mut acc: Fr) -> Result<Fr, Ru
                 let v = pop(&mut stack)?;
                 acc = acc * c + v;
             }
+            STORE => {
+                let i = operand()?;
+                let top = *stack.last().ok_or(RunError::Stack)?;
+                *registers.get_mut(i).ok_or(RunError::OutOfRange(start))? = top;
+            }
+            LOAD => {
+                let i = operand()?;
+                stack.push(*registers.get(i).ok_or(RunError::OutOfRange(start))?);
+            }
             _ => return Err(RunError::Malformed(start)),
         }
         if stack.len() > MAX_STACK {
@@ -261,5 +372,61 @@ pub fn run(code: &[u8], inputs: Inputs<'_>, c: Fr, mut acc: Fr) -> Result<Fr, Ru
         Ok(acc)
     } else {
         Err(RunError::Stack)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_proofs::halo2curves::ff::Field as _;
+
+    fn inputs<'a>(evals: &'a [Fr], constants: &'a [Fr]) -> Inputs<'a> {
+        Inputs {
+            evals,
+            instance: Fr::from(9),
+            constants,
+        }
+    }
+
+    #[test]
+    fn a_program_computes_and_folds_as_the_table_says() {
+        let (evals, constants) = ([Fr::from(2), Fr::from(3)], [Fr::from(5)]);
+        // (e0 + e1)·5, stored, then (that · that) − instance, each folded with c = 10.
+        let code = [
+            EVAL, 0, 0, EVAL, 0, 1, ADD, SCALE, 0, 0, STORE, 0, 0, FOLD, LOAD, 0, 0, LOAD, 0, 0,
+            MUL, INSTANCE, NEG, ADD, FOLD,
+        ];
+        let mut registers = [Fr::ZERO];
+        let acc = run(
+            &code,
+            inputs(&evals, &constants),
+            &mut registers,
+            Fr::from(10),
+            Fr::ONE,
+        );
+        // acc = ((1·10 + 25)·10 + (625 − 9))
+        assert_eq!(acc, Ok(Fr::from(350 + 616)));
+    }
+
+    #[test]
+    fn malformed_programs_are_refused_not_run() {
+        let (evals, constants) = ([Fr::ONE], [Fr::ONE]);
+        let mut registers = [Fr::ZERO];
+        let mut go = |code: &[u8]| {
+            run(
+                code,
+                inputs(&evals, &constants),
+                &mut registers,
+                Fr::ONE,
+                Fr::ZERO,
+            )
+        };
+        assert_eq!(go(&[0xff]), Err(RunError::Malformed(0)));
+        assert_eq!(go(&[EVAL, 0]), Err(RunError::Malformed(0)), "a cut operand");
+        assert_eq!(go(&[EVAL, 0, 7]), Err(RunError::OutOfRange(0)));
+        assert_eq!(go(&[LOAD, 0, 1]), Err(RunError::OutOfRange(0)));
+        assert_eq!(go(&[ADD]), Err(RunError::Stack), "underflow");
+        assert_eq!(go(&[EVAL, 0, 0]), Err(RunError::Stack), "a value left");
+        assert_eq!(go(&[EVAL, 0, 0, FOLD]), Ok(Fr::ONE));
     }
 }

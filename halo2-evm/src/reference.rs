@@ -125,7 +125,8 @@ pub fn verify(key: &EvmKey, instances: &[Fr], proof: &[u8]) -> Result<(), Refusa
         instance,
         constants: &key.constants,
     };
-    let mut h = program::run(&key.gates, inputs, y, Fr::ZERO)?;
+    let mut registers = vec![Fr::ZERO; key.registers];
+    let mut h = program::run(&key.gates, inputs, &mut registers, y, Fr::ZERO)?;
     for term in permutation_terms(
         key,
         &evals,
@@ -138,15 +139,17 @@ pub fn verify(key: &EvmKey, instances: &[Fr], proof: &[u8]) -> Result<(), Refusa
         h = h * y + term;
     }
     for lookup in 0..key.num_lookups {
-        for term in lookup_terms(
+        let lagrange = (l_0, l_last, l_blind);
+        let terms = lookup_terms(
             key,
             lookup,
             inputs,
-            (l_0, l_last, l_blind),
+            &mut registers,
+            lagrange,
             theta,
-            beta,
-            gamma,
-        )? {
+            (beta, gamma),
+        )?;
+        for term in terms {
             h = h * y + term;
         }
     }
@@ -254,16 +257,16 @@ fn lookup_terms(
     key: &EvmKey,
     lookup: usize,
     inputs: Inputs<'_>,
+    registers: &mut [Fr],
     (l_0, l_last, l_blind): (Fr, Fr, Fr),
     theta: Fr,
-    beta: Fr,
-    gamma: Fr,
+    (beta, gamma): (Fr, Fr),
 ) -> Result<[Fr; 5], RunError> {
     let e = &inputs.evals[key.lookup_evals_start() + 5 * lookup..];
     let (product, product_next, input, input_prev, table) = (e[0], e[1], e[2], e[3], e[4]);
     let programs = &key.lookups[lookup];
-    let compressed_input = program::run(&programs.input, inputs, theta, Fr::ZERO)?;
-    let compressed_table = program::run(&programs.table, inputs, theta, Fr::ZERO)?;
+    let compressed_input = program::run(&programs.input, inputs, registers, theta, Fr::ZERO)?;
+    let compressed_table = program::run(&programs.table, inputs, registers, theta, Fr::ZERO)?;
     let active = Fr::ONE - (l_last + l_blind);
     let left = product_next * (input + beta) * (table + gamma);
     let right = product * (compressed_input + beta) * (compressed_table + gamma);

@@ -167,32 +167,22 @@ contract Halo2Verifier {
 
             // ---- the stack program (zksettle-halo2-evm's program.rs) ----
             function run(at, end, c, acc) -> out {
-                let base := mload(0x2c0)
-                let top := base
-                let consts := mload(0x2e0)
+                let top := mload(0x2c0)
                 for {} lt(at, end) {} {
                     let word := mload(at)
-                    let operand := and(shr(232, word), 0xffff)
+                    let operand := shl(5, and(shr(232, word), 0xffff))
+                    // The most frequent instructions first: the switch tests cases in order.
                     switch byte(0, word)
-                    case 1 {
-                        mstore(top, ev(operand))
-                        top := add(top, 32)
-                        at := add(at, 3)
-                    }
-                    case 2 {
-                        mstore(top, mload(0x1e0))
-                        top := add(top, 32)
-                        at := add(at, 1)
-                    }
-                    case 3 {
-                        mstore(top, mload(add(consts, shl(5, operand))))
-                        top := add(top, 32)
-                        at := add(at, 3)
-                    }
-                    case 4 {
+                    case 6 {
+                        top := sub(top, 32)
                         let a := sub(top, 32)
-                        mstore(a, neg(mload(a)))
+                        mstore(a, mulmod(mload(a), mload(top), R))
                         at := add(at, 1)
+                    }
+                    case 1 {
+                        mstore(top, calldataload(add(mload(0x280), operand)))
+                        top := add(top, 32)
+                        at := add(at, 3)
                     }
                     case 5 {
                         top := sub(top, 32)
@@ -200,15 +190,23 @@ contract Halo2Verifier {
                         mstore(a, addmod(mload(a), mload(top), R))
                         at := add(at, 1)
                     }
-                    case 6 {
-                        top := sub(top, 32)
-                        let a := sub(top, 32)
-                        mstore(a, mulmod(mload(a), mload(top), R))
-                        at := add(at, 1)
-                    }
                     case 7 {
                         let a := sub(top, 32)
-                        mstore(a, mulmod(mload(a), mload(add(consts, shl(5, operand))), R))
+                        mstore(a, mulmod(mload(a), mload(add(mload(0x2e0), operand)), R))
+                        at := add(at, 3)
+                    }
+                    case 10 {
+                        mstore(top, mload(add(mload(0x460), operand)))
+                        top := add(top, 32)
+                        at := add(at, 3)
+                    }
+                    case 9 {
+                        mstore(add(mload(0x460), operand), mload(sub(top, 32)))
+                        at := add(at, 3)
+                    }
+                    case 3 {
+                        mstore(top, mload(add(mload(0x2e0), operand)))
+                        top := add(top, 32)
                         at := add(at, 3)
                     }
                     case 8 {
@@ -216,9 +214,19 @@ contract Halo2Verifier {
                         acc := addmod(mulmod(acc, c, R), mload(top), R)
                         at := add(at, 1)
                     }
+                    case 4 {
+                        let a := sub(top, 32)
+                        mstore(a, neg(mload(a)))
+                        at := add(at, 1)
+                    }
+                    case 2 {
+                        mstore(top, mload(0x1e0))
+                        top := add(top, 32)
+                        at := add(at, 1)
+                    }
                     default { fail() }
                 }
-                if iszero(eq(top, base)) { fail() }
+                if iszero(eq(top, mload(0x2c0))) { fail() }
                 out := acc
             }
             function fold(acc, term) -> out {
@@ -465,7 +473,7 @@ contract Halo2Verifier {
 
             // ---- layout ----
             function sections() {
-                let p := add(0x700, 0x400)
+                let p := add(0x700, 0x420)
                 mstore(0x300, p)
                 p := add(p, shl(6, hw(14)))
                 mstore(0x320, p)
@@ -504,6 +512,7 @@ contract Halo2Verifier {
                 mstore(0x400, alloc(shl(5, numPts)))
                 mstore(0x420, alloc(shl(5, hw(14))))
                 mstore(0x440, alloc(shl(5, hw(15))))
+                mstore(0x460, alloc(shl(5, hw(32))))
 
                 absorbWord(hw(4))
                 for { let j := 0 } lt(j, m) { j := add(j, 1) } {
