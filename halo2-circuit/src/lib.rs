@@ -28,6 +28,7 @@
 //!   tests.
 //! - [`poseidon`]: circomlib's Poseidon permutation as custom gates per width, one row per
 //!   round.
+//! - [`arith`]: the general four-cell gate the statement's glue is written in.
 //! - [`babyjubjub`]: Baby Jubjub as gates: on-curve, doubling, and a scalar multiplication of
 //!   one row per bit that also makes the bits canonical against a bound.
 //! - [`eddsa`]: EdDSA-Poseidon verification, switchable per slot like the R1CS gadget.
@@ -43,6 +44,7 @@
 //! module already makes the KZG parameters from a snarkjs `.ptau`); `docs/circuit.md` lists
 //! what each costs here once it exists.
 
+pub mod arith;
 pub mod babyjubjub;
 pub mod eddsa;
 pub mod field;
