@@ -13,7 +13,7 @@
 //! prover's path sets a tamper.
 
 use crate::Fr;
-use halo2_proofs::circuit::{Cell, Region, Value};
+use halo2_proofs::circuit::{Cell, Layouter, Region, Value};
 use halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Error, Fixed, Instance, Selector};
 
 /// The columns every circuit of this crate starts with: a fixed column for the constants that
@@ -37,6 +37,23 @@ impl BaseColumns {
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         Self { witness, instance }
+    }
+
+    /// Makes `words` the public inputs, in order.
+    pub fn expose(&self, layouter: &mut impl Layouter<Fr>, words: &[Word]) {
+        for (row, word) in words.iter().enumerate() {
+            layouter.constrain_instance(word.cell, self.instance, row);
+        }
+    }
+
+    /// Lays out `values` as free witness cells in fresh rows.
+    pub fn witnesses(&self, layout: &mut Layout<'_, '_>, values: &[Value<Fr>]) -> Vec<Word> {
+        let first = layout.take_rows(values.len());
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| layout.advice(self.witness, first + i, *value))
+            .collect()
     }
 }
 
@@ -86,6 +103,17 @@ pub struct Word {
     pub cell: Cell,
     /// What it holds.
     pub value: Value<Fr>,
+}
+
+/// Which cells a tamper sweep changes: every `stride`-th, `default` unless
+/// `ZKSETTLE_HALO2_TAMPER_STRIDE` says (1 sweeps every cell).
+#[cfg(test)]
+pub(crate) fn sweep_stride(default: usize) -> usize {
+    std::env::var("ZKSETTLE_HALO2_TAMPER_STRIDE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(default)
 }
 
 /// A change a cheating prover makes to one advice cell: `delta` added to the value of the

@@ -8,8 +8,7 @@ use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
 use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
 use halo2_proofs::halo2curves::ff::Field as _;
 use halo2_proofs::plonk::{
-    create_proof, keygen_pk, keygen_vk, Advice, Circuit, Column, ConstraintSystem, Error, Instance,
-    VerifyingKey,
+    create_proof, keygen_pk, keygen_vk, Circuit, ConstraintSystem, Error, VerifyingKey,
 };
 use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_proofs::poly::kzg::multiopen::ProverGWC;
@@ -19,7 +18,7 @@ use zksettle_halo2_circuit::babyjubjub::{coordinates, PointWords};
 use zksettle_halo2_circuit::eddsa::{EddsaConfig, SignatureWords};
 use zksettle_halo2_circuit::field::{subgroup_scalar, to_circuit};
 use zksettle_halo2_circuit::halo2_proofs;
-use zksettle_halo2_circuit::layout::{BaseColumns, Layout, SharedColumns, Word};
+use zksettle_halo2_circuit::layout::{BaseColumns, Layout, SharedColumns};
 use zksettle_halo2_circuit::poseidon::PoseidonConfig;
 use zksettle_halo2_circuit::range::RangeConfig;
 use zksettle_halo2_circuit::transcript::EvmTranscriptWrite;
@@ -38,8 +37,7 @@ pub struct SignedHash {
 
 #[derive(Debug, Clone)]
 pub struct SignedHashConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
+    base: BaseColumns,
     poseidon: PoseidonConfig,
     range: RangeConfig,
     eddsa: EddsaConfig,
@@ -58,11 +56,10 @@ impl Circuit<Fr> for SignedHash {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> SignedHashConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let base = BaseColumns::configure(meta);
         let shared = SharedColumns::configure(meta, 8);
         SignedHashConfig {
-            witness,
-            instance,
+            base,
             poseidon: PoseidonConfig::configure(meta, &shared, &[4, 5]),
             range: RangeConfig::configure(meta, &shared),
             eddsa: EddsaConfig::configure(meta, &shared),
@@ -79,16 +76,14 @@ impl Circuit<Fr> for SignedHash {
             || "signed hash",
             |mut region| {
                 let mut layout = Layout::new(&mut region, None);
-                let first = layout.take_rows(10);
-                let cells: Vec<Word> = self
-                    .values
-                    .iter()
+                let values: Vec<Value<Fr>> = (self.values.iter())
                     .chain(&self.signature)
                     .chain(&self.key)
-                    .enumerate()
-                    .map(|(i, v)| layout.advice(config.witness, first + i, *v))
+                    .copied()
                     .collect();
-                let enabled = layout.constant(Fr::ONE, config.witness, first + 9)?;
+                let cells = config.base.witnesses(&mut layout, &values);
+                let row = layout.take_rows(1);
+                let enabled = layout.constant(Fr::ONE, config.base.witness, row)?;
                 config.range.check(&mut layout, &cells[0], 8)?;
                 let hash = config.poseidon.hash(&mut layout, &cells[..4])?;
                 let point = |i: usize| PointWords {
@@ -110,9 +105,7 @@ impl Circuit<Fr> for SignedHash {
                 Ok([hash, cells[7], cells[8]])
             },
         )?;
-        for (row, word) in public.iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
+        config.base.expose(&mut layouter, &public);
         Ok(())
     }
 }

@@ -2,7 +2,7 @@ use super::*;
 use crate::layout::{BaseColumns, Tamper};
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner};
 use halo2_proofs::dev::MockProver;
-use halo2_proofs::plonk::{Circuit, Instance};
+use halo2_proofs::plonk::Circuit;
 
 const K: u32 = 6;
 
@@ -17,8 +17,7 @@ struct Ops {
 
 #[derive(Debug, Clone)]
 struct OpsConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
+    base: BaseColumns,
     arith: ArithConfig,
 }
 
@@ -31,11 +30,10 @@ impl Circuit<Fr> for Ops {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> OpsConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let base = BaseColumns::configure(meta);
         let shared = SharedColumns::configure(meta, 6);
         OpsConfig {
-            witness,
-            instance,
+            base,
             arith: ArithConfig::configure(meta, &shared),
         }
     }
@@ -45,10 +43,10 @@ impl Circuit<Fr> for Ops {
             || "ops",
             |mut region| {
                 let mut layout = Layout::new(&mut region, self.tamper.clone());
-                let first = layout.take_rows(4);
-                let [x, y, w, bit] = [0, 1, 2, 3].map(|i| {
-                    layout.advice(config.witness, first + i, Value::known(self.inputs[i]))
-                });
+                let inputs = config
+                    .base
+                    .witnesses(&mut layout, &self.inputs.map(Value::known));
+                let [x, y, w, bit] = [inputs[0], inputs[1], inputs[2], inputs[3]];
                 let arith = &config.arith;
                 arith.assert_boolean(&mut layout, &bit)?;
                 let difference = arith.sub(&mut layout, &x, &x)?;
@@ -71,9 +69,7 @@ impl Circuit<Fr> for Ops {
                 Ok(public)
             },
         )?;
-        for (row, word) in public.iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
+        config.base.expose(&mut layouter, &public);
         Ok(())
     }
 }

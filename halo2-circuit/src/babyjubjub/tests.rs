@@ -3,7 +3,7 @@ use crate::layout::{BaseColumns, Tamper};
 use ark_ff::{Field as _, PrimeField as _};
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner};
 use halo2_proofs::dev::MockProver;
-use halo2_proofs::plonk::{Circuit, Instance};
+use halo2_proofs::plonk::Circuit;
 use zksettle_core::babyjubjub::SubgroupScalar;
 
 const K: u32 = 9;
@@ -23,8 +23,7 @@ struct MulAdd {
 
 #[derive(Debug, Clone)]
 struct MulAddConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
+    base: BaseColumns,
     curve: CurveConfig,
 }
 
@@ -37,11 +36,10 @@ impl Circuit<Fr> for MulAdd {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> MulAddConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let base = BaseColumns::configure(meta);
         let shared = SharedColumns::configure(meta, 8);
         MulAddConfig {
-            witness,
-            instance,
+            base,
             curve: CurveConfig::configure(meta, &shared),
         }
     }
@@ -55,14 +53,10 @@ impl Circuit<Fr> for MulAdd {
             || "mul add",
             |mut region| {
                 let mut layout = Layout::new(&mut region, self.tamper.clone());
-                let first = layout.take_rows(5);
                 let (bx, by) = coordinates(&self.point);
                 let (sx, sy) = coordinates(&self.start);
-                let inputs: Vec<Word> = [self.k, bx, by, sx, sy]
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| layout.advice(config.witness, first + i, Value::known(v)))
-                    .collect();
+                let values = [self.k, bx, by, sx, sy].map(Value::known);
+                let inputs = config.base.witnesses(&mut layout, &values);
                 let point = |i: usize| PointWords {
                     x: inputs[i],
                     y: inputs[i + 1],
@@ -85,9 +79,7 @@ impl Circuit<Fr> for MulAdd {
                 Ok(inputs.into_iter().chain(outputs).collect::<Vec<_>>())
             },
         )?;
-        for (row, word) in cells.iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
+        config.base.expose(&mut layouter, &cells);
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use crate::layout::{BaseColumns, Tamper};
 use ark_ff::Field as _;
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
 use halo2_proofs::dev::MockProver;
-use halo2_proofs::plonk::{Advice, Circuit, Column, Instance};
+use halo2_proofs::plonk::Circuit;
 use rand::{Rng, SeedableRng};
 use zksettle_core::eddsa::PrivateKey;
 
@@ -21,8 +21,7 @@ struct Verify {
 
 #[derive(Debug, Clone)]
 struct VerifyConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
+    base: BaseColumns,
     poseidon: PoseidonConfig,
     eddsa: EddsaConfig,
 }
@@ -36,11 +35,10 @@ impl Circuit<Fr> for Verify {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> VerifyConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let base = BaseColumns::configure(meta);
         let shared = SharedColumns::configure(meta, 8);
         VerifyConfig {
-            witness,
-            instance,
+            base,
             poseidon: PoseidonConfig::configure(meta, &shared, &[5]),
             eddsa: EddsaConfig::configure(meta, &shared),
         }
@@ -55,10 +53,9 @@ impl Circuit<Fr> for Verify {
             || "verify",
             |mut region| {
                 let mut layout = Layout::new(&mut region, self.tamper);
-                let first = layout.take_rows(7);
-                let w: Vec<Word> = (0..7)
-                    .map(|i| layout.advice(config.witness, first + i, Value::known(self.public[i])))
-                    .collect();
+                let w = config
+                    .base
+                    .witnesses(&mut layout, &self.public.map(Value::known));
                 let (rows, cells) = (layout.rows_used(), layout.advice_cells());
                 let point = |i: usize| PointWords {
                     x: w[i],
@@ -79,9 +76,7 @@ impl Circuit<Fr> for Verify {
                 Ok((w, layout.rows_used() - rows, layout.advice_cells() - cells))
             },
         )?;
-        for (row, word) in inputs.iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
+        config.base.expose(&mut layouter, &inputs);
         LAYOUT.with(|l| l.set((rows, cells)));
         Ok(())
     }
@@ -229,16 +224,6 @@ fn a_disabled_check_accepts_anything_on_the_curve_but_not_off_it() {
     );
 }
 
-/// Which cells the tamper sweep changes: every `stride`-th, 23 by default (about 220 mock
-/// proofs), every one with `ZKSETTLE_HALO2_TAMPER_STRIDE=1`.
-fn tamper_stride() -> usize {
-    std::env::var("ZKSETTLE_HALO2_TAMPER_STRIDE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&s| s > 0)
-        .unwrap_or(23)
-}
-
 /// A cheating prover changes one advice cell of a valid verification and carries the change
 /// forward (the chips go on from the cells as assigned): some gate, copy or constant must refuse
 /// it, for every cell, the inputs' included (they are bound to the instance).
@@ -248,7 +233,7 @@ fn changing_any_one_advice_cell_of_a_verification_breaks_it() {
     assert!(accepts(honest, None));
     let cells = 7 + LAYOUT.with(|l| l.get()).1;
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(29);
-    for cell in (0..cells).step_by(tamper_stride()) {
+    for cell in (0..cells).step_by(crate::layout::sweep_stride(23)) {
         let delta = if cell % 2 == 0 {
             Fr::ONE
         } else {

@@ -3,7 +3,7 @@ use crate::field::{to_circuit, to_core};
 use crate::layout::{BaseColumns, Tamper};
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner};
 use halo2_proofs::dev::MockProver;
-use halo2_proofs::plonk::{Circuit, Instance};
+use halo2_proofs::plonk::Circuit;
 use zksettle_core::account::leaf_value;
 use zksettle_core::tree::{AccountTree, MemoryStore, MerklePath};
 use zksettle_core::{Account, AccountIndex, L1Address, PrivateKey, TokenId};
@@ -26,8 +26,7 @@ struct Write {
 
 #[derive(Debug, Clone)]
 struct WriteConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
+    base: BaseColumns,
     poseidon: PoseidonConfig,
     merkle: MerkleConfig,
 }
@@ -41,11 +40,10 @@ impl Circuit<Fr> for Write {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> WriteConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let base = BaseColumns::configure(meta);
         let shared = SharedColumns::configure(meta, 8);
         WriteConfig {
-            witness,
-            instance,
+            base,
             poseidon: PoseidonConfig::configure(meta, &shared, &[4]),
             merkle: MerkleConfig::configure(meta, &shared),
         }
@@ -60,12 +58,8 @@ impl Circuit<Fr> for Write {
             || "write",
             |mut region| {
                 let mut layout = Layout::new(&mut region, self.tamper.clone());
-                let first = layout.take_rows(3);
-                let words: Vec<Word> = [self.index, self.before, self.after]
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| layout.advice(config.witness, first + i, Value::known(v)))
-                    .collect();
+                let values = [self.index, self.before, self.after].map(Value::known);
+                let words = config.base.witnesses(&mut layout, &values);
                 let siblings: Vec<[Value<Fr>; 3]> = self
                     .siblings
                     .iter()
@@ -86,9 +80,7 @@ impl Circuit<Fr> for Write {
                 Ok(words.into_iter().chain(roots).collect::<Vec<_>>())
             },
         )?;
-        for (row, word) in public.iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
+        config.base.expose(&mut layouter, &public);
         Ok(())
     }
 }
@@ -289,16 +281,6 @@ fn the_new_leaf_cannot_move_to_another_position_or_other_siblings() {
     }
 }
 
-/// Which hash cells the sweep changes: every `stride`-th, 23 by default, every one with
-/// `ZKSETTLE_HALO2_TAMPER_STRIDE=1`.
-fn tamper_stride() -> usize {
-    std::env::var("ZKSETTLE_HALO2_TAMPER_STRIDE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&s| s > 0)
-        .unwrap_or(23)
-}
-
 /// With the roots left free, only the gate that makes a cell (or a copy into a hash) can refuse
 /// a change to it, carried forward: every cell of the placement rows of a two-level write, and
 /// every `stride`-th of its hashes (the Poseidon chip's own sweep covers those).
@@ -319,7 +301,7 @@ fn changing_any_one_advice_cell_with_the_roots_free_breaks_a_gate() {
     let is_placement = |cell: usize| offset(cell).is_none_or(|o| o < PLACEMENT_CELLS);
     let swept = (0..cells)
         .filter(|&cell| !is_free(cell))
-        .filter(|&cell| is_placement(cell) || cell % tamper_stride() == 0);
+        .filter(|&cell| is_placement(cell) || cell % crate::layout::sweep_stride(23) == 0);
     for cell in swept {
         let delta = if cell % 2 == 0 {
             Fr::ONE

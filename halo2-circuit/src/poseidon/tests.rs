@@ -5,7 +5,7 @@ use ark_ff::PrimeField as _;
 use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner};
 use halo2_proofs::dev::MockProver;
 use halo2_proofs::halo2curves::ff::Field;
-use halo2_proofs::plonk::{Circuit, Instance};
+use halo2_proofs::plonk::Circuit;
 use rand::{Rng, SeedableRng};
 
 /// Every width the batch statement hashes at.
@@ -24,8 +24,7 @@ struct Hashes {
 
 #[derive(Debug, Clone)]
 struct HashesConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
+    base: BaseColumns,
     poseidon: PoseidonConfig,
 }
 
@@ -38,11 +37,10 @@ impl Circuit<Fr> for Hashes {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> HashesConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let base = BaseColumns::configure(meta);
         let shared = SharedColumns::configure(meta, 8);
         HashesConfig {
-            witness,
-            instance,
+            base,
             poseidon: PoseidonConfig::configure(meta, &shared, &INPUT_COUNTS),
         }
     }
@@ -62,7 +60,9 @@ impl Circuit<Fr> for Hashes {
                     let words: Vec<Word> = values
                         .iter()
                         .enumerate()
-                        .map(|(i, x)| layout.advice(config.witness, first + i, Value::known(*x)))
+                        .map(|(i, x)| {
+                            layout.advice(config.base.witness, first + i, Value::known(*x))
+                        })
                         .collect();
                     outputs.push(config.poseidon.hash(&mut layout, &words)?);
                     inputs.extend(words);
@@ -70,14 +70,12 @@ impl Circuit<Fr> for Hashes {
                 Ok((inputs, outputs))
             },
         )?;
-        let public = if self.outputs_public {
-            inputs.iter().chain(&outputs).collect::<Vec<_>>()
+        let public: Vec<Word> = if self.outputs_public {
+            inputs.iter().chain(&outputs).copied().collect()
         } else {
-            inputs.iter().collect()
+            inputs
         };
-        for (row, word) in public.into_iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
+        config.base.expose(&mut layouter, &public);
         Ok(())
     }
 }
@@ -166,16 +164,6 @@ fn a_width_without_gates_is_a_synthesis_error_not_a_hash() {
     ));
 }
 
-/// Which cells the tamper sweep changes: every `stride`-th, 11 by default (about 200 mock
-/// proofs), every one with `ZKSETTLE_HALO2_TAMPER_STRIDE=1` (about 2,300).
-fn tamper_stride() -> usize {
-    std::env::var("ZKSETTLE_HALO2_TAMPER_STRIDE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&s| s > 0)
-        .unwrap_or(11)
-}
-
 /// The hashes are left unconstrained and the cheating prover carries its change forward
 /// (`PoseidonConfig::hash` goes on from the cells as assigned), so the only things that can
 /// refuse a changed cell are an input's copy and instance, and the gate of the round that made
@@ -198,7 +186,7 @@ fn changing_any_one_advice_cell_of_any_width_breaks_a_gate() {
         outputs_public: false,
         tamper,
     };
-    for cell in (0..cells).step_by(tamper_stride()) {
+    for cell in (0..cells).step_by(crate::layout::sweep_stride(11)) {
         // A small change or an arbitrary one, in turn: neither may survive.
         let delta = if cell % 2 == 0 {
             Fr::ONE

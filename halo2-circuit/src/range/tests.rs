@@ -2,7 +2,7 @@ use super::*;
 use crate::layout::{BaseColumns, Tamper};
 use halo2_proofs::circuit::SimpleFloorPlanner;
 use halo2_proofs::dev::MockProver;
-use halo2_proofs::plonk::{Circuit, Instance};
+use halo2_proofs::plonk::Circuit;
 
 const K: u32 = 9;
 
@@ -17,8 +17,7 @@ struct Checks {
 
 #[derive(Debug, Clone)]
 struct ChecksConfig {
-    witness: Column<Advice>,
-    instance: Column<Instance>,
+    base: BaseColumns,
     range: RangeConfig,
 }
 
@@ -31,11 +30,10 @@ impl Circuit<Fr> for Checks {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fr>) -> ChecksConfig {
-        let BaseColumns { witness, instance } = BaseColumns::configure(meta);
+        let base = BaseColumns::configure(meta);
         let shared = SharedColumns::configure(meta, 2);
         ChecksConfig {
-            witness,
-            instance,
+            base,
             range: RangeConfig::configure(meta, &shared),
         }
     }
@@ -50,13 +48,9 @@ impl Circuit<Fr> for Checks {
             || "checks",
             |mut region| {
                 let mut layout = Layout::new(&mut region, self.tamper.clone());
-                let first = layout.take_rows(self.values.len());
-                let inputs: Vec<Word> = self
-                    .values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (x, _))| layout.advice(config.witness, first + i, Value::known(*x)))
-                    .collect();
+                let values: Vec<Value<Fr>> =
+                    self.values.iter().map(|(x, _)| Value::known(*x)).collect();
+                let inputs = config.base.witnesses(&mut layout, &values);
                 let mut limbs = Vec::new();
                 for (x, (_, bits)) in inputs.iter().zip(&self.values) {
                     limbs.extend(config.range.check(&mut layout, x, *bits)?);
@@ -68,9 +62,7 @@ impl Circuit<Fr> for Checks {
                 })
             },
         )?;
-        for (row, word) in public.iter().enumerate() {
-            layouter.constrain_instance(word.cell, config.instance, row);
-        }
+        config.base.expose(&mut layouter, &public);
         Ok(())
     }
 }
