@@ -34,15 +34,17 @@
 //! - [`eddsa`]: EdDSA-Poseidon verification, switchable per slot like the R1CS gadget.
 //! - [`merkle`]: a leaf write along one path of the quaternary account tree.
 //! - [`range`]: range checks by lookup, a byte per row.
+//! - [`spread`]: linear equations over cells and spread pieces (bits interleaved with zeros,
+//!   looked up in a table): the gate SHA-256 is written in.
+//! - [`sha256`]: SHA-256 by spread-table lookups, and the batch commitment from its digest.
 //! - [`transcript`]: the Fiat–Shamir transcript of the proofs, laid out for an EVM verifier.
 //!
 //! ## Status
 //! The building blocks come first, each bit-exact with the core function it mirrors and with a
-//! negative test over every advice cell it assigns: so far Poseidon, EdDSA-Poseidon and the leaf
-//! write. The rest of the statement (range checks by lookup, SHA-256, the batch),
-//! the prover seam and the EVM verifier follow in this crate and `zksettle-prover` (whose `kzg`
-//! module already makes the KZG parameters from a snarkjs `.ptau`); `docs/circuit.md` lists
-//! what each costs here once it exists.
+//! negative test over every advice cell it assigns: Poseidon, EdDSA-Poseidon, the leaf write,
+//! range checks, the arithmetic glue and SHA-256. The batch itself and the prover seam follow
+//! (the EVM verifier is `zksettle-halo2-evm`, the KZG parameters from a snarkjs `.ptau` are
+//! `zksettle-prover`'s `kzg` module); `docs/circuit.md` lists what each costs.
 
 pub mod arith;
 pub mod babyjubjub;
@@ -52,6 +54,8 @@ pub mod layout;
 pub mod merkle;
 pub mod poseidon;
 pub mod range;
+pub mod sha256;
+pub mod spread;
 pub mod transcript;
 
 pub use halo2_proofs;
