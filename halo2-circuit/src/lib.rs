@@ -32,6 +32,8 @@
 //! - [`babyjubjub`]: Baby Jubjub as gates: on-curve, doubling, and a scalar multiplication of
 //!   one row per bit that also makes the bits canonical against a bound.
 //! - [`eddsa`]: EdDSA-Poseidon verification, switchable per slot like the R1CS gadget.
+//! - [`encoding`]: the op fields' pubdata encodings: a field element's canonical bytes,
+//!   circomlib's packed point, the packed decimal floats of amounts and fees.
 //! - [`merkle`]: a leaf write along one path of the quaternary account tree.
 //! - [`range`]: range checks by lookup, a byte per row.
 //! - [`spread`]: linear equations over cells and spread pieces (bits interleaved with zeros,
@@ -49,6 +51,7 @@
 pub mod arith;
 pub mod babyjubjub;
 pub mod eddsa;
+pub mod encoding;
 pub mod field;
 pub mod layout;
 pub mod merkle;
