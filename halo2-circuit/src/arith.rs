@@ -15,6 +15,10 @@
 //! | `mul_add(x, y, w)` | 1 | `x·y + w − z = 0` |
 //! | `assert_boolean(x)` | 1 | `x·x − x = 0` |
 //! | `assert_zero(x)` | 1 | `x = 0` |
+//! | `or(x, y)` | 1 | `x + y − x·y − z = 0` (booleans `x`, `y`) |
+//! | `assert_equal(x, y)` | 1 | `x − y = 0` |
+//! | `assert_product_zero(x, y)` | 1 | `x·y = 0` (with `x` a condition: `x ⇒ y = 0`) |
+//! | `assert_nonzero(x)` | 1 | `x·w − 1 = 0` (`w` a witness inverse) |
 //! | `select(bit, x, y)` | 2 | `t = x − y`, `z = bit·t + y` (the caller makes `bit` boolean) |
 //! | `is_zero(x)` | 2 | `x·w + z − 1 = 0`, `x·z = 0` (`z = [x = 0]`, `w` a witness inverse) |
 //!
@@ -189,6 +193,68 @@ impl ArithConfig {
         let cells = [Cell::Copy(x), Cell::Empty, Cell::Empty, Cell::Empty];
         let coefficients = Row {
             a: Fr::ONE,
+            ..Row::default()
+        };
+        self.row(layout, cells, coefficients).map(|_| ())
+    }
+
+    /// `x ∨ y` for booleans `x`, `y`: `x + y − x·y`.
+    pub fn or(&self, layout: &mut Layout<'_, '_>, x: &Word, y: &Word) -> Result<Word, Error> {
+        let z = x.value + y.value - x.value * y.value;
+        let cells = [Cell::Copy(x), Cell::Copy(y), Cell::Empty, Cell::Fresh(z)];
+        let coefficients = Row {
+            m: -Fr::ONE,
+            a: Fr::ONE,
+            b: Fr::ONE,
+            d: -Fr::ONE,
+            ..Row::default()
+        };
+        self.row(layout, cells, coefficients)?[3].ok_or(Error::Synthesis)
+    }
+
+    /// Constrains `x = y`.
+    pub fn assert_equal(
+        &self,
+        layout: &mut Layout<'_, '_>,
+        x: &Word,
+        y: &Word,
+    ) -> Result<(), Error> {
+        let cells = [Cell::Copy(x), Cell::Copy(y), Cell::Empty, Cell::Empty];
+        let coefficients = Row {
+            a: Fr::ONE,
+            b: -Fr::ONE,
+            ..Row::default()
+        };
+        self.row(layout, cells, coefficients).map(|_| ())
+    }
+
+    /// Constrains `x·y = 0`: for a boolean condition `x`, `x ⇒ y = 0`.
+    pub fn assert_product_zero(
+        &self,
+        layout: &mut Layout<'_, '_>,
+        x: &Word,
+        y: &Word,
+    ) -> Result<(), Error> {
+        let cells = [Cell::Copy(x), Cell::Copy(y), Cell::Empty, Cell::Empty];
+        let coefficients = Row {
+            m: Fr::ONE,
+            ..Row::default()
+        };
+        self.row(layout, cells, coefficients).map(|_| ())
+    }
+
+    /// Constrains `x ≠ 0`, by a witness inverse.
+    pub fn assert_nonzero(&self, layout: &mut Layout<'_, '_>, x: &Word) -> Result<(), Error> {
+        let inverse = x.value.map(|x| x.invert().unwrap_or(Fr::ZERO));
+        let cells = [
+            Cell::Copy(x),
+            Cell::Fresh(inverse),
+            Cell::Empty,
+            Cell::Empty,
+        ];
+        let coefficients = Row {
+            m: Fr::ONE,
+            k: -Fr::ONE,
             ..Row::default()
         };
         self.row(layout, cells, coefficients).map(|_| ())

@@ -61,7 +61,11 @@ impl Circuit<Fr> for Ops {
                     arith.select(&mut layout, &bit, &x, &y)?,
                     arith.is_zero(&mut layout, &x)?,
                     arith.is_zero(&mut layout, &difference)?,
+                    arith.or(&mut layout, &bit, &bit)?,
                 ];
+                arith.assert_equal(&mut layout, &x, &x)?;
+                arith.assert_product_zero(&mut layout, &difference, &y)?;
+                arith.assert_nonzero(&mut layout, &y)?;
                 let mut public = vec![x, y, w, bit];
                 if self.outputs_public {
                     public.extend(outputs);
@@ -84,6 +88,7 @@ fn expected([x, y, w, bit]: [Fr; 4]) -> Vec<Fr> {
         if bit == Fr::ONE { x } else { y },
         Fr::from(u64::from(bool::from(x.is_zero()))),
         Fr::ONE,
+        bit,
     ]
 }
 
@@ -137,11 +142,13 @@ fn a_non_boolean_bit_is_refused() {
 #[test]
 fn changing_any_one_advice_cell_with_the_results_free_breaks_a_gate() {
     let inputs = [Fr::from(6), Fr::from(7), Fr::from(8), Fr::ONE];
-    // 4 inputs, then the assigned cells of the 14 rows: boolean 2, sub 3, zero 1, mul 3,
-    // linear 3, add 3, sub 3, mul_add 4, select 3 + 4, and each is_zero 3 + 2.
-    let cells = 4 + 2 + 3 + 1 + 3 + 3 + 3 + 3 + 4 + 7 + 2 * 5;
+    // 4 inputs, then the assigned cells of the 18 rows: boolean 2, sub 3, zero 1, mul 3,
+    // linear 3, add 3, sub 3, mul_add 4, select 3 + 4, each is_zero 3 + 2, or 3, and the
+    // equal, product-zero and non-zero assertions 2 each.
+    let before_or = 4 + 2 + 3 + 1 + 3 + 3 + 3 + 3 + 4 + 7 + 2 * 5;
+    let cells = before_or + 3 + 3 * 2;
     // The second is_zero's inverse (of x − x = 0) is free: its first row's second cell.
-    let free_inverse = cells - 5 + 1;
+    let free_inverse = before_or - 5 + 1;
     for cell in (0..cells).filter(|c| *c != free_inverse) {
         let tamper = vec![Tamper {
             cell,
