@@ -50,6 +50,7 @@
 
 pub mod arith;
 pub mod babyjubjub;
+pub mod batch;
 pub mod eddsa;
 pub mod encoding;
 pub mod field;

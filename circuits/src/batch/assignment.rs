@@ -123,7 +123,7 @@ fn unused_slot() -> FeeSlotAssignment {
 }
 
 /// A leaf write that changes nothing, for disabled write slots: siblings of an empty tree.
-pub(crate) fn idle_write(depth: u8) -> LeafUpdate {
+pub fn idle_write(depth: u8) -> LeafUpdate {
     let zeros = zksettle_core::tree::empty_subtree_values();
     let levels = usize::from(zksettle_core::tree::levels(depth));
     LeafUpdate {

@@ -1,0 +1,105 @@
+use super::*;
+use halo2_proofs::dev::MockProver;
+use zksettle_core::stf::AppliedBatch;
+use zksettle_core::{AccountIndex, BatchShape, Op};
+use zksettle_test_support::{addr, deposit, domain, forced_exit, native_transfer, withdraw, World};
+
+const ETH: u32 = 0;
+
+thread_local! {
+    /// Rows and advice cells of the last batch laid out on this thread.
+    pub(super) static LAYOUT: std::cell::Cell<(usize, usize)> =
+        const { std::cell::Cell::new((0, 0)) };
+}
+
+fn shape(chunks: usize) -> BatchShape {
+    BatchShape {
+        depth: 16,
+        chunks,
+        fee_slots: 2,
+    }
+}
+
+fn batch(
+    world: &mut World,
+    ops: Vec<Op>,
+    fee_recipients: &[u32],
+) -> (AppliedBatch, BatchAssignment) {
+    let recipients = fee_recipients.iter().map(|i| AccountIndex(*i)).collect();
+    let applied = world.batch(ops, recipients);
+    let assignment =
+        BatchAssignment::from_witness(world.shape(), domain(), &applied.witness).unwrap();
+    (applied, assignment)
+}
+
+/// Rows 2^k holds the batch.
+fn k_for(assignment: &BatchAssignment) -> u32 {
+    // About 4,600 rows per chunk at D = 16 and 2,400 per SHA-256 block, plus the fee slots.
+    let chunks = assignment.shape.chunks;
+    let rows = 4_600 * chunks + 2_400 * (12 * chunks + 160).div_ceil(64) + 4_000;
+    rows.next_power_of_two().trailing_zeros()
+}
+
+fn verify(circuit: &BatchCircuit) -> Result<(), Vec<halo2_proofs::dev::VerifyFailure>> {
+    let k = k_for(&circuit.assignment);
+    MockProver::run(k, circuit, circuit.instance())
+        .expect("the batch fits its rows")
+        .verify()
+}
+
+#[test]
+fn batches_of_every_op_type_satisfy_the_circuit_under_the_cores_commitment() {
+    let mut world = World::new(shape(18));
+    let (applied, assignment) = batch(
+        &mut world,
+        vec![deposit(1, ETH, 1_000_000, 1), deposit(2, ETH, 5_000, 2)],
+        &[],
+    );
+    assert_eq!(applied.included.len(), 2);
+    assert_eq!(verify(&BatchCircuit::new(assignment)), Ok(()));
+
+    let ops = vec![
+        native_transfer(1, 1, 2, 2, 2_500, 3, 0),
+        native_transfer(1, 1, 3, 7, 10_000, 1, 1),
+        withdraw(2, 2, ETH, 500, 1, 0, addr(2)),
+        forced_exit(1, ETH, addr(1)),
+    ];
+    let (applied, assignment) = batch(&mut world, ops, &[2]);
+    assert_eq!(
+        applied.included.len(),
+        4,
+        "rejected: {:?}",
+        applied.rejected
+    );
+    let circuit = BatchCircuit::new(assignment);
+    assert_eq!(verify(&circuit), Ok(()));
+
+    let mut wrong = circuit.clone();
+    wrong.assignment.commitment += zksettle_core::Fr::from(1u64);
+    assert!(verify(&wrong).is_err());
+}
+
+/// Rows and cells per chunk at D = 24: the difference between 32 and 16 chunks, over 16, as
+/// `constraints_per_chunk` measures the R1CS circuit (16 chunks of 12 bytes are three whole
+/// SHA-256 blocks).
+#[test]
+#[ignore = "two blank batches at D = 24 (about a minute); run for docs/circuit.md's figures"]
+fn rows_and_cells_per_chunk_at_depth_24() {
+    let layout = |chunks| {
+        let shape = BatchShape {
+            depth: 24,
+            chunks,
+            fee_slots: 2,
+        };
+        let circuit = BatchCircuit::new(BatchAssignment::blank(shape, domain()));
+        let _ = MockProver::run(20, &circuit, circuit.instance());
+        LAYOUT.with(|l| l.get())
+    };
+    let (rows16, cells16) = layout(16);
+    let (rows32, cells32) = layout(32);
+    eprintln!(
+        "{} rows, {} advice cells per chunk; 16 chunks: {rows16} rows",
+        (rows32 - rows16) / 16,
+        (cells32 - cells16) / 16
+    );
+}
