@@ -7,6 +7,7 @@
 mod agreement;
 mod batch;
 mod differential;
+mod mutation_cases;
 mod mutations;
 mod raw_mutations;
 mod refusals;
