@@ -33,6 +33,7 @@ use halo2_proofs::halo2curves::ff::Field as _;
 use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
 use zksettle_circuits::batch::assignment::idle_write;
 pub use zksettle_circuits::BatchAssignment;
+use zksettle_core::BatchShape;
 
 /// The circuit of one batch (or of the blank batch of its shape, for keys).
 #[derive(Debug, Clone)]
@@ -52,11 +53,35 @@ impl BatchCircuit {
         }
     }
 
+    /// A bound on the rows a batch of `shape` lays out, from the chips' costs: per chunk about
+    /// 2,400 rows besides its two leaf writes of 140 rows per tree level, 2,500 per SHA-256
+    /// block, and per fee slot a write and its leaves. A test checks it against layouts.
+    pub fn rows_bound(shape: BatchShape) -> usize {
+        let levels = usize::from(shape.depth).div_ceil(2);
+        let preimage = 100 + shape.pubdata_bytes();
+        let blocks = (preimage + 9).div_ceil(64);
+        shape.chunks * (2_400 + 2 * 140 * levels)
+            + blocks * 2_500
+            + shape.fee_slots * (400 + 140 * levels)
+            + 2_000
+    }
+
+    /// The smallest `k` whose `2^k` rows hold [`Self::rows_bound`] and halo2's blinding rows.
+    pub fn k(shape: BatchShape) -> u32 {
+        (Self::rows_bound(shape) + BLINDING_ROWS)
+            .next_power_of_two()
+            .trailing_zeros()
+    }
+
     /// The public input: the commitment.
     pub fn instance(&self) -> Vec<Vec<Fr>> {
         vec![vec![to_circuit(&self.assignment.commitment)]]
     }
 }
+
+/// Rows halo2 keeps for blinding at the end of the domain (its blinding factors plus one, for
+/// this circuit's queries, with room to spare).
+const BLINDING_ROWS: usize = 16;
 
 /// The batch's columns and chips.
 #[derive(Debug, Clone)]

@@ -32,16 +32,8 @@ fn batch(
     (applied, assignment)
 }
 
-/// Rows 2^k holds the batch.
-fn k_for(assignment: &BatchAssignment) -> u32 {
-    // About 4,600 rows per chunk at D = 16 and 2,400 per SHA-256 block, plus the fee slots.
-    let chunks = assignment.shape.chunks;
-    let rows = 4_600 * chunks + 2_400 * (12 * chunks + 160).div_ceil(64) + 4_000;
-    rows.next_power_of_two().trailing_zeros()
-}
-
 fn verify(circuit: &BatchCircuit) -> Result<(), Vec<halo2_proofs::dev::VerifyFailure>> {
-    let k = k_for(&circuit.assignment);
+    let k = BatchCircuit::k(circuit.assignment.shape);
     MockProver::run(k, circuit, circuit.instance())
         .expect("the batch fits its rows")
         .verify()
@@ -74,6 +66,12 @@ fn batches_of_every_op_type_satisfy_the_circuit_under_the_cores_commitment() {
     let circuit = BatchCircuit::new(assignment);
     assert_eq!(verify(&circuit), Ok(()));
 
+    let (rows, _) = LAYOUT.with(|l| l.get());
+    assert!(
+        rows <= BatchCircuit::rows_bound(circuit.assignment.shape),
+        "{rows} rows"
+    );
+
     let mut wrong = circuit.clone();
     wrong.assignment.commitment += zksettle_core::Fr::from(1u64);
     assert!(verify(&wrong).is_err());
@@ -97,6 +95,17 @@ fn rows_and_cells_per_chunk_at_depth_24() {
     };
     let (rows16, cells16) = layout(16);
     let (rows32, cells32) = layout(32);
+    for (chunks, rows) in [(16, rows16), (32, rows32)] {
+        let shape = BatchShape {
+            depth: 24,
+            chunks,
+            fee_slots: 2,
+        };
+        assert!(
+            rows <= BatchCircuit::rows_bound(shape),
+            "{chunks} chunks: {rows} rows"
+        );
+    }
     eprintln!(
         "{} rows, {} advice cells per chunk; 16 chunks: {rows16} rows",
         (rows32 - rows16) / 16,
