@@ -205,3 +205,50 @@ impl<'a, 'r> Layout<'a, 'r> {
         selector.enable(self.region, row)
     }
 }
+
+/// Whether a real KZG proof of `circuit` (keys from `circuit` itself, halo2's own Blake2b
+/// transcript, GWC openings, a fixed-seed SRS) verifies under `instance`: the check a
+/// MockProver cannot make, that the gates, lookups and copies survive key generation (selector
+/// compression, the lookup and permutation arguments' degrees).
+#[cfg(test)]
+pub(crate) fn real_proof_verifies<C: halo2_proofs::plonk::Circuit<Fr>>(
+    k: u32,
+    circuit: &C,
+    instance: &[Fr],
+) -> bool {
+    use ark_std::rand::SeedableRng;
+    use halo2_proofs::halo2curves::bn256::{Bn256, G1Affine};
+    use halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof};
+    use halo2_proofs::poly::commitment::ParamsProver as _;
+    use halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+    use halo2_proofs::poly::kzg::multiopen::{ProverGWC, VerifierGWC};
+    use halo2_proofs::poly::kzg::strategy::SingleStrategy;
+    use halo2_proofs::transcript::{
+        Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
+    };
+    // halo2 takes rand_core 0.6 generators, which arkworks' are.
+    let rng = || ark_std::rand::rngs::StdRng::seed_from_u64(29);
+    let params = ParamsKZG::<Bn256>::setup(k, rng());
+    let vk = keygen_vk(&params, circuit).expect("keys");
+    let pk = keygen_pk(&params, vk, circuit).expect("keys");
+    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(vec![]);
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverGWC<'_, _>, _, _, _, _>(
+        &params,
+        &pk,
+        std::slice::from_ref(circuit),
+        &[&[instance]],
+        rng(),
+        &mut transcript,
+    )
+    .expect("a proof");
+    let proof = transcript.finalize();
+    let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&proof[..]);
+    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierGWC<'_, _>, _, _, _>(
+        params.verifier_params(),
+        pk.get_vk(),
+        SingleStrategy::new(&params),
+        &[&[instance]],
+        &mut transcript,
+    )
+    .is_ok()
+}

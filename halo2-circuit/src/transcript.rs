@@ -162,6 +162,13 @@ impl<R: Read> TranscriptRead<G1Affine, Challenge> for EvmTranscriptRead<R> {
     }
 }
 
+impl<R: Read> EvmTranscriptRead<R> {
+    /// The reader, positioned after what was read (a verifier checks that nothing is left).
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+}
+
 impl<R: Read> TranscriptReadBuffer<R, G1Affine, Challenge> for EvmTranscriptRead<R> {
     fn init(reader: R) -> Self {
         Self {

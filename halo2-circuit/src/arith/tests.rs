@@ -187,3 +187,14 @@ fn is_zero_cannot_call_a_non_zero_value_zero() {
     assert!(accepts(inputs, None, vec![]));
     assert!(!accepts(inputs, None, forged));
 }
+
+#[test]
+fn a_real_proof_of_every_operation_verifies() {
+    let inputs = [Fr::from(6), Fr::from(7), Fr::from(8), Fr::ONE];
+    let circuit = Ops {
+        inputs,
+        outputs_public: false,
+        tamper: vec![],
+    };
+    assert!(crate::layout::real_proof_verifies(K, &circuit, &inputs));
+}

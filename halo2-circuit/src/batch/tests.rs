@@ -112,3 +112,24 @@ fn rows_and_cells_per_chunk_at_depth_24() {
         (cells32 - cells16) / 16
     );
 }
+
+/// `halo2-axiom` caps the degree it sizes its quotient for at 5 (`MAX_DEGREE`), silently: a
+/// constraint of higher degree satisfies the MockProver and fails every real proof. A lookup of
+/// inputs of degree `d` into a table of degree `t` is a constraint of degree `2 + d + t`.
+#[test]
+fn every_constraint_is_of_degree_five_or_less() {
+    let mut cs = halo2_proofs::plonk::ConstraintSystem::<Fr>::default();
+    let _ = BatchCircuit::configure(&mut cs);
+    let gates = cs
+        .gates()
+        .iter()
+        .flat_map(|gate| gate.polynomials().iter().map(|p| p.degree()));
+    let lookups = cs.lookups().iter().map(|lookup| {
+        let degree = |exprs: &[halo2_proofs::plonk::Expression<Fr>]| {
+            exprs.iter().map(|e| e.degree()).max().unwrap_or(1)
+        };
+        2 + degree(lookup.input_expressions()) + degree(lookup.table_expressions())
+    });
+    let worst = gates.chain(lookups).max().unwrap_or(0);
+    assert!(worst <= 5, "a constraint of degree {worst}");
+}

@@ -270,3 +270,35 @@ fn advice_cells(op: &Op) -> usize {
     let _ = MockProver::run(K, &circuit, vec![vec![]]);
     CELLS.with(|c| c.get())
 }
+
+#[test]
+fn a_real_proof_of_each_encoding_verifies() {
+    let key = PrivateKey::from_bytes([3; 32]).public_key().0;
+    let (x, y) = point(&negated(&key));
+    let packed: Vec<Fr> = negated(&key)
+        .pack()
+        .iter()
+        .map(|b| Fr::from(u64::from(*b)))
+        .collect();
+    let float = AMOUNT_FORMAT.pack(4_500_000_000).expect("packable");
+    for (op, mut instance) in [
+        (Op::PackedPoint(x, y), vec![x, y]),
+        (
+            Op::Float(AMOUNT_FORMAT, u64::from(float)),
+            vec![Fr::from(u64::from(float))],
+        ),
+    ] {
+        let expected = if matches!(op, Op::PackedPoint(..)) {
+            packed.clone()
+        } else {
+            vec![Fr::from(4_500_000_000u64)]
+        };
+        instance.extend(expected);
+        let circuit = Encode { op, tamper: vec![] };
+        assert!(
+            crate::layout::real_proof_verifies(K, &circuit, &instance),
+            "{:?}",
+            circuit.op
+        );
+    }
+}

@@ -320,3 +320,9 @@ fn changing_any_one_advice_cell_with_the_roots_free_breaks_a_gate() {
     }];
     assert!(accepts(&circuit, instance), "one past the last cell");
 }
+
+#[test]
+fn a_real_proof_of_a_write_verifies() {
+    let (circuit, instance) = write(77);
+    assert!(crate::layout::real_proof_verifies(K, &circuit, &instance));
+}

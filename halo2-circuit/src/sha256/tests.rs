@@ -242,3 +242,18 @@ fn changing_any_one_advice_cell_of_a_hash_breaks_it() {
         }]
     ));
 }
+
+#[test]
+fn a_real_proof_of_a_hash_verifies() {
+    let m = message(5);
+    let circuit = Hash {
+        message: m.clone(),
+        cells: 5,
+        tamper: vec![],
+    };
+    assert!(crate::layout::real_proof_verifies(
+        12,
+        &circuit,
+        &instance(&m, 5)
+    ));
+}

@@ -157,3 +157,13 @@ fn changing_any_one_advice_cell_breaks_the_equation() {
     };
     assert_eq!(verify(&past), Ok(()));
 }
+
+#[test]
+fn a_real_proof_of_an_equation_verifies() {
+    let circuit = equation(&[(8, 0xa5), (3, 5), (1, 1)]);
+    assert!(crate::layout::real_proof_verifies(
+        K,
+        &circuit,
+        &[circuit.x, circuit.y]
+    ));
+}
