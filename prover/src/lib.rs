@@ -68,6 +68,7 @@ pub mod field;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod groth16;
+pub mod halo2;
 pub mod iden3;
 pub mod keys;
 pub mod kzg;

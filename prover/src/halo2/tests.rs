@@ -1,0 +1,90 @@
+use super::*;
+use ark_std::rand::rngs::StdRng;
+use ark_std::rand::SeedableRng;
+use zksettle_core::AccountIndex;
+use zksettle_test_support::{deposit, domain, native_transfer, World};
+
+fn shape() -> BatchShape {
+    BatchShape {
+        depth: 8,
+        chunks: 1,
+        fee_slots: 1,
+    }
+}
+
+/// A transfer between two funded accounts, in a batch of one chunk (the deposits applied
+/// natively under a wider shape: a deposit takes ten chunks at this depth).
+fn transfer_batch() -> BatchAssignment {
+    let mut world = World::new(shape());
+    let wide = zksettle_core::stf::StfConfig {
+        shape: BatchShape {
+            chunks: 64,
+            ..shape()
+        },
+        ..world.config
+    };
+    let deposits = zksettle_core::stf::BatchInput {
+        number: world.next_batch,
+        ops: vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)],
+        fee_recipients: vec![],
+    };
+    zksettle_core::stf::apply_batch(&mut world.tree, &wide, &deposits).unwrap();
+    world.tree.commit().unwrap();
+    world.next_batch += 1;
+    let applied = world.batch(
+        vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
+        vec![AccountIndex(1)],
+    );
+    assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
+    BatchAssignment::from_witness(shape(), domain(), &applied.witness).unwrap()
+}
+
+/// Keys from the blank batch prove a real batch, the proof verifies under its commitment and
+/// the key made from the batch itself, and it is refused under another commitment, with a byte
+/// changed, and with bytes appended.
+#[test]
+fn a_batch_proof_verifies_and_its_alterations_do_not() {
+    let k = BatchCircuit::k(shape());
+    let params = KzgParams::setup(k, StdRng::seed_from_u64(29));
+    let keys = Halo2Keys::generate(params, shape(), domain()).unwrap();
+    let batch = transfer_batch();
+    {
+        let c = BatchCircuit::new(batch.clone());
+        let r = zksettle_halo2_circuit::halo2_proofs::dev::MockProver::run(k, &c, c.instance())
+            .unwrap()
+            .verify();
+        eprintln!(
+            "mock: {:?}",
+            r.as_ref()
+                .map_err(|e| e.iter().take(3).map(|f| format!("{f}")).collect::<Vec<_>>())
+        );
+    }
+    let proof = keys.prove(&batch, StdRng::seed_from_u64(1)).unwrap();
+    eprintln!("k = {k}, proof {} bytes", proof.len());
+    // The key does not depend on the witness.
+    let from_batch = keygen_vk(keys.params(), &BatchCircuit::new(batch.clone())).unwrap();
+    assert_eq!(from_batch.transcript_repr(), keys.vk().transcript_repr());
+    verify(keys.params(), keys.vk(), &proof, batch.commitment).unwrap();
+
+    let other = batch.commitment + zksettle_core::Fr::from(1u64);
+    assert!(verify(keys.params(), keys.vk(), &proof, other).is_err());
+    let mut changed = proof.clone();
+    changed[100] ^= 1;
+    assert!(verify(keys.params(), keys.vk(), &changed, batch.commitment).is_err());
+    let mut longer = proof.clone();
+    longer.push(0);
+    assert!(matches!(
+        verify(keys.params(), keys.vk(), &longer, batch.commitment),
+        Err(Halo2Error::TrailingBytes(1))
+    ));
+}
+
+#[test]
+fn parameters_of_the_wrong_size_and_witnesses_of_another_shape_are_refused() {
+    let k = BatchCircuit::k(shape());
+    let small = KzgParams::setup(k - 1, StdRng::seed_from_u64(29));
+    assert!(matches!(
+        Halo2Keys::generate(small, shape(), domain()),
+        Err(Halo2Error::ParamsSize { needed, given }) if needed == k && given == k - 1
+    ));
+}
