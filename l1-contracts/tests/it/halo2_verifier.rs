@@ -19,7 +19,7 @@ fn word(x: &Fr) -> U256 {
 }
 
 /// Deploys the key's contracts (parts of `part_bytes`) and a verifier over them.
-async fn deploy(chain: &EmbeddedChain, key: &[u8], part_bytes: usize) -> Address {
+pub(crate) async fn deploy(chain: &EmbeddedChain, key: &[u8], part_bytes: usize) -> Address {
     let mut parts = Vec::new();
     for init in key_contracts_of(key, part_bytes).unwrap() {
         parts.push(deploy_code(chain, init).await);

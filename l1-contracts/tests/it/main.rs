@@ -7,5 +7,6 @@
 
 mod artifacts;
 mod contracts;
+mod halo2_batch;
 mod halo2_verifier;
 mod rpc_chain;

@@ -1,0 +1,108 @@
+//! A halo2 proof of a real batch on the verifier contract: keys of the batch circuit compiled
+//! for the EVM, the Rust reference and the contract both accept the proof under the batch's
+//! commitment and refuse it under another.
+
+use crate::contracts::{call, chain};
+use crate::halo2_verifier::deploy;
+use alloy::primitives::{Bytes, U256};
+use alloy::sol_types::SolCall;
+use ark_std::rand::rngs::StdRng;
+use ark_std::rand::SeedableRng;
+use zksettle_circuits::BatchAssignment;
+use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
+use zksettle_core::{AccountIndex, BatchShape};
+use zksettle_halo2_circuit::batch::BatchCircuit;
+use zksettle_halo2_circuit::field::to_circuit;
+use zksettle_halo2_evm::key::EvmKey;
+use zksettle_halo2_evm::reference;
+use zksettle_halo2_evm::transcript::encode_scalar;
+use zksettle_l1::bindings::Halo2Verifier;
+use zksettle_l1::{Chain, TxRequest};
+use zksettle_prover::halo2::Halo2Keys;
+use zksettle_prover::kzg::KzgParams;
+use zksettle_test_support::{deposit, domain, native_transfer, World};
+
+/// Depth 8, one chunk, one fee slot: the smallest batch that carries a signed transfer.
+fn shape() -> BatchShape {
+    BatchShape {
+        depth: 8,
+        chunks: 1,
+        fee_slots: 1,
+    }
+}
+
+/// A transfer between two funded accounts (the deposits applied natively under a wider shape:
+/// a deposit takes ten chunks at this depth).
+fn transfer_batch() -> BatchAssignment {
+    let mut world = World::new(shape());
+    let wide = StfConfig {
+        shape: BatchShape {
+            chunks: 64,
+            ..shape()
+        },
+        ..world.config
+    };
+    let deposits = BatchInput {
+        number: world.next_batch,
+        ops: vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)],
+        fee_recipients: vec![],
+    };
+    apply_batch(&mut world.tree, &wide, &deposits).unwrap();
+    world.tree.commit().unwrap();
+    world.next_batch += 1;
+    let applied = world.batch(
+        vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
+        vec![AccountIndex(1)],
+    );
+    BatchAssignment::from_witness(shape(), domain(), &applied.witness).unwrap()
+}
+
+#[tokio::test]
+async fn a_halo2_batch_proof_verifies_on_the_evm_under_its_commitment_only() {
+    let k = BatchCircuit::k(shape());
+    // A fixed-seed SRS: the test's, never a deployment's (those come from a powers of tau).
+    let params = KzgParams::setup(k, StdRng::seed_from_u64(29));
+    let keys = Halo2Keys::generate(params, shape(), domain()).unwrap();
+    let batch = transfer_batch();
+    let proof = keys.prove(&batch, StdRng::seed_from_u64(1)).unwrap();
+
+    let key = EvmKey::compile(keys.params(), keys.vk(), 1).unwrap();
+    let commitment = to_circuit(&batch.commitment);
+    reference::verify(&key, &[commitment], &proof).unwrap();
+    let other = commitment + zksettle_halo2_evm::Fr::from(1);
+    assert!(reference::verify(&key, &[other], &proof).is_err());
+
+    let key_bytes = key.to_bytes();
+    let chain = chain();
+    let verifier = deploy(&chain, &key_bytes, usize::MAX).await;
+    let word = |x| U256::from_be_bytes(encode_scalar(&x));
+    let verifies = |instance| {
+        call(
+            &chain,
+            verifier,
+            Halo2Verifier::verifyProofCall {
+                proof: Bytes::copy_from_slice(&proof),
+                instances: vec![instance],
+            },
+        )
+    };
+    assert!(verifies(word(commitment)).await.unwrap());
+    assert!(!verifies(word(other)).await.unwrap());
+    let receipt = chain
+        .send(TxRequest::call(
+            verifier,
+            Halo2Verifier::verifyProofCall {
+                proof: Bytes::copy_from_slice(&proof),
+                instances: vec![word(commitment)],
+            }
+            .abi_encode(),
+        ))
+        .await
+        .unwrap();
+    eprintln!(
+        "halo2 batch (D = 8, B = 1, k = {k}): {} gas with calldata, {} proof bytes, {} key bytes",
+        receipt.gas_used,
+        proof.len(),
+        key_bytes.len()
+    );
+}
