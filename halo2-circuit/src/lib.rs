@@ -22,6 +22,8 @@
 //! so a circuit lays out one region and hands out rows itself ([`layout::Layout`]).
 //!
 //! ## Map
+//! - [`batch`]: the batch circuit, the statement of `zksettle_circuits::BatchCircuit` over the
+//!   same witness layout, with the commitment its one public input.
 //! - [`field`]: the BN254 scalar field of arkworks (the core's) and of halo2curves, one to one.
 //! - [`layout`]: the one region a circuit is laid out in, its row cursor, the columns the chips
 //!   share, and [`layout::Tamper`], a cheating prover's change to an advice cell for negative
@@ -42,11 +44,12 @@
 //! - [`transcript`]: the Fiat–Shamir transcript of the proofs, laid out for an EVM verifier.
 //!
 //! ## Status
-//! The building blocks come first, each bit-exact with the core function it mirrors and with a
-//! negative test over every advice cell it assigns: Poseidon, EdDSA-Poseidon, the leaf write,
-//! range checks, the arithmetic glue and SHA-256. The batch itself and the prover seam follow
-//! (the EVM verifier is `zksettle-halo2-evm`, the KZG parameters from a snarkjs `.ptau` are
-//! `zksettle-prover`'s `kzg` module); `docs/circuit.md` lists what each costs.
+//! The statement is complete and held to the R1CS circuit by differential tests (the same
+//! accepted batches, the same refused mutations); every chip is bit-exact with the core
+//! function it mirrors, has a negative test over every advice cell it assigns, and makes a real
+//! KZG proof that verifies. `zksettle-prover`'s `halo2` module proves batches, and
+//! `zksettle-halo2-evm` compiles their key for the EVM verifier; the rollup's proof interface,
+//! the node's choice of system and the side-by-side bench are still to come (issue 29).
 
 pub mod arith;
 pub mod babyjubjub;

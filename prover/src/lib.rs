@@ -38,6 +38,8 @@
 //!   first key, the bytes `snarkjs groth16 setup` writes.
 //! - [`kzg`]: KZG parameters for the halo2 circuit (`zksettle-halo2-circuit`) from the same
 //!   snarkjs powers of tau, checked to be powers of one `τ`: halo2's universal setup.
+//! - [`halo2`]: the second proof system: halo2 keys of a batch shape from [`kzg`] parameters,
+//!   batch proofs in the EVM transcript (GWC openings) and their verification.
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).

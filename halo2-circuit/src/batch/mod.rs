@@ -3,7 +3,7 @@
 //! ([`BatchAssignment`]) and the same single public input, the batch commitment.
 //!
 //! With `r_0 = old_root`: each chunk maps `r_j` to `r_{j+1}` and gives its bytes
-//! ([`chunk`]); op framing ties consecutive chunks of an op; each used fee slot credits its
+//! (`chunk.rs`); op framing ties consecutive chunks of an op; each used fee slot credits its
 //! accrued fees to an existing account of its token; and the commitment is SHA-256 of
 //! `chain_id ‖ rollup ‖ old_root ‖ new_root ‖ number ‖ chunks ‖ fee section` with its top three
 //! bits cleared. Everything is laid out in one region (`layout`'s docs say why).
