@@ -133,3 +133,61 @@ fn every_constraint_is_of_degree_five_or_less() {
     let worst = gates.chain(lookups).max().unwrap_or(0);
     assert!(worst <= 5, "a constraint of degree {worst}");
 }
+
+/// A transfer between two funded accounts in a one-chunk batch at depth 8 (the deposits
+/// applied natively under a wider shape).
+fn small_transfer() -> BatchAssignment {
+    let small = BatchShape {
+        depth: 8,
+        chunks: 1,
+        fee_slots: 1,
+    };
+    let mut world = World::new(small);
+    let wide = zksettle_core::stf::StfConfig {
+        shape: BatchShape {
+            chunks: 64,
+            ..small
+        },
+        ..world.config
+    };
+    let deposits = zksettle_core::stf::BatchInput {
+        number: world.next_batch,
+        ops: vec![deposit(1, ETH, 1_000, 1), deposit(2, ETH, 10, 2)],
+        fee_recipients: vec![],
+    };
+    zksettle_core::stf::apply_batch(&mut world.tree, &wide, &deposits).unwrap();
+    world.tree.commit().unwrap();
+    world.next_batch += 1;
+    batch(
+        &mut world,
+        vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
+        &[1],
+    )
+    .1
+}
+
+/// A cheating prover changes one advice cell of a valid batch, anywhere (each chip's own sweep
+/// covers its cells; this one the glue between them): a sample of every `stride`-th cell, about
+/// 40 unless `ZKSETTLE_HALO2_TAMPER_STRIDE` says (97, about 700 cells, passed). The batch is a
+/// transfer, which enables both writes, the signature and the fee slot: a disabled write's
+/// cells are as free here as in the R1CS circuit, and change no root or byte.
+#[test]
+fn changing_a_sample_of_advice_cells_of_a_batch_breaks_it() {
+    let honest = BatchCircuit::new(small_transfer());
+    assert_eq!(verify(&honest), Ok(()));
+    let cells = LAYOUT.with(|l| l.get()).1;
+    let mut free = Vec::new();
+    for cell in (0..cells).step_by(crate::layout::sweep_stride(cells / 40)) {
+        let forged = BatchCircuit {
+            tamper: vec![Tamper {
+                cell,
+                delta: Fr::ONE,
+            }],
+            ..honest.clone()
+        };
+        if verify(&forged).is_ok() {
+            free.push(cell);
+        }
+    }
+    assert!(free.is_empty(), "cells {free:?} of {cells} change freely");
+}
