@@ -22,7 +22,8 @@ use crate::ceremony::ptau::{TAU_G1, TAU_G2};
 use crate::ceremony::{CeremonyError, Ptau};
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::Pairing;
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::scalar_mul::BatchMulPreprocessing;
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use zksettle_halo2_circuit::halo2_proofs::halo2curves::bn256 as halo2_bn256;
@@ -72,6 +73,31 @@ pub fn kzg_params(ptau: &mut Ptau, k: u32) -> Result<KzgParams, KzgSetupError> {
     // `from_parts` is a method, not a constructor, in halo2-axiom; the 1-point parameters it
     // is called on are discarded. `None` has it compute the Lagrange basis (inverse FFT).
     Ok(KzgParams::new(0).from_parts(k, g, None, g2_to_halo2(&g2[0]), g2_to_halo2(&g2[1])))
+}
+
+/// INSECURE KZG parameters for `2^k` rows from the public `seed`: the powers of the `τ` that
+/// [`crate::ceremony::dev_ptau`] writes for the same seed, computed from `τ` directly (no file),
+/// so they equal [`kzg_params`] of that file. Anyone who knows the seed knows `τ` and can forge
+/// proofs: for tests and devnets only, as the Groth16 development keys.
+pub fn dev_kzg_params(seed: &[u8], k: u32) -> Result<KzgParams, KzgSetupError> {
+    if k > crate::ceremony::dev_ptau::MAX_POWER {
+        return Err(KzgSetupError::TooSmall {
+            k,
+            power: crate::ceremony::dev_ptau::MAX_POWER,
+        });
+    }
+    let tau = crate::ceremony::dev_ptau::Secrets::from_seed(seed).tau;
+    let mut powers = Vec::with_capacity(1 << k);
+    let mut power = Fr::from(1u64);
+    for _ in 0..1usize << k {
+        powers.push(power);
+        power *= tau;
+    }
+    let g1 = BatchMulPreprocessing::new(G1Projective::generator(), powers.len()).batch_mul(&powers);
+    let g2 = G2Affine::generator();
+    let tau_g2 = (g2 * tau).into_affine();
+    let g: Vec<halo2_bn256::G1Affine> = g1.iter().map(g1_to_halo2).collect();
+    Ok(KzgParams::new(0).from_parts(k, g, None, g2_to_halo2(&g2), g2_to_halo2(&tau_g2)))
 }
 
 /// The generators come first, and `e(Σ r_i·g1[i+1], G2) = e(Σ r_i·g1[i], τ·G2)`.

@@ -19,7 +19,7 @@ use zksettle_halo2_evm::transcript::encode_scalar;
 use zksettle_l1::bindings::Halo2Verifier;
 use zksettle_l1::{Chain, TxRequest};
 use zksettle_prover::halo2::Halo2Keys;
-use zksettle_prover::kzg::KzgParams;
+use zksettle_prover::kzg::dev_kzg_params;
 use zksettle_test_support::{deposit, domain, native_transfer, World};
 
 /// Depth 8, one chunk, one fee slot: the smallest batch that carries a signed transfer.
@@ -60,8 +60,8 @@ fn transfer_batch() -> BatchAssignment {
 #[tokio::test]
 async fn a_halo2_batch_proof_verifies_on_the_evm_under_its_commitment_only() {
     let k = BatchCircuit::k(shape());
-    // A fixed-seed SRS: the test's, never a deployment's (those come from a powers of tau).
-    let params = KzgParams::setup(k, StdRng::seed_from_u64(29));
+    // The development SRS of a public seed: a test's, never a deployment's.
+    let params = dev_kzg_params(b"l1 halo2 tests", k).unwrap();
     let keys = Halo2Keys::generate(params, shape(), domain()).unwrap();
     let batch = transfer_batch();
     let proof = keys.prove(&batch, StdRng::seed_from_u64(1)).unwrap();

@@ -221,3 +221,22 @@ fn powers_that_are_not_of_one_tau_are_refused() {
         }
     }
 }
+
+/// The development parameters of a seed are its development powers of tau's, without the file.
+#[test]
+fn development_parameters_are_the_seeds_powers_of_tau() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dev.ptau");
+    dev_ptau::write(K, b"kzg dev params", &path).unwrap();
+    let from_file = kzg_params(&mut Ptau::open(&path).unwrap(), K).unwrap();
+    let direct = dev_kzg_params(b"kzg dev params", K).unwrap();
+    assert_eq!(direct.get_g(), from_file.get_g());
+    assert_eq!(direct.g2(), from_file.g2());
+    assert_eq!(direct.s_g2(), from_file.s_g2());
+    let other = dev_kzg_params(b"another seed", K).unwrap();
+    assert_ne!(other.get_g()[1], direct.get_g()[1]);
+    assert!(matches!(
+        dev_kzg_params(b"kzg dev params", dev_ptau::MAX_POWER + 1),
+        Err(KzgSetupError::TooSmall { .. })
+    ));
+}
