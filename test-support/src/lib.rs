@@ -12,7 +12,8 @@
 //! - [`key`], [`addr`], [`domain`]: who signs, where funds exit, which deployment.
 //! - [`deposit`], [`transfer`], [`native_transfer`], [`signed_transfer`], [`withdraw`], [`forced_exit`]: ops, signed
 //!   for [`domain`].
-//! - [`World`]: a tree and a batch counter; [`World::batch`] applies and commits.
+//! - [`World`]: a tree and a batch counter; [`World::batch`] applies and commits, and
+//!   [`World::fund`] opens accounts under a shape wide enough for them.
 //! - [`snarkjs_bin`]: the pinned snarkjs the tests check formats and proofs against.
 //! - [`postgres::Postgres`]: a real throwaway PostgreSQL server (the prover queue's tests).
 
@@ -100,6 +101,28 @@ impl World {
         self.tree.commit().unwrap();
         self.next_batch += 1;
         applied
+    }
+
+    /// Applies `ops` natively under a shape of this world's depth with room for all of them
+    /// (the world's own shape may be too small for a deposit: ten chunks at depth 8), and
+    /// commits: accounts for a circuit test to start from. Takes a batch number.
+    pub fn fund(&mut self, ops: Vec<Op>) {
+        let wide = StfConfig {
+            shape: BatchShape {
+                chunks: 64,
+                ..self.config.shape
+            },
+            ..self.config
+        };
+        let input = BatchInput {
+            number: self.next_batch,
+            ops,
+            fee_recipients: vec![],
+        };
+        let applied = apply_batch(&mut self.tree, &wide, &input).unwrap();
+        assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
+        self.tree.commit().unwrap();
+        self.next_batch += 1;
     }
 
     /// Account `index`'s balance (0 for an empty index).

@@ -3,6 +3,7 @@
 //! state writes and the signature. A blank assignment (all Noop) gives the circuit's shape for
 //! key generation.
 
+use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
 use zksettle_core::babyjubjub::Point;
 use zksettle_core::op::PubdataOp;
 use zksettle_core::pubdata::BatchShape;
@@ -62,6 +63,68 @@ pub struct ChunkAssignment {
     pub key_valid: bool,
     /// The fee slot the op's fee accrues to.
     pub fee_slot: Option<usize>,
+}
+
+/// The numeric fields a chunk's op puts in the circuit (0 where its type has none): what both
+/// batch circuits, R1CS and halo2, lay out as the op's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpValues {
+    /// First account (sender, deposit target, exit account).
+    pub index_a: u32,
+    /// Second account (transfer recipient).
+    pub index_b: u32,
+    /// Full-precision amount.
+    pub amount: u128,
+    /// Fee (signed ops).
+    pub fee: u128,
+    /// The transfer amount's packed float (transfers only).
+    pub amount_packed: u32,
+    /// The fee's packed float.
+    pub fee_packed: u32,
+}
+
+impl ChunkAssignment {
+    /// The op's numeric fields.
+    pub fn op_values(&self) -> OpValues {
+        let (index_a, index_b, amount, fee) = match self.op {
+            PubdataOp::Noop => (0, 0, 0, 0),
+            PubdataOp::Deposit { to, amount, .. } => (to.0, 0, amount, 0),
+            PubdataOp::Transfer {
+                from,
+                to,
+                amount,
+                fee,
+            }
+            | PubdataOp::TransferToNew {
+                from,
+                to,
+                amount,
+                fee,
+                ..
+            } => (from.0, to.0, amount, fee),
+            PubdataOp::Withdraw {
+                from, amount, fee, ..
+            } => (from.0, 0, amount, fee),
+            PubdataOp::ForcedExit { index, amount, .. } => (index.0, 0, amount, 0),
+        };
+        let is_transfer = matches!(
+            self.op,
+            PubdataOp::Transfer { .. } | PubdataOp::TransferToNew { .. }
+        );
+        let amount_packed = if is_transfer {
+            AMOUNT_FORMAT.pack(amount).unwrap_or(0)
+        } else {
+            0
+        };
+        OpValues {
+            index_a,
+            index_b,
+            amount,
+            fee,
+            amount_packed,
+            fee_packed: FEE_FORMAT.pack(fee).unwrap_or(0),
+        }
+    }
 }
 
 /// One fee slot.

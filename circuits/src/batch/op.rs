@@ -21,7 +21,6 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::select::CondSelectGadget;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
-use zksettle_core::op::PubdataOp;
 use zksettle_core::pubdata::BatchShape;
 
 /// Op types in code order (`docs/protocol.md` §9).
@@ -143,37 +142,14 @@ impl OpVars {
             .fold(FpVar::zero(), |acc, p| acc + FpVar::from(p.clone()));
         position_sum.enforce_equal(&FpVar::one())?;
 
-        let (index_a, index_b, amount, fee) = match chunk.op {
-            PubdataOp::Noop => (0, 0, 0, 0),
-            PubdataOp::Deposit { to, amount, .. } => (to.0, 0, amount, 0),
-            PubdataOp::Transfer {
-                from,
-                to,
-                amount,
-                fee,
-            }
-            | PubdataOp::TransferToNew {
-                from,
-                to,
-                amount,
-                fee,
-                ..
-            } => (from.0, to.0, amount, fee),
-            PubdataOp::Withdraw {
-                from, amount, fee, ..
-            } => (from.0, 0, amount, fee),
-            PubdataOp::ForcedExit { index, amount, .. } => (index.0, 0, amount, 0),
-        };
-        let is_transfer = matches!(
-            chunk.op,
-            PubdataOp::Transfer { .. } | PubdataOp::TransferToNew { .. }
-        );
-        let amount_packed = if is_transfer {
-            AMOUNT_FORMAT.pack(amount).unwrap_or(0)
-        } else {
-            0
-        };
-        let fee_packed = FEE_FORMAT.pack(fee).unwrap_or(0);
+        let super::assignment::OpValues {
+            index_a,
+            index_b,
+            amount,
+            fee: _,
+            amount_packed,
+            fee_packed,
+        } = chunk.op_values();
 
         let amount_packed_bits =
             witness_bits(cs, u128::from(amount_packed), AMOUNT_FORMAT.bits() as usize)?;

@@ -12,30 +12,9 @@ fn a_deposit_batch_satisfies_the_circuit() {
     eprintln!("8 chunks, depth 16: {constraints} constraints");
 }
 
+/// The mutation cases' funded world (`mutation_cases::funded_world`).
 pub(crate) fn funded_world(chunks: usize) -> World {
-    let mut w = World::new(chunks);
-    let mut ops = vec![];
-    for (index, owner) in [(1u32, 1u8), (2, 2), (3, 9)] {
-        ops.push(deposit(index, ETH, 1_000_000, owner));
-    }
-    // Native only: the world's shape may be too small for three deposits in one circuit.
-    let config = w.config();
-    let big = zksettle_core::stf::StfConfig {
-        shape: zksettle_core::BatchShape {
-            chunks: 64,
-            ..config.shape
-        },
-        ..config
-    };
-    let input = zksettle_core::stf::BatchInput {
-        number: w.next_batch,
-        ops,
-        fee_recipients: vec![],
-    };
-    zksettle_core::stf::apply_batch(&mut w.tree, &big, &input).unwrap();
-    w.tree.commit().unwrap();
-    w.next_batch += 1;
-    w
+    World::wrap(crate::mutation_cases::funded_world(chunks))
 }
 
 #[test]

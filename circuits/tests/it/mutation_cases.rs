@@ -7,7 +7,6 @@ use zksettle_circuits::BatchAssignment;
 use zksettle_core::babyjubjub::SubgroupScalar;
 use zksettle_core::op::PubdataOp;
 use zksettle_core::pubdata::encode_batch;
-use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
 use zksettle_core::{AccountIndex, BatchShape, Fr, Tx};
 use zksettle_test_support::{addr, deposit, domain, forced_exit, key, native_transfer, World};
 
@@ -29,23 +28,12 @@ pub(crate) fn shape(chunks: usize) -> BatchShape {
 /// A world whose accounts 1, 2 and 3 hold 1,000,000 of ether for participants 1, 2 and 9.
 pub(crate) fn funded_world(chunks: usize) -> World {
     let mut w = World::new(shape(chunks));
-    let ops = [(1u32, 1u8), (2, 2), (3, 9)]
-        .into_iter()
-        .map(|(index, owner)| deposit(index, ETH, 1_000_000, owner))
-        .collect();
-    // Native only: the world's shape may be too small for three deposits in one circuit.
-    let big = StfConfig {
-        shape: shape(64),
-        ..w.config
-    };
-    let input = BatchInput {
-        number: w.next_batch,
-        ops,
-        fee_recipients: vec![],
-    };
-    apply_batch(&mut w.tree, &big, &input).unwrap();
-    w.tree.commit().unwrap();
-    w.next_batch += 1;
+    w.fund(
+        [(1u32, 1u8), (2, 2), (3, 9)]
+            .into_iter()
+            .map(|(index, owner)| deposit(index, ETH, 1_000_000, owner))
+            .collect(),
+    );
     w
 }
 

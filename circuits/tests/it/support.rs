@@ -45,6 +45,10 @@ impl World {
         World(zksettle_test_support::World::new(shape(chunks)))
     }
 
+    pub(crate) fn wrap(world: zksettle_test_support::World) -> Self {
+        World(world)
+    }
+
     pub(crate) fn config(&self) -> StfConfig {
         self.0.config
     }

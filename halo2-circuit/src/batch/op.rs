@@ -16,7 +16,6 @@ use halo2_proofs::halo2curves::ff::{Field as _, PrimeField as _};
 use halo2_proofs::plonk::Error;
 use zksettle_circuits::batch::assignment::ChunkAssignment;
 use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
-use zksettle_core::op::PubdataOp;
 use zksettle_core::pubdata::BatchShape;
 
 /// Op types in code order (`docs/protocol.md` §9).
@@ -95,37 +94,14 @@ impl OpCells {
             .map_err(|_| Error::Synthesis)?;
         let position = one_hot(layout, max_chunks(shape), chunk.position)?;
 
-        let (index_a, index_b, amount, fee) = match chunk.op {
-            PubdataOp::Noop => (0, 0, 0, 0),
-            PubdataOp::Deposit { to, amount, .. } => (to.0, 0, amount, 0),
-            PubdataOp::Transfer {
-                from,
-                to,
-                amount,
-                fee,
-            }
-            | PubdataOp::TransferToNew {
-                from,
-                to,
-                amount,
-                fee,
-                ..
-            } => (from.0, to.0, amount, fee),
-            PubdataOp::Withdraw {
-                from, amount, fee, ..
-            } => (from.0, 0, amount, fee),
-            PubdataOp::ForcedExit { index, amount, .. } => (index.0, 0, amount, 0),
-        };
-        let is_transfer = matches!(
-            chunk.op,
-            PubdataOp::Transfer { .. } | PubdataOp::TransferToNew { .. }
-        );
-        let amount_packed = if is_transfer {
-            AMOUNT_FORMAT.pack(amount).unwrap_or(0)
-        } else {
-            0
-        };
-        let fee_packed = FEE_FORMAT.pack(fee).unwrap_or(0);
+        let zksettle_circuits::batch::assignment::OpValues {
+            index_a,
+            index_b,
+            amount,
+            fee: _,
+            amount_packed,
+            fee_packed,
+        } = chunk.op_values();
 
         let field = |layout: &mut Layout<'_, '_>, value: Value<Fr>, bits: usize, bytes: usize| {
             let cell = glue.witness(layout, value);

@@ -137,27 +137,12 @@ fn every_constraint_is_of_degree_five_or_less() {
 /// A transfer between two funded accounts in a one-chunk batch at depth 8 (the deposits
 /// applied natively under a wider shape).
 fn small_transfer() -> BatchAssignment {
-    let small = BatchShape {
+    let mut world = World::new(BatchShape {
         depth: 8,
         chunks: 1,
         fee_slots: 1,
-    };
-    let mut world = World::new(small);
-    let wide = zksettle_core::stf::StfConfig {
-        shape: BatchShape {
-            chunks: 64,
-            ..small
-        },
-        ..world.config
-    };
-    let deposits = zksettle_core::stf::BatchInput {
-        number: world.next_batch,
-        ops: vec![deposit(1, ETH, 1_000, 1), deposit(2, ETH, 10, 2)],
-        fee_recipients: vec![],
-    };
-    zksettle_core::stf::apply_batch(&mut world.tree, &wide, &deposits).unwrap();
-    world.tree.commit().unwrap();
-    world.next_batch += 1;
+    });
+    world.fund(vec![deposit(1, ETH, 1_000, 1), deposit(2, ETH, 10, 2)]);
     batch(
         &mut world,
         vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
