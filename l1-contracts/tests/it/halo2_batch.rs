@@ -9,7 +9,6 @@ use alloy::sol_types::SolCall;
 use ark_std::rand::rngs::StdRng;
 use ark_std::rand::SeedableRng;
 use zksettle_circuits::BatchAssignment;
-use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
 use zksettle_core::{AccountIndex, BatchShape};
 use zksettle_halo2_circuit::batch::BatchCircuit;
 use zksettle_halo2_circuit::field::to_circuit;
@@ -35,21 +34,7 @@ fn shape() -> BatchShape {
 /// a deposit takes ten chunks at this depth).
 fn transfer_batch() -> BatchAssignment {
     let mut world = World::new(shape());
-    let wide = StfConfig {
-        shape: BatchShape {
-            chunks: 64,
-            ..shape()
-        },
-        ..world.config
-    };
-    let deposits = BatchInput {
-        number: world.next_batch,
-        ops: vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)],
-        fee_recipients: vec![],
-    };
-    apply_batch(&mut world.tree, &wide, &deposits).unwrap();
-    world.tree.commit().unwrap();
-    world.next_batch += 1;
+    world.fund(vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)]);
     let applied = world.batch(
         vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
         vec![AccountIndex(1)],

@@ -16,21 +16,7 @@ fn shape() -> BatchShape {
 /// natively under a wider shape: a deposit takes ten chunks at this depth).
 fn transfer_batch() -> BatchAssignment {
     let mut world = World::new(shape());
-    let wide = zksettle_core::stf::StfConfig {
-        shape: BatchShape {
-            chunks: 64,
-            ..shape()
-        },
-        ..world.config
-    };
-    let deposits = zksettle_core::stf::BatchInput {
-        number: world.next_batch,
-        ops: vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)],
-        fee_recipients: vec![],
-    };
-    zksettle_core::stf::apply_batch(&mut world.tree, &wide, &deposits).unwrap();
-    world.tree.commit().unwrap();
-    world.next_batch += 1;
+    world.fund(vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)]);
     let applied = world.batch(
         vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
         vec![AccountIndex(1)],
