@@ -65,6 +65,29 @@ pub struct ChunkAssignment {
     pub fee_slot: Option<usize>,
 }
 
+/// Op types in code order (`docs/protocol.md` §9), as both batch circuits index their flags.
+pub const OP_TYPES: usize = 6;
+/// No operation (padding).
+pub const NOOP: usize = 0;
+/// A deposit from L1.
+pub const DEPOSIT: usize = 1;
+/// A transfer to an existing account.
+pub const TRANSFER: usize = 2;
+/// A transfer that opens the recipient's account.
+pub const TRANSFER_TO_NEW: usize = 3;
+/// A withdrawal to L1.
+pub const WITHDRAW: usize = 4;
+/// A forced exit requested on L1.
+pub const FORCED_EXIT: usize = 5;
+
+/// The most chunks any op takes in `shape`: the width of a chunk's one-hot position.
+pub fn max_chunks(shape: &BatchShape) -> usize {
+    (0..OP_TYPES as u8)
+        .filter_map(|c| shape.op_chunks(c))
+        .max()
+        .unwrap_or(1)
+}
+
 /// The numeric fields a chunk's op puts in the circuit (0 where its type has none): what both
 /// batch circuits, R1CS and halo2, lay out as the op's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,14 +23,9 @@ use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
 use zksettle_core::pubdata::BatchShape;
 
-/// Op types in code order (`docs/protocol.md` §9).
-pub(crate) const OP_TYPES: usize = 6;
-pub(crate) const NOOP: usize = 0;
-pub(crate) const DEPOSIT: usize = 1;
-pub(crate) const TRANSFER: usize = 2;
-pub(crate) const TRANSFER_TO_NEW: usize = 3;
-pub(crate) const WITHDRAW: usize = 4;
-pub(crate) const FORCED_EXIT: usize = 5;
+pub(crate) use super::assignment::{
+    max_chunks, DEPOSIT, FORCED_EXIT, NOOP, OP_TYPES, TRANSFER, TRANSFER_TO_NEW, WITHDRAW,
+};
 
 /// The fields of one op.
 #[derive(Debug, Clone)]
@@ -222,14 +217,6 @@ impl OpVars {
         r.resize(total, Boolean::FALSE);
         r
     }
-}
-
-/// The most chunks any op takes in this shape.
-pub(crate) fn max_chunks(shape: &BatchShape) -> usize {
-    (0..OP_TYPES as u8)
-        .filter_map(|c| shape.op_chunks(c))
-        .max()
-        .unwrap_or(1)
 }
 
 /// circomlib's packed point in record order: the 32 bytes of `y + sign·2^255` little-endian,

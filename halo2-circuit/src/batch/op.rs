@@ -18,14 +18,9 @@ use zksettle_circuits::batch::assignment::ChunkAssignment;
 use zksettle_core::amount::{AMOUNT_FORMAT, FEE_FORMAT};
 use zksettle_core::pubdata::BatchShape;
 
-/// Op types in code order (`docs/protocol.md` §9).
-pub(crate) const OP_TYPES: usize = 6;
-pub(crate) const NOOP: usize = 0;
-pub(crate) const DEPOSIT: usize = 1;
-pub(crate) const TRANSFER: usize = 2;
-pub(crate) const TRANSFER_TO_NEW: usize = 3;
-pub(crate) const WITHDRAW: usize = 4;
-pub(crate) const FORCED_EXIT: usize = 5;
+pub(crate) use zksettle_circuits::batch::assignment::{
+    max_chunks, DEPOSIT, FORCED_EXIT, NOOP, OP_TYPES, TRANSFER, TRANSFER_TO_NEW, WITHDRAW,
+};
 
 /// A field's value and its bytes, big-endian.
 #[derive(Debug, Clone)]
@@ -58,14 +53,6 @@ pub(crate) struct OpCells {
     pub(crate) key_packed: Vec<Word>,
     pub(crate) l1_address: Field,
     pub(crate) key_valid: Word,
-}
-
-/// The most chunks any op takes in this shape.
-pub(crate) fn max_chunks(shape: &BatchShape) -> usize {
-    (0..OP_TYPES as u8)
-        .filter_map(|c| shape.op_chunks(c))
-        .max()
-        .unwrap_or(1)
 }
 
 fn known(value: u128) -> Value<Fr> {
