@@ -14,6 +14,7 @@
 //!   for [`domain`].
 //! - [`World`]: a tree and a batch counter; [`World::batch`] applies and commits, and
 //!   [`World::fund`] opens accounts under a shape wide enough for them.
+//! - [`one_transfer`]: the smallest proof-carrying batch of a shape.
 //! - [`snarkjs_bin`]: the pinned snarkjs the tests check formats and proofs against.
 //! - [`postgres::Postgres`]: a real throwaway PostgreSQL server (the prover queue's tests).
 
@@ -141,6 +142,20 @@ impl World {
             .unwrap()
             .nonce
     }
+}
+
+/// The smallest proof-carrying batch of `shape`: accounts 1 and 2 funded (1,000 and 10 of
+/// ether, participants 1 and 2), then participant 1's transfer of 100 to account 2 with a fee of
+/// 1 paid to account 1. For the proof systems' end-to-end tests.
+pub fn one_transfer(shape: BatchShape) -> AppliedBatch {
+    let mut world = World::new(shape);
+    world.fund(vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)]);
+    let applied = world.batch(
+        vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
+        vec![AccountIndex(1)],
+    );
+    assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
+    applied
 }
 
 /// A deposit of `amount` of `token` into index `to`, for participant `owner`'s key and address.

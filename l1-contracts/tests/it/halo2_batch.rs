@@ -9,7 +9,7 @@ use alloy::sol_types::SolCall;
 use ark_std::rand::rngs::StdRng;
 use ark_std::rand::SeedableRng;
 use zksettle_circuits::BatchAssignment;
-use zksettle_core::{AccountIndex, BatchShape};
+use zksettle_core::BatchShape;
 use zksettle_halo2_circuit::batch::BatchCircuit;
 use zksettle_halo2_circuit::field::to_circuit;
 use zksettle_halo2_evm::key::EvmKey;
@@ -19,7 +19,7 @@ use zksettle_l1::bindings::Halo2Verifier;
 use zksettle_l1::{Chain, TxRequest};
 use zksettle_prover::halo2::Halo2Keys;
 use zksettle_prover::kzg::dev_kzg_params;
-use zksettle_test_support::{deposit, domain, native_transfer, World};
+use zksettle_test_support::domain;
 
 /// Depth 8, one chunk, one fee slot: the smallest batch that carries a signed transfer.
 fn shape() -> BatchShape {
@@ -30,15 +30,9 @@ fn shape() -> BatchShape {
     }
 }
 
-/// A transfer between two funded accounts (the deposits applied natively under a wider shape:
-/// a deposit takes ten chunks at this depth).
+/// [`zksettle_test_support::one_transfer`] laid out for the circuit.
 fn transfer_batch() -> BatchAssignment {
-    let mut world = World::new(shape());
-    world.fund(vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)]);
-    let applied = world.batch(
-        vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
-        vec![AccountIndex(1)],
-    );
+    let applied = zksettle_test_support::one_transfer(shape());
     BatchAssignment::from_witness(shape(), domain(), &applied.witness).unwrap()
 }
 

@@ -1,8 +1,7 @@
 use super::*;
 use ark_std::rand::rngs::StdRng;
 use ark_std::rand::SeedableRng;
-use zksettle_core::AccountIndex;
-use zksettle_test_support::{deposit, domain, native_transfer, World};
+use zksettle_test_support::domain;
 
 fn shape() -> BatchShape {
     BatchShape {
@@ -12,16 +11,9 @@ fn shape() -> BatchShape {
     }
 }
 
-/// A transfer between two funded accounts, in a batch of one chunk (the deposits applied
-/// natively under a wider shape: a deposit takes ten chunks at this depth).
+/// [`zksettle_test_support::one_transfer`] laid out for the circuit.
 fn transfer_batch() -> BatchAssignment {
-    let mut world = World::new(shape());
-    world.fund(vec![deposit(1, 0, 1_000, 1), deposit(2, 0, 10, 2)]);
-    let applied = world.batch(
-        vec![native_transfer(1, 1, 2, 2, 100, 1, 0)],
-        vec![AccountIndex(1)],
-    );
-    assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
+    let applied = zksettle_test_support::one_transfer(shape());
     BatchAssignment::from_witness(shape(), domain(), &applied.witness).unwrap()
 }
 
