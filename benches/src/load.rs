@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use zksettle_core::{AccountIndex, BatchShape, Domain, PrivateKey, TokenId};
 use zksettle_core::{Transfer, Tx};
 use zksettle_l1::convert::l1_address;
-use zksettle_l1::{DeployConfig, EmbeddedChain, RollupClient};
+use zksettle_l1::{BatchVerifierKey, DeployConfig, EmbeddedChain, RollupClient};
 use zksettle_prover::BatchKeys;
 use zksettle_sequencer::node::{self, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::Genesis;
@@ -154,7 +154,7 @@ async fn start_node(
     // The senders' deposits are queued at once: declare one batch a second (the bench's node
     // seals without proving) so the queue cap leaves room for every sender.
     let mut config = DeployConfig::with_empty_genesis(
-        keys.verifying_key().clone(),
+        BatchVerifierKey::Groth16(keys.verifying_key().clone()),
         keys.vk_hash,
         shape,
         24 * 3600,

@@ -5,17 +5,16 @@
 //! directory. Keys come from the insecure development setup (cached on disk after the first
 //! run), or from a ceremony's `.zkey` (`--prover.zkey`).
 
-use super::prover::{place_msm, KeyArgs, MsmArgs};
+use super::proof_system::SystemArgs;
+use super::prover::{KeyArgs, MsmArgs};
 use alloy::primitives::{Address, U256};
 use clap::Args;
 use eyre::WrapErr;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use zksettle_core::{AccountIndex, Domain, PrivateKey};
+use zksettle_core::{AccountIndex, BatchShape, Domain, PrivateKey};
 use zksettle_l1::convert::l1_address;
-use zksettle_l1::{Chain, EmbeddedChain, RollupClient};
-use zksettle_prover::BatchProver;
+use zksettle_l1::{Chain, EmbeddedChain, ProofSystem, RollupClient};
 use zksettle_sequencer::node::{self, NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::Genesis;
 use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
@@ -70,6 +69,8 @@ pub(crate) struct DevnetArgs {
     msm: MsmArgs,
     #[command(flatten)]
     keys: KeyArgs,
+    #[command(flatten)]
+    system: SystemArgs,
 }
 
 /// A development key derived from a public label: anyone can spend what it holds.
@@ -86,9 +87,13 @@ pub(crate) fn run(args: &DevnetArgs) -> eyre::Result<()> {
 
 async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
     super::init_tracing();
-    let (shape, keys) = args
-        .keys
-        .single_fee_slot(args.depth, args.chunks, "devnet")?;
+    let shape = BatchShape {
+        depth: args.depth,
+        chunks: args.chunks,
+        fee_slots: 1,
+    };
+    shape.validate().wrap_err("devnet shape")?;
+    let keys = args.system.load(&args.keys, shape)?;
 
     let operator = Address::repeat_byte(0x0a);
     let developer = Address::repeat_byte(0xde);
@@ -145,23 +150,20 @@ async fn devnet(args: &DevnetArgs) -> eyre::Result<()> {
         genesis: Genesis {
             domain,
             shape,
-            vk_hash: hex::encode(keys.vk_hash),
+            vk_hash: hex::encode(keys.vk_hash()),
             deploy_block: deployment.block,
         },
         // The operator's deposit below is the first priority operation: it opens index 1.
         fee_recipients: vec![AccountIndex(1)],
         mempool: config.mempool,
     };
-    let keys_kind = if keys.insecure {
-        "insecure development keys"
-    } else {
-        "the ceremony's keys"
+    let keys_kind = match (keys.verifier_key().system(), keys.insecure()) {
+        (ProofSystem::Groth16, true) => "Groth16, insecure development keys",
+        (ProofSystem::Groth16, false) => "Groth16, the ceremony's keys",
+        (ProofSystem::Halo2, true) => "halo2, insecure development KZG parameters",
+        (ProofSystem::Halo2, false) => "halo2, KZG parameters of the powers of tau",
     };
-    let mut prover = BatchProver::new(keys, domain)?;
-    if config.prover.queue.is_none() {
-        prover = place_msm(prover, config.prover.msm)?;
-    }
-    let prover = Arc::new(prover);
+    let prover = keys.prover(domain, config.prover.msm, config.prover.queue.is_none())?;
     super::node::install_metrics(config.metrics.addr)?;
     let rollup = RollupClient::new(chain.clone(), deployment.rollup);
     let mut handle = NodeBuilder::new(config, sequencer, db, rollup)

@@ -1,5 +1,6 @@
 //! `zksettle l1 …`: the base chain.
 
+use super::proof_system::{SystemArgs, SystemKeys};
 use super::prover::{KeyArgs, ShapeArgs};
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
@@ -7,7 +8,6 @@ use clap::{Args, Subcommand};
 use eyre::WrapErr;
 use zksettle_core::field::fr_to_decimal;
 use zksettle_l1::{deploy, Chain, DeployConfig, RpcChain, RpcConfig};
-use zksettle_prover::INSECURE_SETUP_NOTICE;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum L1Command {
@@ -62,6 +62,8 @@ pub(crate) struct DeployArgs {
     shape: ShapeArgs,
     #[command(flatten)]
     keys: KeyArgs,
+    #[command(flatten)]
+    system: SystemArgs,
     /// Seconds a deposit or forced exit may wait before anyone can stop the rollup (exodus);
     /// at least a day except on the local chain ids 31337 and 1337.
     #[arg(
@@ -166,13 +168,13 @@ pub(crate) fn run(command: &L1Command) -> eyre::Result<()> {
 /// The deployment of `keys` with an empty genesis tree and development defaults
 /// (`DeployConfig::new`: the deployer holds every role).
 pub(crate) fn empty_genesis_config(
-    keys: &zksettle_prover::BatchKeys,
+    keys: &SystemKeys,
     priority_window_seconds: u64,
 ) -> eyre::Result<DeployConfig> {
     Ok(DeployConfig::with_empty_genesis(
-        keys.verifying_key().clone(),
-        keys.vk_hash,
-        keys.shape,
+        keys.verifier_key(),
+        keys.vk_hash(),
+        keys.shape(),
         priority_window_seconds,
     )?)
 }
@@ -191,8 +193,8 @@ async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
     let chain = args.rpc.connect().await?;
     let keys = args
-        .keys
-        .load_for_chain(shape, chain.chain_id(), args.dev)?;
+        .system
+        .load_for_chain(&args.keys, shape, chain.chain_id(), args.dev)?;
     let config = args
         .limits
         .apply(empty_genesis_config(&keys, args.priority_window)?);
@@ -207,7 +209,8 @@ async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
         "poseidon4": deployment.poseidon4,
         "poseidon6": deployment.poseidon6,
         "block": deployment.block,
-        "vk_hash": format!("0x{}", hex::encode(keys.vk_hash)),
+        "proof_system": keys.verifier_key().system(),
+        "vk_hash": format!("0x{}", hex::encode(keys.vk_hash())),
         "genesis_root": fr_to_decimal(&genesis_root),
         "shape": { "depth": shape.depth, "chunks": shape.chunks, "fee_slots": shape.fee_slots },
         "priority_window_seconds": config.priority_window_seconds,
@@ -221,8 +224,8 @@ async fn deploy_command(args: &DeployArgs) -> eyre::Result<()> {
         "operator": role(config.roles.operator),
         "guardian": role(config.roles.guardian),
         "fee_recipient": role(config.roles.fee_recipient),
-        "insecure_keys": keys.insecure,
-        "notice": if keys.insecure { INSECURE_SETUP_NOTICE } else { "" },
+        "insecure_keys": keys.insecure(),
+        "notice": if keys.insecure() { keys.insecure_notice() } else { "" },
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())

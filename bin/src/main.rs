@@ -32,6 +32,7 @@ mod devnet;
 mod keygen;
 mod l1;
 mod node;
+mod proof_system;
 mod prove;
 mod prover;
 mod simulate;

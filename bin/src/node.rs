@@ -5,17 +5,16 @@
 //! flags, which win.
 
 use super::l1::RpcArgs;
-use super::prover::{place_msm, KeyArgs, MsmArgs, ShapeArgs};
+use super::proof_system::SystemArgs;
+use super::prover::{KeyArgs, MsmArgs, ShapeArgs};
 use alloy::primitives::Address;
 use clap::Args;
 use eyre::WrapErr;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use zksettle_core::{AccountIndex, Domain};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, RollupClient};
-use zksettle_prover::BatchProver;
 use zksettle_sequencer::node::{NodeBuilder, NodeConfig};
 use zksettle_sequencer::records::Genesis;
 use zksettle_sequencer::{NodeDb, SequencerConfig};
@@ -66,6 +65,8 @@ pub(crate) struct NodeArgs {
     shape: ShapeArgs,
     #[command(flatten)]
     keys: KeyArgs,
+    #[command(flatten)]
+    system: SystemArgs,
     /// The base chain is a development chain: run the insecure development keys on it even
     /// though its chain id is not a local one.
     #[arg(long = "dev", env = "ZKSETTLE_DEV")]
@@ -117,8 +118,8 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
     let shape = args.shape.shape();
     let chain = args.rpc.connect().await?;
     let keys = args
-        .keys
-        .load_for_chain(shape, chain.chain_id(), args.dev)?;
+        .system
+        .load_for_chain(&args.keys, shape, chain.chain_id(), args.dev)?;
     // The key's fixed-base tables are kept beside it unless the file says otherwise.
     config
         .prover
@@ -130,11 +131,12 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
         .await
         .wrap_err("reading the rollup's key hash")?;
     eyre::ensure!(
-        on_chain == keys.vk_hash,
-        "the rollup at {} verifies key {}, these keys hash to {}",
+        on_chain == keys.vk_hash(),
+        "the rollup at {} verifies key {}, these {} keys hash to {}",
         args.rollup,
         hex::encode(on_chain),
-        hex::encode(keys.vk_hash)
+        args.system.system,
+        hex::encode(keys.vk_hash())
     );
     // A node whose key is not an operator can only submit once the permissionless fallback
     // opens: say so now rather than through failed submissions.
@@ -158,7 +160,7 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
         genesis: Genesis {
             domain,
             shape,
-            vk_hash: hex::encode(keys.vk_hash),
+            vk_hash: hex::encode(keys.vk_hash()),
             deploy_block: args.deploy_block,
         },
         fee_recipients: args
@@ -170,12 +172,8 @@ async fn run_node(args: &NodeArgs) -> eyre::Result<()> {
     };
     let db = NodeDb::open(&config.data_dir)
         .wrap_err_with(|| format!("opening {}", config.data_dir.display()))?;
-    let mut prover = BatchProver::new(keys, domain)?;
     // Batches proven by the queue's workers need no MSM backend here.
-    if config.prover.queue.is_none() {
-        prover = place_msm(prover, config.prover.msm)?;
-    }
-    let prover = Arc::new(prover);
+    let prover = keys.prover(domain, config.prover.msm, config.prover.queue.is_none())?;
     install_metrics(config.metrics.addr)?;
     let mut handle = NodeBuilder::new(config, sequencer, db, rollup)
         .prover(Some(prover))

@@ -181,7 +181,7 @@ fn calldata() -> Vec<Vec<u8>> {
         number: 3,
         newRoot: [9; 32].into(),
         pubdata: Bytes::from(vec![1, 2, 3, 4, 5]),
-        proof: [U256::from(1); 8],
+        proof: Bytes::from(vec![7; 256]),
     };
     vec![call.abi_encode()]
 }

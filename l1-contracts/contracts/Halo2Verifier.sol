@@ -63,6 +63,34 @@ contract Halo2Verifier {
         view
         returns (bool)
     {
+        uint256 offset;
+        assembly ("memory-safe") {
+            offset := instances.offset
+        }
+        return _verify(proof, offset, instances.length);
+    }
+
+    /// @notice The rollup's entry (`IBatchVerifier`, shared with the Groth16 `Verifier`): a key
+    /// of one public input, the batch commitment.
+    /// @return false wherever `verifyProof(proof, [commitment])` is false.
+    function verifyBatch(bytes calldata proof, uint256 /* commitment */ ) external view returns (bool) {
+        // The commitment is read where the ABI puts a second, static argument: the word after
+        // the selector and `proof`'s offset.
+        return _verify(proof, 0x24, 1);
+    }
+
+    /// The key's hash as `IBatchVerifier` names it: the rollup pins it at deployment.
+    function vkHash() external view returns (bytes32) {
+        return keyHash;
+    }
+
+    /// Verifies `proof` for the `instanceCount` public inputs at calldata `instancesOffset`;
+    /// returns from the call itself (true or false) without coming back.
+    function _verify(bytes calldata proof, uint256 instancesOffset, uint256 instanceCount)
+        internal
+        view
+        returns (bool)
+    {
         address p0 = part0;
         address p1 = part1;
         address p2 = part2;
@@ -499,7 +527,7 @@ contract Halo2Verifier {
                 mstore(0x4e0, and(add(end, 31), not(31)))
                 sections()
                 let m := hw(5)
-                if iszero(eq(instances.length, m)) { fail() }
+                if iszero(eq(instanceCount, m)) { fail() }
                 // Proof points before the witnesses, and evaluations.
                 let numPts := add(add(add(add(hw(6), mul(3, hw(7))), hw(8)), 1), hw(10))
                 mstore(0x500, numPts)
@@ -516,7 +544,7 @@ contract Halo2Verifier {
 
                 absorbWord(hw(4))
                 for { let j := 0 } lt(j, m) { j := add(j, 1) } {
-                    let value := calldataload(add(instances.offset, shl(5, j)))
+                    let value := calldataload(add(instancesOffset, shl(5, j)))
                     if iszero(lt(value, R)) { fail() }
                     absorbWord(value)
                 }
@@ -543,7 +571,7 @@ contract Halo2Verifier {
                     xn := mulmod(xn, xn, R)
                 }
                 mstore(0x160, xn)
-                lagrange(instances.offset, m)
+                lagrange(instancesOffset, m)
 
                 let h := run(mload(0x3c0), add(mload(0x3c0), hw(19)), mload(0xe0), 0)
                 h := permutation(h)

@@ -4,9 +4,13 @@ pragma solidity 0.8.30;
 import {Pubdata} from "./Pubdata.sol";
 import {TokenTransfer} from "./TokenTransfer.sol";
 
-interface IVerifier {
+/// A deployment's batch verifier: `Verifier` (Groth16) or `Halo2Verifier` (halo2, KZG), the
+/// proof system the deployment chose, behind one call.
+interface IBatchVerifier {
+    /// The hash of the verifying key the deployment pins (`Params.expectedVkHash`).
     function vkHash() external view returns (bytes32);
-    function verifyProof(uint256[8] calldata proof, uint256 input) external view returns (bool);
+    /// Whether `proof`, in the verifier's own encoding, proves a batch of `commitment`.
+    function verifyBatch(bytes calldata proof, uint256 commitment) external view returns (bool);
 }
 
 interface IPoseidon4 {
@@ -62,7 +66,7 @@ contract Rollup {
 
     /// What a deployment fixes in this contract's code (see the immutables of the same names).
     struct Params {
-        IVerifier verifier;
+        IBatchVerifier verifier;
         bytes32 expectedVkHash;
         IPoseidon4 poseidon4;
         IPoseidon6 poseidon6;
@@ -78,7 +82,7 @@ contract Rollup {
         uint256 forcedExitFee;
     }
 
-    IVerifier public immutable verifier;
+    IBatchVerifier public immutable verifier;
     IPoseidon4 public immutable poseidon4;
     IPoseidon6 public immutable poseidon6;
     /// SHA-256 of the verifying key, read from the verifier at deployment.
@@ -528,8 +532,9 @@ contract Rollup {
     /// circuit puts ops first, so a Noop first chunk means an empty batch), so every batch
     /// makes progress and none can be proven ahead by someone holding the proving key.
     /// @param pubdata exactly `chunks·C + feeSlots·w` bytes (protocol §9).
-    /// @param proof Groth16 proof: A, B (EIP-197 order), C.
-    function submitBatch(uint64 number, bytes32 newRoot, bytes calldata pubdata, uint256[8] calldata proof)
+    /// @param proof in the deployment's verifier's encoding: Groth16's A, B (EIP-197 order), C
+    /// as eight words, or a halo2 proof in zksettle's EVM transcript.
+    function submitBatch(uint64 number, bytes32 newRoot, bytes calldata pubdata, bytes calldata proof)
         external
         active
         nonReentrant
@@ -543,14 +548,23 @@ contract Rollup {
         if (pubdata.length != expectedLength) revert WrongPubdataLength(expectedLength, pubdata.length);
         if (uint8(pubdata[0]) == Pubdata.OP_NOOP) revert EmptyBatch();
         bytes32 oldRoot = stateRoot;
-        uint256 commitment = uint256(
-            sha256(abi.encodePacked(uint64(block.chainid), address(this), oldRoot, newRoot, number, pubdata))
-        ) & COMMITMENT_MASK;
-        if (!verifier.verifyProof(proof, commitment)) revert InvalidProof();
+        uint256 commitment = _commitment(number, oldRoot, newRoot, pubdata);
+        if (!verifier.verifyBatch(proof, commitment)) revert InvalidProof();
         stateRoot = newRoot;
         batchNumber = number;
         uint64 head = _settle(pubdata, w, chunkBytes);
         emit BatchVerified(number, oldRoot, newRoot, commitment, head);
+    }
+
+    /// The batch's public input (protocol §9): SHA-256 of the statement, cut to the field.
+    function _commitment(uint64 number, bytes32 oldRoot, bytes32 newRoot, bytes calldata pubdata)
+        internal
+        view
+        returns (uint256)
+    {
+        return uint256(
+            sha256(abi.encodePacked(uint64(block.chainid), address(this), oldRoot, newRoot, number, pubdata))
+        ) & COMMITMENT_MASK;
     }
 
     /// Refuses a submission from a contract call, while paused, or from someone other than an

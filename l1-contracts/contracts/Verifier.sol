@@ -71,6 +71,18 @@ contract Verifier {
     /// @return false for an input ≥ r, a coordinate ≥ q, a point off its curve or outside G2's
     /// subgroup (the precompiles refuse those), or a proof that does not verify.
     function verifyProof(uint256[8] calldata proof, uint256 input) external view returns (bool) {
+        return _verify(proof, input);
+    }
+
+    /// @notice The rollup's entry (`IBatchVerifier`, shared with `Halo2Verifier`): `proof` is
+    /// the eight words of `verifyProof`, 256 bytes, and `commitment` the one public input.
+    /// @return false for a proof of another length, and wherever `verifyProof` is false.
+    function verifyBatch(bytes calldata proof, uint256 commitment) external view returns (bool) {
+        if (proof.length != 256) return false;
+        return _verify(abi.decode(proof, (uint256[8])), commitment);
+    }
+
+    function _verify(uint256[8] memory proof, uint256 input) internal view returns (bool) {
         if (input >= R) return false;
         uint256[24] memory p;
         // vk_x = IC₀ + input·IC₁.

@@ -7,11 +7,13 @@
 //!
 //! - `Rollup`: state root, tokens, the priority queue (deposits, forced exits) with expiries,
 //!   fees and caps, batch submission by operators (commitment recomputed with the SHA-256
-//!   precompile, priority ops consumed in order, Groth16 proof checked) with a permissionless
+//!   precompile, priority ops consumed in order, the proof checked by the deployment's
+//!   `IBatchVerifier`) with a permissionless
 //!   fallback, pull withdrawals, exodus with Merkle-proof exits, governance, a guardian's pause
 //!   and upgrades after a notice.
 //! - `RollupProxy`: the rollup's permanent address, delegating to the current `Rollup` code.
 //! - `Verifier`: Groth16 over BN254 for one public input, its key fixed at deployment.
+//! - `Halo2Verifier`: halo2 (KZG on BN254, GWC openings), its key read from key contracts.
 //! - `PoseidonT5`, `PoseidonT7`: circomlib's Poseidon for the exits' Merkle proofs, generated
 //!   from the same constants as the core's ([`generate`]).
 //!
@@ -23,11 +25,15 @@
 //!   no EVM (the offline verifier's case).
 //! - [`rpc`]: [`RpcChain`], any JSON-RPC node through alloy.
 //! - [`rollup`]: [`deploy`] and [`RollupClient`], every contract call typed.
+//! - [`batch_verifier`]: the deployment's [`ProofSystem`]: its verifier contract deployed from a
+//!   [`BatchVerifierKey`] (Groth16's `Verifier` or `Halo2Verifier` over key contracts) and the
+//!   proof bytes it takes ([`VerifierProof`]).
 //! - [`bindings`]: `sol!` bindings over the committed artifacts.
 //! - [`generate`]: Solidity and constructor words generated from zksettle's parameters.
 //! - [`convert`]: field elements, addresses and proofs as EVM words.
 
 pub mod anvil;
+pub mod batch_verifier;
 pub mod chain;
 pub mod convert;
 #[cfg(feature = "embedded")]
@@ -36,6 +42,7 @@ pub mod generate;
 pub mod rollup;
 pub mod rpc;
 
+pub use batch_verifier::{BatchVerifierKey, ProofSystem, UnknownProofSystem, VerifierProof};
 pub use chain::{Chain, ChainError, ChainLog, MinedInput, Receipt, TxRequest, LOCAL_CHAIN_IDS};
 #[cfg(feature = "embedded")]
 pub use embedded::EmbeddedChain;
@@ -71,4 +78,12 @@ pub mod bindings {
     alloy::sol!(BlacklistToken, "artifacts/BlacklistToken.json");
     alloy::sol!(BatchForwarder, "artifacts/BatchForwarder.json");
     alloy::sol!(GasProbe, "artifacts/GasProbe.json");
+    alloy::sol!(BatchGasProbe, "artifacts/BatchGasProbe.json");
+    alloy::sol! {
+        /// What the rollup calls on a deployment's verifier, of either proof system.
+        interface IBatchVerifier {
+            function vkHash() external view returns (bytes32);
+            function verifyBatch(bytes calldata proof, uint256 commitment) external view returns (bool);
+        }
+    }
 }

@@ -1,14 +1,13 @@
 //! The rollup contract, typed: deployment of the Poseidon, Verifier and Rollup contracts and
 //! the proxy that is the rollup's address, and every call zksettle makes, over any [`Chain`].
 
-use crate::bindings::{PoseidonT5, PoseidonT7, Rollup, RollupProxy, Verifier};
+use crate::batch_verifier::{BatchVerifierKey, VerifierProof};
+use crate::bindings::{PoseidonT5, PoseidonT7, Rollup, RollupProxy};
 use crate::chain::{Chain, ChainError, ChainLog, Receipt, TxRequest};
-use crate::convert::{address, b256_of_fr, fr_of_b256, l1_address, proof_words};
-use crate::generate::{verifier_key_words, KeyShapeError};
+use crate::convert::{address, b256_of_fr, fr_of_b256, l1_address};
+use crate::generate::KeyShapeError;
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
-use ark_bn254::Bn254;
-use ark_groth16::{Proof, VerifyingKey};
 use zksettle_core::babyjubjub::Point;
 use zksettle_core::tree::MerklePath;
 use zksettle_core::{Account, AccountIndex, BatchShape, Fr, L1Address, TokenId};
@@ -28,6 +27,9 @@ pub enum L1Error {
     /// The verifying key cannot be deployed.
     #[error(transparent)]
     KeyShape(#[from] KeyShapeError),
+    /// The halo2 key does not fit the verifier's key contracts.
+    #[error(transparent)]
+    KeyParts(#[from] zksettle_halo2_evm::encoding::PartsError),
     /// The deployed verifier's key is not the one expected.
     #[error("verifying key hash mismatch: the verifier holds {found}, expected {expected}")]
     VerifyingKeyMismatch {
@@ -61,8 +63,8 @@ impl L1Error {
 /// users unsafe (protocol §13).
 #[derive(Debug, Clone)]
 pub struct DeployConfig {
-    /// The batch circuit's verifying key.
-    pub verifying_key: VerifyingKey<Bn254>,
+    /// The batch circuit's verifying key, of the deployment's proof system.
+    pub verifying_key: BatchVerifierKey,
     /// Its hash as recorded with the keys; the deployment checks the verifier computes it too.
     pub vk_hash: [u8; 32],
     /// Root of the genesis state.
@@ -118,7 +120,7 @@ impl DeployConfig {
     /// [`Self::new`] over the empty account tree of `shape`'s depth: the genesis of a fresh
     /// rollup.
     pub fn with_empty_genesis(
-        verifying_key: VerifyingKey<Bn254>,
+        verifying_key: BatchVerifierKey,
         vk_hash: [u8; 32],
         shape: BatchShape,
         priority_window_seconds: u64,
@@ -141,7 +143,7 @@ impl DeployConfig {
     /// take [`Self::DEFAULT_BATCH_INTERVAL_SECONDS`]; the queue cap is the largest the contract
     /// accepts for those ([`Self::largest_queue`]).
     pub fn new(
-        verifying_key: VerifyingKey<Bn254>,
+        verifying_key: BatchVerifierKey,
         vk_hash: [u8; 32],
         genesis_root: Fr,
         shape: BatchShape,
@@ -287,8 +289,9 @@ pub struct BatchSubmission {
     pub new_root: Fr,
     /// The batch's pubdata.
     pub pubdata: Vec<u8>,
-    /// The proof as the verifier took it: A, B (EIP-197 order), C, big-endian words.
-    pub proof: [[u8; 32]; 8],
+    /// The proof as the deployment's verifier took it
+    /// ([`crate::batch_verifier::VerifierProof`]).
+    pub proof: Vec<u8>,
 }
 
 /// The exodus `exit` call for `account` at `path` (what an account holder sends, from any
@@ -311,20 +314,25 @@ pub fn exit_call(account: &Account, path: &MerklePath) -> Rollup::exitCall {
     Rollup::exitCall { leaf, siblings }
 }
 
-/// Transactions [`deploy`] sends before the proxy (two Poseidons, the verifier, the rollup's
-/// code): the proxy is the deployer's contract created at its nonce plus this.
-const TRANSACTIONS_BEFORE_PROXY: u64 = 4;
+/// Transactions [`deploy`] sends before the proxy besides the verifier's (two Poseidons, the
+/// rollup's code): the proxy is the deployer's contract created at its nonce plus these and
+/// [`BatchVerifierKey::deploy_transactions`].
+const TRANSACTIONS_BEFORE_PROXY: u64 = 3;
 
-/// The address [`deploy`] gives the rollup when the deployer's next nonce is `nonce`: what a
-/// batch or signature made before deployment must bind (protocol §10).
-pub fn predicted_rollup_address(deployer: Address, nonce: u64) -> Address {
-    deployer.create(nonce + TRANSACTIONS_BEFORE_PROXY)
+/// The address [`deploy`] gives the rollup of `key` when the deployer's next nonce is `nonce`:
+/// what a batch or signature made before deployment must bind (protocol §10).
+pub fn predicted_rollup_address(
+    deployer: Address,
+    nonce: u64,
+    key: &BatchVerifierKey,
+) -> Result<Address, L1Error> {
+    Ok(deployer.create(nonce + TRANSACTIONS_BEFORE_PROXY + key.deploy_transactions()?))
 }
 
-/// Deploys the Poseidon contracts, the Verifier for `config.verifying_key`, the `Rollup` code
-/// and the `RollupProxy` that is the rollup (initialized in its deploying transaction).
+/// Deploys the Poseidon contracts, the batch verifier for `config.verifying_key` (of its proof
+/// system), the `Rollup` code and the `RollupProxy` that is the rollup (initialized in its
+/// deploying transaction).
 pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deployment, L1Error> {
-    let words = verifier_key_words(&config.verifying_key)?.map(|w| U256::from_be_bytes(w));
     let poseidon4 = created(
         &chain
             .send(TxRequest::deploy(PoseidonT5::BYTECODE.clone()))
@@ -338,19 +346,13 @@ pub async fn deploy<C: Chain>(chain: &C, config: &DeployConfig) -> Result<Deploy
         "PoseidonT7",
     )?;
     check_poseidon(chain, poseidon4, poseidon6).await?;
-    let init = [
-        Verifier::BYTECODE.as_ref(),
-        &Verifier::constructorCall { vk: words }.abi_encode(),
-    ]
-    .concat();
-    let verifier = created(&chain.send(TxRequest::deploy(init)).await?, "Verifier")?;
-    let found = call_contract(chain, verifier, Verifier::vkHashCall {}).await?;
-    if found.0 != config.vk_hash {
+    if config.verifying_key.vk_hash() != config.vk_hash {
         return Err(L1Error::VerifyingKeyMismatch {
             expected: hex::encode(config.vk_hash),
-            found: hex::encode(found),
+            found: hex::encode(config.verifying_key.vk_hash()),
         });
     }
+    let verifier = config.verifying_key.deploy(chain).await?;
     let implementation = deploy_code(chain, config, verifier, poseidon4, poseidon6).await?;
     let deployer = chain.sender();
     let role = |r: Option<Address>| r.unwrap_or(deployer);
@@ -617,14 +619,14 @@ impl<C: Chain> RollupClient<C> {
         number: u64,
         new_root: &Fr,
         pubdata: &[u8],
-        proof: &Proof<Bn254>,
+        proof: &(impl VerifierProof + ?Sized),
     ) -> Result<Receipt, L1Error> {
         self.send(
             Rollup::submitBatchCall {
                 number,
                 newRoot: b256_of_fr(new_root),
                 pubdata: Bytes::copy_from_slice(pubdata),
-                proof: proof_words(proof),
+                proof: proof.verifier_bytes(),
             },
             U256::ZERO,
         )
@@ -980,6 +982,6 @@ pub fn decode_submit_batch(input: &[u8]) -> Result<BatchSubmission, alloy::sol_t
         number: call.number,
         new_root: fr_of_b256(&call.newRoot),
         pubdata: call.pubdata.to_vec(),
-        proof: call.proof.map(|w| w.to_be_bytes()),
+        proof: call.proof.to_vec(),
     })
 }

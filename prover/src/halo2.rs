@@ -11,8 +11,11 @@
 //! blank assignment and compares them).
 
 use crate::kzg::KzgParams;
-use ark_std::rand::{CryptoRng, RngCore};
+use crate::prove::ProverError;
+use ark_std::rand::rngs::StdRng;
+use ark_std::rand::{CryptoRng, RngCore, SeedableRng};
 use zksettle_circuits::BatchAssignment;
+use zksettle_core::stf::BatchWitness;
 use zksettle_core::{BatchShape, Domain};
 use zksettle_halo2_circuit::batch::BatchCircuit;
 use zksettle_halo2_circuit::field::to_circuit;
@@ -148,6 +151,56 @@ pub fn verify(
     match transcript.into_inner().len() {
         0 => Ok(()),
         left => Err(Halo2Error::TrailingBytes(left)),
+    }
+}
+
+/// A halo2 proof of one batch with its public input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Halo2BatchProof {
+    /// The batch commitment (the public input).
+    pub commitment: zksettle_core::Fr,
+    /// The proof, in the EVM transcript `Halo2Verifier.sol` reads.
+    pub proof: Vec<u8>,
+}
+
+/// Witness → halo2 proof for one deployment's batches (its domain), each checked against the
+/// verifying key before it leaves: the halo2 side of `--prover.system`.
+#[derive(Debug)]
+pub struct Halo2BatchProver {
+    keys: Halo2Keys,
+    domain: Domain,
+}
+
+impl Halo2BatchProver {
+    /// Proves batches of `domain` with `keys`.
+    pub fn new(keys: Halo2Keys, domain: Domain) -> Self {
+        Self { keys, domain }
+    }
+
+    /// The keys.
+    pub fn keys(&self) -> &Halo2Keys {
+        &self.keys
+    }
+
+    /// The proof of `witness`: laid out as the R1CS prover lays it out
+    /// ([`BatchAssignment::from_witness`]), proven with fresh randomness, and verified.
+    pub fn prove(&self, witness: &BatchWitness) -> Result<Halo2BatchProof, ProverError> {
+        let assignment = BatchAssignment::from_witness(self.keys.shape, self.domain, witness)?;
+        let proof = self
+            .keys
+            .prove(&assignment, StdRng::from_entropy())
+            .map_err(ProverError::Halo2)?;
+        verify(
+            &self.keys.params,
+            self.keys.vk(),
+            &proof,
+            assignment.commitment,
+        )
+        .map_err(|_| ProverError::SelfCheck)?;
+        Ok(Halo2BatchProof {
+            commitment: assignment.commitment,
+            proof,
+        })
     }
 }
 

@@ -39,7 +39,8 @@
 //! - [`kzg`]: KZG parameters for the halo2 circuit (`zksettle-halo2-circuit`) from the same
 //!   snarkjs powers of tau, checked to be powers of one `τ`: halo2's universal setup.
 //! - [`halo2`]: the second proof system: halo2 keys of a batch shape from [`kzg`] parameters,
-//!   batch proofs in the EVM transcript (GWC openings) and their verification.
+//!   batch proofs in the EVM transcript (GWC openings) and their verification;
+//!   [`halo2::Halo2BatchProver`], witness → checked proof, as [`BatchProver`] is for Groth16.
 //! - [`pool`]: [`ProverPool`], several proofs side by side when memory allows.
 //! - [`progress`]: [`Progress`], the phase and fraction done that setup and proving report to a
 //!   callback (the CLI renders it as a progress bar).

@@ -57,6 +57,9 @@ pub enum ProverError {
     /// The proving key's fixed-base tables could not be built.
     #[error("building the proving key's fixed-base tables: {0}")]
     Tables(crate::msm::MsmError),
+    /// The halo2 prover refused (`--prover.system halo2`).
+    #[error(transparent)]
+    Halo2(crate::halo2::Halo2Error),
     /// A pool worker stopped (panicked) before finishing this batch.
     #[error("the prover worker for this batch stopped before finishing it")]
     WorkerLost,

@@ -19,7 +19,7 @@ use zksettle_l1::anvil::{Anvil, DEV_KEYS};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{deploy, Chain, DeployConfig, EmbeddedChain, RollupClient, RpcChain, RpcConfig};
 use zksettle_prover::{BatchKeys, BatchProver};
-use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig};
+use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig, NodeProver};
 use zksettle_sequencer::records::{Genesis, TxStatus};
 use zksettle_sequencer::rpc::{
     self, error as codes, AccountView, BatchNote, StatusView, TxParam, TxView, ZksApiClient,
@@ -88,7 +88,7 @@ pub(crate) async fn start_serving<C: Chain + Clone + 'static>(
     let deployment = deploy(
         &operator,
         &DeployConfig::new(
-            keys.verifying_key().clone(),
+            zksettle_l1::BatchVerifierKey::Groth16(keys.verifying_key().clone()),
             keys.vk_hash,
             crate::settlement::l2::L2::genesis_root(),
             SHAPE,
@@ -132,7 +132,7 @@ pub(crate) async fn start_serving<C: Chain + Clone + 'static>(
     let prover = Arc::new(BatchProver::new(keys.clone(), domain).unwrap());
     let rollup = RollupClient::new(operator.clone(), deployment.rollup);
     let handle = NodeBuilder::new(config, sequencer, db, rollup)
-        .prover(Some(prover))
+        .prover(Some(NodeProver::Groth16(prover)))
         .launch()
         .await
         .unwrap();

@@ -18,7 +18,7 @@ use zksettle_l1::{
     deploy, Chain, DeployConfig, EmbeddedChain, PriorityOp, RollupClient, RpcChain, RpcConfig,
 };
 use zksettle_prover::BatchProver;
-use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig};
+use zksettle_sequencer::node::{self, config, NodeBuilder, NodeConfig, NodeProver};
 use zksettle_sequencer::records::{Genesis, TxStatus};
 use zksettle_sequencer::rpc::{HealthStatus, HealthView, StatusView, ZksApiClient};
 use zksettle_sequencer::{MempoolConfig, NodeDb, SequencerConfig};
@@ -40,7 +40,7 @@ async fn deployed<C: Chain + Clone + 'static>(operator: C) -> Deployed<C> {
     let deployment = deploy(
         &operator,
         &DeployConfig::new(
-            keys().verifying_key().clone(),
+            zksettle_l1::BatchVerifierKey::Groth16(keys().verifying_key().clone()),
             keys().vk_hash,
             L2::genesis_root(),
             SHAPE,
@@ -102,7 +102,11 @@ impl<C: Chain + Clone + 'static> Node<C> {
             mempool: MempoolConfig::default(),
             storage: config::StorageConfig::default(),
         };
-        let prover = prove.then(|| Arc::new(BatchProver::new(keys().clone(), d.domain).unwrap()));
+        let prover = prove.then(|| {
+            NodeProver::Groth16(Arc::new(
+                BatchProver::new(keys().clone(), d.domain).unwrap(),
+            ))
+        });
         let rollup = RollupClient::new(d.operator.clone(), d.rollup);
         let handle = NodeBuilder::new(config, d.sequencer.clone(), d.db.clone(), rollup)
             .prover(prover)

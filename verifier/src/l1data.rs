@@ -84,6 +84,15 @@ pub enum SourceError {
         /// The error.
         source: std::io::Error,
     },
+    /// A batch's proof is not a Groth16 proof's eight words: the deployment settles with
+    /// another proof system, whose proofs this export does not carry.
+    #[error("batch {number}: a {bytes}-byte proof, not a Groth16 proof's 256 bytes")]
+    NotGroth16 {
+        /// Batch number.
+        number: u64,
+        /// The proof's length.
+        bytes: usize,
+    },
     /// An export directory's file is malformed.
     #[error("{path}: {reason}")]
     Malformed {
@@ -156,7 +165,7 @@ impl L1Record {
                 )
                 .map_err(|_| L1Error::Decode("commitment above the field modulus".into()))?,
                 pubdata: call.pubdata,
-                proof: SnarkjsProof::from_evm_words(&call.proof),
+                proof: SnarkjsProof::from_evm_words(&groth16_words(event.number, &call.proof)?),
                 l1: Some(L1Origin {
                     tx_hash: event.tx_hash.0,
                     block_number: event.block_number,
@@ -241,4 +250,20 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), SourceErro
         path: path.into(),
         source,
     })
+}
+
+/// A Groth16 proof's eight EVM words from the verifier's bytes.
+fn groth16_words(number: u64, proof: &[u8]) -> Result<[[u8; 32]; 8], SourceError> {
+    let not_groth16 = || SourceError::NotGroth16 {
+        number,
+        bytes: proof.len(),
+    };
+    if proof.len() != 256 {
+        return Err(not_groth16());
+    }
+    let mut words = [[0u8; 32]; 8];
+    for (word, bytes) in words.iter_mut().zip(proof.chunks_exact(32)) {
+        word.copy_from_slice(bytes);
+    }
+    Ok(words)
 }

@@ -12,10 +12,11 @@ use alloy::primitives::{Address, U256};
 use alloy::sol_types::SolCall;
 use zksettle_benches::transfer_batch_in;
 use zksettle_core::{BatchShape, Domain, L1Address, PrivateKey, TokenId};
-use zksettle_l1::bindings::GasProbe;
-use zksettle_l1::convert::{l1_address, proof_words, u256_of_fr};
+use zksettle_l1::bindings::BatchGasProbe;
+use zksettle_l1::convert::{l1_address, u256_of_fr};
 use zksettle_l1::{
-    deploy, predicted_rollup_address, Chain, DeployConfig, EmbeddedChain, RollupClient, TxRequest,
+    deploy, predicted_rollup_address, BatchVerifierKey, Chain, DeployConfig, EmbeddedChain,
+    RollupClient, TxRequest, VerifierProof,
 };
 use zksettle_prover::{BatchProver, KeyStore, INSECURE_SETUP_NOTICE};
 
@@ -122,14 +123,15 @@ async fn measure(
         ],
     );
     // The rollup's address (its proxy's) is known before the batch is signed for it.
-    let rollup_address = predicted_rollup_address(operator, 0);
+    let verifier_key = BatchVerifierKey::Groth16(keys.verifying_key().clone());
+    let rollup_address = predicted_rollup_address(operator, 0, &verifier_key)?;
     let domain = Domain {
         chain_id: 31337,
         rollup: l1_address(rollup_address),
     };
     let fixture = transfer_batch_in(DEPTH, shape.chunks, domain)?;
     let config = DeployConfig::new(
-        keys.verifying_key().clone(),
+        verifier_key,
         keys.vk_hash,
         fixture.genesis_root,
         shape,
@@ -144,16 +146,16 @@ async fn measure(
 
     let proof = BatchProver::new(keys.clone(), domain)?.prove(&fixture.batch.witness, &|_| {})?;
     let probe = chain
-        .send(TxRequest::deploy(GasProbe::BYTECODE.clone()))
+        .send(TxRequest::deploy(BatchGasProbe::BYTECODE.clone()))
         .await?
         .contract_address
         .ok_or_else(|| eyre::eyre!("no probe"))?;
-    let probe_call = GasProbe::measureVerifyCall {
+    let probe_call = BatchGasProbe::measureVerifyBatchCall {
         verifier: deployment.verifier,
-        proof: proof_words(&proof.proof),
-        input: u256_of_fr(&proof.commitment),
+        proof: proof.proof.verifier_bytes(),
+        commitment: u256_of_fr(&proof.commitment),
     };
-    let out = GasProbe::measureVerifyCall::abi_decode_returns(
+    let out = BatchGasProbe::measureVerifyBatchCall::abi_decode_returns(
         &chain.call(probe, probe_call.abi_encode().into()).await?,
     )?;
     eyre::ensure!(out.ok, "the verifier refused the batch proof");

@@ -129,7 +129,7 @@ contract Reenterer {
 }
 
 interface ISubmitBatch {
-    function submitBatch(uint64 number, bytes32 newRoot, bytes calldata pubdata, uint256[8] calldata proof)
+    function submitBatch(uint64 number, bytes32 newRoot, bytes calldata pubdata, bytes calldata proof)
         external;
 }
 
@@ -141,7 +141,7 @@ contract BatchForwarder {
         uint64 number,
         bytes32 newRoot,
         bytes calldata pubdata,
-        uint256[8] calldata proof
+        bytes calldata proof
     ) external {
         rollup.submitBatch(number, newRoot, pubdata, proof);
     }
@@ -160,6 +160,24 @@ contract GasProbe {
     {
         uint256 before = gasleft();
         ok = verifier.verifyProof(proof, input);
+        gasUsed = before - gasleft();
+    }
+}
+
+interface IVerifyBatch {
+    function verifyBatch(bytes calldata proof, uint256 commitment) external view returns (bool);
+}
+
+/// @title Measures the gas of the rollup's verifier call, of either proof system, as the rollup
+/// pays it (the call included).
+contract BatchGasProbe {
+    function measureVerifyBatch(IVerifyBatch verifier, bytes calldata proof, uint256 commitment)
+        external
+        view
+        returns (bool ok, uint256 gasUsed)
+    {
+        uint256 before = gasleft();
+        ok = verifier.verifyBatch(proof, commitment);
         gasUsed = before - gasleft();
     }
 }

@@ -207,7 +207,7 @@ fn square_config(window: u64) -> DeployConfig {
         .root()
         .unwrap();
     DeployConfig::new(
-        vk.clone(),
+        zksettle_l1::BatchVerifierKey::Groth16(vk.clone()),
         zksettle_prover::vk_hash(&vk),
         genesis_root,
         shape,
@@ -460,7 +460,7 @@ async fn submit_junk(client: &RollupClient<EmbeddedChain>, first_op: u8) -> Roll
         number,
         newRoot: Default::default(),
         pubdata: pubdata.into(),
-        proof: [U256::from(1); 8],
+        proof: vec![1; 256].into(),
     };
     let result = client
         .chain()

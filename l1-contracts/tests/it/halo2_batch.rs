@@ -15,8 +15,8 @@ use zksettle_halo2_circuit::field::to_circuit;
 use zksettle_halo2_evm::key::EvmKey;
 use zksettle_halo2_evm::reference;
 use zksettle_halo2_evm::transcript::encode_scalar;
-use zksettle_l1::bindings::Halo2Verifier;
-use zksettle_l1::{Chain, TxRequest};
+use zksettle_l1::bindings::{Halo2Verifier, IBatchVerifier};
+use zksettle_l1::{BatchVerifierKey, Chain, TxRequest};
 use zksettle_prover::halo2::Halo2Keys;
 use zksettle_prover::kzg::dev_kzg_params;
 use zksettle_test_support::domain;
@@ -67,6 +67,22 @@ async fn a_halo2_batch_proof_verifies_on_the_evm_under_its_commitment_only() {
     };
     assert!(verifies(word(commitment)).await.unwrap());
     assert!(!verifies(word(other)).await.unwrap());
+    // The rollup's entry: the same check, one commitment, and the key's hash as `vkHash`.
+    let verifies_batch = |commitment| {
+        call(
+            &chain,
+            verifier,
+            IBatchVerifier::verifyBatchCall {
+                proof: Bytes::copy_from_slice(&proof),
+                commitment,
+            },
+        )
+    };
+    assert!(verifies_batch(word(commitment)).await.unwrap());
+    assert!(!verifies_batch(word(other)).await.unwrap());
+    let key_hash = BatchVerifierKey::Halo2(key_bytes.clone()).vk_hash();
+    let pinned = call(&chain, verifier, IBatchVerifier::vkHashCall {});
+    assert_eq!(pinned.await.unwrap().0, key_hash);
     let receipt = chain
         .send(TxRequest::call(
             verifier,

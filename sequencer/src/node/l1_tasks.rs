@@ -9,12 +9,10 @@ use super::{NodeContext, NodeEvent};
 use crate::error_chain::ErrorChain;
 use crate::state::ForeignBatch;
 use crate::store::tables::{Batches, L1NextBlock, L1ScannedHash, PriorityOps, Proofs, Settled};
-use ark_serialize::CanonicalDeserialize;
 use std::sync::Arc;
 use std::time::Duration;
 use zksettle_l1::convert::u256_of_fr;
 use zksettle_l1::{Chain, VerifiedBatch};
-use zksettle_prover::BatchProof;
 
 /// Most blocks one log query spans (providers limit ranges).
 const LOG_RANGE: u64 = 10_000;
@@ -84,26 +82,20 @@ async fn send_next<C: Chain + Clone + 'static>(
         }
         return Ok(true);
     }
-    let Some(proof_bytes) = ctx.db.get::<Proofs>(&next)? else {
+    let Some(proof) = ctx.db.get::<Proofs>(&next)? else {
         return Ok(false);
     };
     let record = ctx
         .db
         .get::<Batches>(&next)?
         .ok_or(PipelineError::MissingBatch(next))?;
-    let proof = BatchProof::deserialize_compressed(proof_bytes.as_slice()).map_err(|source| {
-        PipelineError::ProofBytes {
-            batch: next,
-            source,
-        }
-    })?;
     let receipt = ctx
         .rollup
         .submit_batch(
             next,
             &record.new_root(),
             &record.witness.pubdata,
-            &proof.proof,
+            proof.as_slice(),
         )
         .await?;
     metrics::counter!("zksettle_l1_gas_used_total").increment(receipt.gas_used);

@@ -8,7 +8,9 @@
 //!                   │ seal (capacity reached, or max wait)
 //!                   ▼
 //!              prover workers (blocking threads, in parallel; or, with `[prover] queue`, worker
-//!                   │          processes on a PostgreSQL job queue) ──► proofs in the database
+//!                   │          processes on a PostgreSQL job queue; Groth16 or halo2, the
+//!                   │          deployment's system) ──► proofs, as its verifier takes them, in
+//!                   │          the database
 //!                   │
 //!                   ▼
 //!              L1 sender (in batch order; follows the contract: claims a verified batch only
@@ -30,11 +32,13 @@ pub mod config;
 mod l1_link;
 mod l1_tasks;
 mod pipeline;
+mod proving;
 mod queue;
 mod resources;
 
 pub use config::NodeConfig;
 pub use l1_link::L1LinkView;
+pub use proving::NodeProver;
 pub use resources::ResourcesView;
 
 use crate::mempool::{DropReason, TxHash};
@@ -51,7 +55,6 @@ use tokio_util::sync::CancellationToken;
 use zksettle_core::tree::RocksStore;
 use zksettle_core::{AccountIndex, SignedTx};
 use zksettle_l1::{Chain, RollupClient};
-use zksettle_prover::BatchProver;
 
 /// Events the node's broadcast holds for its slowest subscriber; one further behind is dropped
 /// (see `rpc::subscriptions`). The node never waits for a subscriber.
@@ -131,6 +134,10 @@ pub enum NodeError {
         /// The panic's message.
         message: String,
     },
+    /// The PostgreSQL prover queue was configured for a halo2 deployment: its workers
+    /// (`zksettle prover worker`) prove with Groth16 only.
+    #[error("the prover queue ([prover] queue) serves Groth16 deployments only; this one settles with halo2: prove in the node")]
+    QueueNeedsGroth16,
     /// A task ended although nothing asked it to (each runs until the node stops).
     #[error("the {task} task stopped unexpectedly")]
     TaskEnded {
@@ -342,7 +349,7 @@ pub struct NodeBuilder<C> {
     sequencer: SequencerConfig,
     db: NodeDb,
     rollup: RollupClient<C>,
-    prover: Option<Arc<BatchProver>>,
+    prover: Option<NodeProver>,
 }
 
 impl<C: Chain + Clone + 'static> NodeBuilder<C> {
@@ -366,7 +373,7 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
     /// Proves sealed batches with `prover` (or, with `None`, leaves them for a restart with a
     /// prover: `zksettle bench load` runs a node so, to measure admission without proving
     /// competing for the cores).
-    pub fn prover(mut self, prover: Option<Arc<BatchProver>>) -> Self {
+    pub fn prover(mut self, prover: Option<NodeProver>) -> Self {
         self.prover = prover;
         self
     }
@@ -432,7 +439,12 @@ impl<C: Chain + Clone + 'static> NodeBuilder<C> {
             }
         });
         match (self.prover, context.config.prover.queue.clone()) {
-            (Some(prover), Some(url)) => supervise(
+            (Some(NodeProver::Halo2(_)), Some(_)) => {
+                cancel.cancel();
+                while tasks.join_next().await.is_some() {}
+                return Err(NodeError::QueueNeedsGroth16);
+            }
+            (Some(NodeProver::Groth16(prover)), Some(url)) => supervise(
                 &mut tasks,
                 &cancel,
                 "prover queue",

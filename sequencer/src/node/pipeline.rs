@@ -2,12 +2,12 @@
 //! [`super::l1_tasks`]), and the error they share. Each loops until aborted, logs and retries on
 //! failure, and takes its work from the database.
 
+use super::proving::{NodeProver, Provers};
 use super::{Admission, NodeContext, NodeEvent};
 use crate::error_chain::ErrorChain;
 use crate::state::{SequencerState, StateError, SubmitError};
 use crate::store::tables::{Batches, Proofs, Proven};
 use crate::store::DbError;
-use ark_serialize::CanonicalSerialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,15 +44,6 @@ pub(super) enum PipelineError {
     /// The prover panicked on a batch (a bug; the batch is tried again).
     #[error("the prover panicked on batch {0}")]
     ProverPanicked(u64),
-    /// A proof could not be (de)serialised.
-    #[error("proof of batch {batch}")]
-    ProofBytes {
-        /// The batch.
-        batch: u64,
-        /// What failed.
-        #[source]
-        source: ark_serialize::SerializationError,
-    },
     /// A blocking step was cancelled or panicked.
     #[error("a blocking step did not finish")]
     Blocking(#[from] tokio::task::JoinError),
@@ -397,22 +388,33 @@ fn report_stored<'a>(stored: &zksettle_prover::StoredTables<'a>) -> &'a zksettle
 
 pub(super) async fn prover<C: Chain + Clone + 'static>(
     ctx: Arc<NodeContext<C>>,
-    prover: Arc<BatchProver>,
+    prover: NodeProver,
 ) {
-    let workers = proof_workers(&ctx.config.prover, prover.constraints().constraints());
-    metrics::gauge!("zksettle_prover_workers").set(workers as f64);
-    build_tables_in_background(&ctx, &prover);
-    // Each running proof has a worker of its own: its own rayon pool of `cores / workers`
-    // threads, so side-by-side proofs do not oversubscribe the cores between them.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pool = match ProverPool::with_prover(prover, workers, cores) {
-        Ok(pool) => Arc::new(pool),
-        Err(e) => {
-            // Without threads to prove on the node cannot settle; the supervisor stops it.
-            tracing::error!(error = %ErrorChain(&e), "building the prover's thread pools");
-            return;
+    let pool = match prover {
+        NodeProver::Groth16(prover) => {
+            let workers = proof_workers(&ctx.config.prover, prover.constraints().constraints());
+            build_tables_in_background(&ctx, &prover);
+            // Each running proof has a worker of its own: its own rayon pool of
+            // `cores / workers` threads, so side-by-side proofs do not oversubscribe the cores
+            // between them.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            match ProverPool::with_prover(prover, workers, cores) {
+                Ok(pool) => Provers::Groth16(Arc::new(pool)),
+                Err(e) => {
+                    // Without threads to prove on the node cannot settle; the supervisor
+                    // stops it.
+                    tracing::error!(error = %ErrorChain(&e), "building the prover's thread pools");
+                    return;
+                }
+            }
+        }
+        NodeProver::Halo2(prover) => {
+            tracing::info!("halo2 prover: one proof at a time, on every core");
+            Provers::Halo2(prover)
         }
     };
+    metrics::gauge!("zksettle_prover_workers").set(pool.workers() as f64);
+    let pool = Arc::new(pool);
     let mut free_workers: Vec<usize> = (0..pool.workers()).rev().collect();
     let mut running: JoinSet<(u64, usize, Result<ProvenStatement, PipelineError>)> = JoinSet::new();
     let mut busy = BTreeSet::new();
@@ -510,13 +512,13 @@ fn proof_workers(config: &super::config::ProverConfig, constraints: usize) -> us
 pub(super) struct ProvenStatement {
     /// The batch's commitment (its one public input) when it was proven.
     pub(super) commitment: zksettle_core::Fr,
-    /// The proof, arkworks compressed.
+    /// The proof as the deployment's verifier takes it (`submitBatch`'s `proof`).
     pub(super) bytes: Vec<u8>,
 }
 
 fn prove<C: Chain + Clone + 'static>(
     ctx: &NodeContext<C>,
-    pool: &ProverPool,
+    provers: &Provers,
     worker: usize,
     n: u64,
 ) -> Result<ProvenStatement, PipelineError> {
@@ -528,16 +530,9 @@ fn prove<C: Chain + Clone + 'static>(
         return Err(PipelineError::Foreign(n));
     }
     let started = Instant::now();
-    let proof = pool.prove_on(worker, &record.witness, &|_| {})?;
+    let (commitment, bytes) = provers.prove_on(worker, &record.witness)?;
     metrics::histogram!("zksettle_proving_seconds").record(started.elapsed().as_secs_f64());
-    let mut bytes = Vec::new();
-    proof
-        .serialize_compressed(&mut bytes)
-        .map_err(|source| PipelineError::ProofBytes { batch: n, source })?;
-    Ok(ProvenStatement {
-        commitment: record.witness.commitment,
-        bytes,
-    })
+    Ok(ProvenStatement { commitment, bytes })
 }
 
 /// Stores the proof of batch `n` unless the batch was replaced while it was proven (adopting a

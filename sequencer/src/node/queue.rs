@@ -14,12 +14,12 @@ use super::{NodeContext, NodeEvent};
 use crate::error_chain::ErrorChain;
 use crate::records::BatchRecord;
 use crate::store::tables::{Batches, Proofs, Proven};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::CanonicalDeserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 use zksettle_core::Fr;
-use zksettle_l1::Chain;
+use zksettle_l1::{Chain, VerifierProof};
 use zksettle_prover::{verify, BatchProof, BatchProver};
 use zksettle_prover_queue::listen::{Wakeups, DONE};
 use zksettle_prover_queue::{FinishedJob, JobQueue, NewJob, Outcome, QueueError, QueueStats};
@@ -194,14 +194,9 @@ async fn import<C: Chain + Clone + 'static>(
             return Ok(());
         }
     };
-    let mut bytes = Vec::new();
-    if let Err(e) = proof.serialize_compressed(&mut bytes) {
-        tracing::error!(batch = n, error = %e, "re-encoding a verified proof");
-        return Ok(());
-    }
     let statement = ProvenStatement {
         commitment: job.commitment,
-        bytes,
+        bytes: proof.proof.verifier_bytes().to_vec(),
     };
     let writer = ctx.clone();
     let stored = tokio::task::spawn_blocking(move || store_proof(&writer, n, &statement)).await??;

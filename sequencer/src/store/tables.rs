@@ -7,7 +7,7 @@
 //! | [`Txs`] | `txs` | tx hash (32) | [`TxRecord`], binary ([`crate::records::tx_codec`]) |
 //! | [`Pool`] | `pool` | arrival (8 BE) | tx hash: accepted, not yet in a batch |
 //! | [`Batches`] | `batches` | number (8 BE) | [`BatchRecord`], JSON |
-//! | [`Proofs`] | `proofs` | number (8 BE) | Groth16 proof, arkworks compressed |
+//! | [`Proofs`] | `proofs` | number (8 BE) | the proof as the deployment's verifier takes it (`submitBatch`'s bytes) |
 //! | [`PriorityOps`] | `priority_ops` | serial (8 BE) | [`StoredPriorityOp`], JSON: seen on L1, confirmed |
 //! | meta | `node_meta` | a [`MetaEntry`]'s key | that entry's value |
 //!

@@ -71,7 +71,7 @@ async fn deployed<C: Chain + Clone>(a: &Actors<C>, window: u64) -> (zksettle_l1:
 /// The test shape's deployment with development defaults (the operator holds every role).
 fn config(window: u64) -> DeployConfig {
     DeployConfig::new(
-        keys().verifying_key().clone(),
+        zksettle_l1::BatchVerifierKey::Groth16(keys().verifying_key().clone()),
         keys().vk_hash,
         L2::genesis_root(),
         SHAPE,

@@ -8,8 +8,8 @@ use super::{deployed, rollup_error, Actors};
 use alloy::primitives::U256;
 use alloy::sol_types::{SolCall, SolInterface};
 use zksettle_l1::bindings::{BatchForwarder, Rollup::RollupErrors};
-use zksettle_l1::convert::{b256_of_fr, l1_address, proof_words};
-use zksettle_l1::{Chain, ChainError, RollupClient, TxRequest};
+use zksettle_l1::convert::{b256_of_fr, l1_address};
+use zksettle_l1::{Chain, ChainError, RollupClient, TxRequest, VerifierProof};
 
 pub(super) async fn operators<C: Chain + Clone>(a: Actors<C>) {
     let window = 3600;
@@ -62,7 +62,7 @@ pub(super) async fn operators<C: Chain + Clone>(a: Actors<C>) {
                 number: 1,
                 newRoot: b256_of_fr(&b1.new_root),
                 pubdata: b1.pubdata.clone().into(),
-                proof: proof_words(&b1.proof),
+                proof: b1.proof.verifier_bytes(),
             }
             .abi_encode(),
         ))
