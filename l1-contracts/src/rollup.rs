@@ -817,6 +817,11 @@ impl<C: Chain> RollupClient<C> {
         self.read(Rollup::exodusCall {}).await
     }
 
+    /// The deployment's batch verifier (`IBatchVerifier`: Groth16's or halo2's).
+    pub async fn verifier(&self) -> Result<Address, L1Error> {
+        self.read(Rollup::verifierCall {}).await
+    }
+
     /// The verifying-key hash the rollup checks proofs with.
     pub async fn vk_hash(&self) -> Result<[u8; 32], L1Error> {
         Ok(self.read(Rollup::vkHashCall {}).await?.0)

@@ -194,12 +194,18 @@ fn field(v: &Value, name: &str) -> u64 {
 }
 
 pub(crate) async fn deploy_and_fund() -> Setup {
+    deploy_and_fund_with(&[]).await
+}
+
+/// [`deploy_and_fund`] with more `l1 deploy` flags.
+pub(crate) async fn deploy_and_fund_with(flags: &[&str]) -> Setup {
     let anvil = Anvil::start(31337).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_zksettle"))
         .args(["l1", "deploy", "--l1.rpc-url", anvil.url()])
         .args(["--l1.private-key", DEV_KEYS[0]])
         .args(SHAPE_FLAGS)
+        .args(flags)
         .arg("--prover.keys-dir")
         .arg(dir.path().join("keys"))
         .output()

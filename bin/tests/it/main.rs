@@ -9,6 +9,7 @@ mod audit;
 mod crash;
 mod full_disk;
 mod gpu;
+mod halo2;
 mod outage;
 mod queue;
 mod soak;

@@ -5,7 +5,7 @@ use ark_bn254::Bn254;
 use ark_groth16::Proof;
 use std::sync::OnceLock;
 use zksettle_core::babyjubjub::Point;
-use zksettle_core::stf::{apply_batch, BatchInput, StfConfig};
+use zksettle_core::stf::{apply_batch, AppliedBatch, BatchInput, StfConfig};
 use zksettle_core::tree::MerklePath;
 use zksettle_core::{
     Account, AccountIndex, AccountTree, BatchShape, Deposit, Domain, Fr, L1Address, MemoryStore,
@@ -106,6 +106,20 @@ impl L2 {
     /// Applies `ops` (all must be accepted) and proves the batch.
     pub(crate) fn batch(&mut self, ops: Vec<Op>) -> ProvenBatch {
         let number = self.next;
+        let applied = self.apply(ops);
+        let proof = self.prover.prove(&applied.witness, &|_| {}).unwrap();
+        assert_eq!(proof.commitment, applied.commitment());
+        ProvenBatch {
+            number,
+            new_root: applied.new_root(),
+            pubdata: applied.pubdata().to_vec(),
+            proof: proof.proof,
+        }
+    }
+
+    /// Applies `ops` (all must be accepted) as the next batch, for a prover of its own.
+    pub(crate) fn apply(&mut self, ops: Vec<Op>) -> AppliedBatch {
+        let number = self.next;
         let applied = apply_batch(
             &mut self.tree,
             &self.config,
@@ -118,15 +132,8 @@ impl L2 {
         .unwrap();
         assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
         self.tree.commit().unwrap();
-        let proof = self.prover.prove(&applied.witness, &|_| {}).unwrap();
-        assert_eq!(proof.commitment, applied.commitment());
         self.next += 1;
-        ProvenBatch {
-            number,
-            new_root: applied.new_root(),
-            pubdata: applied.pubdata().to_vec(),
-            proof: proof.proof,
-        }
+        applied
     }
 }
 

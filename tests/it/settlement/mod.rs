@@ -4,6 +4,7 @@
 //! contract must refuse, and exodus with its exits and refunds.
 
 mod gpu;
+mod halo2;
 pub(crate) mod l2;
 mod operators;
 mod ownership;
@@ -22,7 +23,7 @@ use zksettle_l1::bindings::{Reenterer, Rollup::RollupErrors, TestToken};
 use zksettle_l1::convert::l1_address;
 use zksettle_l1::{
     deploy, Chain, DeployConfig, EmbeddedChain, L1Error, RollupClient, RpcChain, RpcConfig,
-    TxRequest,
+    TxRequest, VerifierProof,
 };
 
 /// The operator (deployer, batch submitter) and two users, each with its own chain handle.
@@ -129,6 +130,20 @@ async fn settlement<C: Chain + Clone>(a: Actors<C>) {
         ),
         RollupErrors::InvalidProof(_)
     ));
+    // The verifier takes exactly eight words: one byte short or over is not a proof.
+    let words = b1.proof.verifier_bytes().to_vec();
+    let mut over = words.clone();
+    over.push(0);
+    for wrong_length in [&words[..255], &over[..]] {
+        assert!(matches!(
+            rollup_error(
+                operator
+                    .submit_batch(1, &b1.new_root, &b1.pubdata, wrong_length)
+                    .await
+            ),
+            RollupErrors::InvalidProof(_)
+        ));
+    }
     let mut tampered = b1.pubdata.clone();
     *tampered.last_mut().unwrap() ^= 1;
     assert!(matches!(
