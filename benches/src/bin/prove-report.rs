@@ -30,18 +30,6 @@ fn table_bytes_from_env() -> eyre::Result<usize> {
     })
 }
 
-/// Peak resident memory since the last reset, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 fn main() -> eyre::Result<()> {
     let mut results = zksettle_benches::results::Results::new("prove-report");
     let capacities = zksettle_benches::capacities_from_args(&[1, 4, 16])?;
@@ -94,7 +82,7 @@ fn main() -> eyre::Result<()> {
             tables.memory_bytes() >> 20,
             tables.build_seconds
         );
-        reset_peak_rss();
+        zksettle_benches::memory::reset_peak_rss();
         let (mut ours, mut plain, mut peak) = (f64::INFINITY, f64::INFINITY, None);
         for round in 0..REPEAT {
             let started = Instant::now();
@@ -102,7 +90,7 @@ fn main() -> eyre::Result<()> {
             ours = ours.min(started.elapsed().as_secs_f64());
             if round == 0 {
                 // zksettle's peak (the tables included), before arkworks' first proof.
-                peak = peak_rss_mib();
+                peak = zksettle_benches::memory::peak_rss_mib();
             }
             eyre::ensure!(
                 proof.commitment == applied.commitment(),

@@ -9,6 +9,7 @@ mod cluster;
 mod msm;
 mod prove;
 mod snarkjs;
+mod systems;
 
 use super::prover::KeyArgs;
 use clap::{Args, Subcommand};

@@ -12,6 +12,9 @@
 //! one whose G1 MSMs run on the GPU (the key's G1 queries uploaded before the clock starts), and
 //! the GPU's speed-up is printed instead.
 //!
+//! With `--prover.system groth16,halo2`, the proof systems side by side instead
+//! ([`super::systems`]).
+//!
 //! With a ceremony's key (`--prover.zkey`) and `--snarkjs`, snarkjs' `groth16 prove` proves the
 //! same batch from the same `.zkey` and the batch's `.wtns` ([`super::snarkjs`]), and its time
 //! is printed beside zksettle's as a second ratio.
@@ -22,6 +25,7 @@ use eyre::WrapErr;
 use std::path::PathBuf;
 use zksettle_benches::prove_compare::{compare_backends, compare_prove, time_prove};
 use zksettle_benches::workload::transfer_batch_in;
+use zksettle_l1::ProofSystem;
 use zksettle_prover::qap::Reduction;
 use zksettle_prover::{BatchProver, MsmDevice};
 
@@ -39,6 +43,18 @@ pub(crate) struct ProveArgs {
     depth: u8,
     #[command(flatten)]
     keys: KeyArgs,
+    /// Proof systems: `groth16` (zksettle's prover beside ark_groth16 or snarkjs), or a list
+    /// (`groth16,halo2`): the systems side by side, as ratios over the first.
+    #[arg(
+        long = "prover.system",
+        value_delimiter = ',',
+        default_value = "groth16"
+    )]
+    systems: Vec<ProofSystem>,
+    /// halo2's KZG parameters from this powers-of-tau file (default: the insecure development
+    /// parameters of `--prover.dev-seed`).
+    #[arg(long = "prover.ptau")]
+    ptau: Option<PathBuf>,
     /// With `gpu` or `auto`: the GPU prover beside the CPU one (default `cpu`: beside
     /// ark_groth16 or snarkjs).
     #[command(flatten)]
@@ -62,6 +78,17 @@ pub(crate) struct ProveArgs {
 }
 
 pub(super) fn run(args: &ProveArgs) -> eyre::Result<()> {
+    if args.systems != [ProofSystem::Groth16] {
+        return super::systems::run(
+            &args.keys,
+            args.ptau.as_deref(),
+            &args.systems,
+            args.depth,
+            &args.chunks,
+            args.repeat,
+            args.table_memory_mib,
+        );
+    }
     let reference = match (&args.keys.zkey, &args.snarkjs) {
         (None, _) => "ark_groth16::Groth16::prove",
         (Some(_), Some(_)) => "snarkjs groth16 prove",
