@@ -52,6 +52,7 @@ async fn a_halo2_batch_proof_verifies_on_the_evm_under_its_commitment_only() {
     assert!(reference::verify(&key, &[other], &proof).is_err());
 
     let key_bytes = key.to_bytes();
+    committed_key_is(&key_bytes);
     let chain = chain();
     let verifier = deploy(&chain, &key_bytes, usize::MAX).await;
     let word = |x| U256::from_be_bytes(encode_scalar(&x));
@@ -99,5 +100,25 @@ async fn a_halo2_batch_proof_verifies_on_the_evm_under_its_commitment_only() {
         receipt.gas_used,
         proof.len(),
         key_bytes.len()
+    );
+}
+
+/// The committed key of this shape and seed (`halo2-keys/`): a change to the circuit, the key
+/// compiler or the KZG parameters changes it, and must be seen in review.
+/// `ZKSETTLE_REGENERATE_KEYS=1` rewrites it.
+fn committed_key_is(key: &[u8]) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("halo2-keys/batch-d8-b1-f1.l1-halo2-tests.key");
+    if std::env::var_os("ZKSETTLE_REGENERATE_KEYS").is_some() {
+        std::fs::write(&path, key).unwrap();
+    }
+    let committed = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        committed == key,
+        "{} differs from a fresh generation (keccak256 0x{} committed, 0x{} now): \
+         regenerate with ZKSETTLE_REGENERATE_KEYS=1 if the change is meant",
+        path.display(),
+        alloy::primitives::hex::encode(alloy::primitives::keccak256(&committed)),
+        alloy::primitives::hex::encode(alloy::primitives::keccak256(key)),
     );
 }
