@@ -23,6 +23,7 @@
 //! Leaf of the halo2 side (it depends on the circuit crate for the transcript only), so that
 //! the prover, the L1 crate and the offline verifier share it.
 
+pub mod decoding;
 pub mod encoding;
 pub mod key;
 pub mod program;
