@@ -15,8 +15,9 @@ pub(crate) enum ProverCommand {
     /// Make (or load from the cache) the insecure development keys of a batch shape, or check a
     /// ceremony's key (`--prover.zkey`) against it; prints the verifying-key hash.
     Setup(SetupArgs),
-    /// Write the verifying key of a shape's keys as snarkjs' `verification_key.json` (what
-    /// `zksettle verify` and `snarkjs groth16 verify` take).
+    /// Write the verifying key of a shape's keys: Groth16's as snarkjs'
+    /// `verification_key.json` (what `zksettle verify --vk` and `snarkjs groth16 verify` take),
+    /// halo2's as its key contracts' bytes (`zksettle verify --halo2-key`).
     ExportVk(ExportVkArgs),
     /// Write a sealed batch's full assignment as an iden3 `.wtns` file (what
     /// `snarkjs wtns check` and `snarkjs groth16 prove` take, beside `circuit export-r1cs`),
@@ -49,9 +50,12 @@ pub(crate) struct ExportVkArgs {
     shape: ShapeArgs,
     #[command(flatten)]
     keys: KeyArgs,
-    /// Output file.
-    #[arg(long = "out", default_value = "verification_key.json")]
-    out: PathBuf,
+    #[command(flatten)]
+    system: super::proof_system::SystemArgs,
+    /// Output file (default `verification_key.json` for Groth16, `halo2_key.bin` for halo2:
+    /// the bytes the deployment's key contracts hold).
+    #[arg(long = "out")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -344,14 +348,29 @@ pub(crate) fn setup(args: &SetupArgs) -> eyre::Result<()> {
 }
 
 fn export_vk(args: &ExportVkArgs) -> eyre::Result<()> {
-    let keys = args.keys.load_or_setup(args.shape.shape())?;
-    let key = zksettle_verifier::SnarkjsKey::export(keys.verifying_key());
-    std::fs::write(&args.out, serde_json::to_string_pretty(&key)? + "\n")
-        .wrap_err_with(|| format!("writing {}", args.out.display()))?;
+    let keys = args.system.load(&args.keys, args.shape.shape())?;
+    let (bytes, default_name) = match &keys {
+        super::proof_system::SystemKeys::Groth16(keys) => {
+            let key = zksettle_verifier::SnarkjsKey::export(keys.verifying_key());
+            (
+                (serde_json::to_string_pretty(&key)? + "\n").into_bytes(),
+                "verification_key.json",
+            )
+        }
+        super::proof_system::SystemKeys::Halo2 { evm_key, .. } => {
+            (evm_key.clone(), "halo2_key.bin")
+        }
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(default_name));
+    std::fs::write(&out, bytes).wrap_err_with(|| format!("writing {}", out.display()))?;
     println!(
-        "verifying key 0x{} written to {}",
-        hex::encode(keys.vk_hash),
-        args.out.display()
+        "{} verifying key 0x{} written to {}",
+        args.system.system,
+        hex::encode(keys.vk_hash()),
+        out.display()
     );
     Ok(())
 }

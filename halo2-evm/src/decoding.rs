@@ -247,7 +247,11 @@ impl EvmKey {
             let rotation = rotations.of(&factor).ok_or(KeyDecodeError::Rotation(i))?;
             key.point_rotations.push(rotation);
         }
-        need(blinding_factors.saturating_add(1), 32, "the blinding factors")?;
+        need(
+            blinding_factors.saturating_add(1),
+            32,
+            "the blinding factors",
+        )?;
         for i in 1..=blinding_factors + 1 {
             let factor = words.scalar("a blinding factor")?;
             let rotation = i32::try_from(i).map_err(|_| KeyDecodeError::Count("blinding rows"))?;
@@ -259,7 +263,8 @@ impl EvmKey {
         for i in 0..opening_count {
             let word = words.word("an opening")?;
             let packed = u64_of(&word).ok_or(KeyDecodeError::OpeningKind(i))?;
-            key.openings.push(opening_of(packed).ok_or(KeyDecodeError::OpeningKind(i))?);
+            key.openings
+                .push(opening_of(packed).ok_or(KeyDecodeError::OpeningKind(i))?);
         }
         need(constant_count, 32, "the constants")?;
         for _ in 0..constant_count {
@@ -321,12 +326,12 @@ impl Rotations {
     fn new(key: &EvmKey) -> Self {
         let inverse = key.omega_to(-1);
         let (mut up, mut down) = (Fr::ONE, Fr::ONE);
-        let mut table = vec![(up.to_repr().into(), 0)];
+        let mut table = vec![(up.to_repr(), 0)];
         for r in 1..=MAX_ROTATION {
             up *= key.omega;
             down *= inverse;
-            table.push((up.to_repr().into(), r));
-            table.push((down.to_repr().into(), -r));
+            table.push((up.to_repr(), r));
+            table.push((down.to_repr(), -r));
         }
         table.sort_unstable();
         Rotations { table }
@@ -334,7 +339,7 @@ impl Rotations {
 
     /// The smallest-magnitude rotation with this factor (a small domain repeats them).
     fn of(&self, factor: &Fr) -> Option<i32> {
-        let repr: [u8; 32] = factor.to_repr().into();
+        let repr: [u8; 32] = factor.to_repr();
         let start = self.table.partition_point(|(f, _)| f < &repr);
         self.table[start..]
             .iter()

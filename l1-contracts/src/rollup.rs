@@ -822,6 +822,18 @@ impl<C: Chain> RollupClient<C> {
         self.read(Rollup::verifierCall {}).await
     }
 
+    /// The deployment's proof system, read from its verifier: `Halo2Verifier` answers
+    /// `keyHash()`; the Groth16 `Verifier` has no such function, so the call reverts.
+    pub async fn proof_system(&self) -> Result<crate::ProofSystem, L1Error> {
+        let verifier = self.verifier().await?;
+        let probe = crate::bindings::Halo2Verifier::keyHashCall {}.abi_encode();
+        match self.chain.call(verifier, probe.into()).await {
+            Ok(_) => Ok(crate::ProofSystem::Halo2),
+            Err(ChainError::Reverted { .. }) => Ok(crate::ProofSystem::Groth16),
+            Err(e) => Err(L1Error::Chain(e)),
+        }
+    }
+
     /// The verifying-key hash the rollup checks proofs with.
     pub async fn vk_hash(&self) -> Result<[u8; 32], L1Error> {
         Ok(self.read(Rollup::vkHashCall {}).await?.0)

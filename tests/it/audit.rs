@@ -13,14 +13,27 @@ use zksettle_l1::convert::l1_address;
 use zksettle_l1::{Chain, PriorityOp, RollupClient, TxRequest};
 use zksettle_prover::BatchKeys;
 use zksettle_verifier::{
-    exit_proof, rebuild, BatchExport, BatchFileError, BatchVerifier, L1Record, RebuildError,
-    Rebuilt, SnarkjsKey,
+    exit_proof, rebuild, BatchExport, BatchFileError, BatchProofData, BatchVerifier, L1Record,
+    ProofChecker, RebuildError, Rebuilt, SnarkjsKey, SnarkjsProof,
 };
 
 fn no_progress(_: zksettle_verifier::Step) {}
 
 fn rebuild_record(record: &L1Record, verifier: &BatchVerifier) -> Result<Rebuilt, RebuildError> {
-    rebuild(record, verifier, &[], &no_progress)
+    rebuild(record, &groth16_key(verifier), &[], &no_progress)
+}
+
+/// The Groth16 deployment's key as the rebuild and batch checks take it.
+fn groth16_key(verifier: &BatchVerifier) -> ProofChecker {
+    ProofChecker::Groth16(verifier.clone())
+}
+
+/// A Groth16 batch's snarkjs proof.
+fn snarkjs_proof(batch: &mut BatchExport) -> &mut SnarkjsProof {
+    match &mut batch.proof {
+        BatchProofData::Groth16(proof) => proof,
+        BatchProofData::Halo2 { .. } => panic!("a Groth16 deployment's batch"),
+    }
 }
 
 /// Everything the offline verifier promises, on the chain the node just settled.
@@ -92,7 +105,7 @@ fn tampered_chains(record: &L1Record, verifier: &BatchVerifier, keys: &BatchKeys
         ),
     };
     assert!(matches!(
-        rebuild(record, verifier, &[forged_key], &no_progress),
+        rebuild(record, &groth16_key(verifier), &[forged_key], &no_progress),
         Err(RebuildError::GenesisKey {
             index: AccountIndex(9)
         })
@@ -199,13 +212,13 @@ fn tampered_chains(record: &L1Record, verifier: &BatchVerifier, keys: &BatchKeys
 
 /// One batch, each field tampered in turn: each refusal names its fault.
 fn tampered_batches(batch: &BatchExport, verifier: &BatchVerifier) {
-    batch.verify(verifier).unwrap();
+    batch.verify(&groth16_key(verifier)).unwrap();
     let text = serde_json::to_string(batch).unwrap();
     assert_eq!(&BatchExport::from_json(&text).unwrap(), batch);
     let refused = |change: &dyn Fn(&mut BatchExport)| {
         let mut b = batch.clone();
         change(&mut b);
-        b.verify(verifier).unwrap_err()
+        b.verify(&groth16_key(verifier)).unwrap_err()
     };
     let commitment_moves: [&dyn Fn(&mut BatchExport); 6] = [
         &|b| b.chain_id += 1,
@@ -242,9 +255,12 @@ fn tampered_batches(batch: &BatchExport, verifier: &BatchVerifier) {
     let e = refused(&|b| b.vk_hash[0] ^= 1);
     assert!(matches!(e, BatchFileError::WrongKeyHash { .. }), "{e}");
     let proof_moves: [&dyn Fn(&mut BatchExport); 3] = [
-        &|b| std::mem::swap(&mut b.proof.pi_a, &mut b.proof.pi_c),
-        &|b| b.proof.pi_b.swap(0, 1),
-        &|b| b.proof.pi_c[1] = "1".into(),
+        &|b| {
+            let proof = snarkjs_proof(b);
+            std::mem::swap(&mut proof.pi_a, &mut proof.pi_c);
+        },
+        &|b| snarkjs_proof(b).pi_b.swap(0, 1),
+        &|b| snarkjs_proof(b).pi_c[1] = "1".into(),
     ];
     for change in proof_moves {
         let e = refused(change);
@@ -305,7 +321,7 @@ async fn shared_proof_list<C: Chain>(
     verifier: &BatchVerifier,
 ) {
     let words = |b: &BatchExport| {
-        let proof = b.proof.import().unwrap();
+        let proof = snarkjs_proof(&mut b.clone()).import().unwrap();
         zksettle_prover::evm::proof_words(&proof)
     };
     let input =

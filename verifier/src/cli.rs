@@ -1,13 +1,14 @@
 //! The offline verifier's command line (feature `cli`): `zksettle-verify …`, and the same
 //! subcommands under `zksettle verify …`. Nothing here talks to a sequencer: batches and the
 //! chain are checked from files or from any Ethereum node, against a verifying key in snarkjs'
-//! `verification_key.json` form (`zksettle prover export-vk` writes one).
+//! `verification_key.json` form for Groth16 deployments, or a halo2 deployment's key bytes
+//! (`zksettle prover export-vk [--prover.system halo2]` writes either).
 
 use crate::l1data::write_json;
 use crate::snarkjs::export_public;
 use crate::{
-    exit_proof, rebuild, AccountEntry, BatchExport, BatchVerifier, L1Record, Rebuilt, SnarkjsKey,
-    Step,
+    exit_proof, rebuild, AccountEntry, BatchExport, BatchVerifier, Halo2BatchVerifier, L1Record,
+    ProofChecker, Rebuilt, SnarkjsKey, Step,
 };
 use alloy::primitives::Address;
 use clap::{Args, Subcommand};
@@ -52,23 +53,51 @@ pub struct ProofArgs {
     many: Option<PathBuf>,
 }
 
-/// The verifying key.
+/// The verifying key: a Groth16 deployment's snarkjs `verification_key.json`, or a halo2
+/// deployment's key bytes (what its key contracts hold). Either is checked against the hash the
+/// rollup pins; the deployment's verifier contract says which system it is.
 #[derive(Debug, Args)]
 pub struct KeyFileArgs {
     /// snarkjs `verification_key.json` (of the batch circuit, but for `proof`: of any circuit).
-    #[arg(long = "vk", env = "ZKSETTLE_VERIFY_VK")]
-    vk: PathBuf,
+    #[arg(
+        long = "vk",
+        env = "ZKSETTLE_VERIFY_VK",
+        required_unless_present = "halo2_key",
+        conflicts_with = "halo2_key"
+    )]
+    vk: Option<PathBuf>,
+    /// A halo2 deployment's verifying key, as its key contracts hold it (`zksettle prover
+    /// export-vk --prover.system halo2` writes it).
+    #[arg(long = "halo2-key", env = "ZKSETTLE_VERIFY_HALO2_KEY")]
+    halo2_key: Option<PathBuf>,
 }
 
 impl KeyFileArgs {
-    fn verifier(&self) -> eyre::Result<BatchVerifier> {
-        let text = std::fs::read_to_string(&self.vk)
-            .wrap_err_with(|| format!("reading {}", self.vk.display()))?;
+    fn verifier(&self) -> eyre::Result<ProofChecker> {
+        match (&self.vk, &self.halo2_key) {
+            (_, Some(path)) => {
+                let bytes =
+                    std::fs::read(path).wrap_err_with(|| format!("reading {}", path.display()))?;
+                let verifier = Halo2BatchVerifier::from_key_bytes(&bytes)
+                    .wrap_err_with(|| format!("{} is not a halo2 batch key", path.display()))?;
+                Ok(ProofChecker::Halo2(verifier))
+            }
+            (Some(_), None) => Ok(ProofChecker::Groth16(self.groth16()?)),
+            (None, None) => bail!("give --vk or --halo2-key"),
+        }
+    }
+
+    fn groth16(&self) -> eyre::Result<BatchVerifier> {
+        let Some(vk) = &self.vk else {
+            bail!("snarkjs proofs are Groth16: give --vk");
+        };
+        let text =
+            std::fs::read_to_string(vk).wrap_err_with(|| format!("reading {}", vk.display()))?;
         let key: SnarkjsKey = serde_json::from_str(&text)
-            .wrap_err_with(|| format!("{} is not a snarkjs verification key", self.vk.display()))?;
+            .wrap_err_with(|| format!("{} is not a snarkjs verification key", vk.display()))?;
         let vk = key
             .import()
-            .wrap_err_with(|| format!("verifying key {}", self.vk.display()))?;
+            .wrap_err_with(|| format!("verifying key {}", vk.display()))?;
         Ok(BatchVerifier::new(&vk))
     }
 }
@@ -80,7 +109,7 @@ pub struct BatchArgs {
     /// The batch file (`batches/<n>.json` of a `verify chain --export` directory).
     batch: PathBuf,
     /// Also write `proof.json`, `public.json` and `verification_key.json` here, for
-    /// `snarkjs groth16 verify`.
+    /// `snarkjs groth16 verify` (Groth16 batches).
     #[arg(long = "snarkjs-out")]
     snarkjs_out: Option<PathBuf>,
 }
@@ -153,7 +182,7 @@ impl SourceArgs {
     }
 
     /// Reads the record and rebuilds the chain behind progress bars.
-    fn rebuild(&self, verifier: &BatchVerifier) -> eyre::Result<(L1Record, Rebuilt)> {
+    fn rebuild(&self, verifier: &ProofChecker) -> eyre::Result<(L1Record, Rebuilt)> {
         let record = self.record()?;
         let genesis = self.genesis()?;
         let replay = Mutex::new(counter_bar("replay batches")?);
@@ -223,7 +252,7 @@ pub fn run(command: &VerifyCommand) -> eyre::Result<()> {
 }
 
 fn proofs(args: &ProofArgs) -> eyre::Result<()> {
-    let verifier = args.key.verifier()?;
+    let verifier = args.key.groth16()?;
     let named = match (&args.proof, &args.public, &args.many) {
         (Some(proof), Some(public), _) => vec![crate::proofs::Named {
             name: proof.display().to_string(),
@@ -260,7 +289,10 @@ fn batch(args: &BatchArgs) -> eyre::Result<()> {
     let export = BatchExport::from_json(&text)
         .wrap_err_with(|| format!("batch file {}", args.batch.display()))?;
     if let Some(dir) = &args.snarkjs_out {
-        write_snarkjs(dir, &verifier, &export)?;
+        let ProofChecker::Groth16(groth16) = &verifier else {
+            bail!("--snarkjs-out writes Groth16 files; this key is halo2's");
+        };
+        write_snarkjs(dir, groth16, &export)?;
     }
     export
         .verify(&verifier)

@@ -2,11 +2,12 @@
 //!
 //! A [`BatchExport`] carries everything the batch's public input is made of (the deployment's
 //! chain id and rollup address, the batch number, both roots and the pubdata) beside the proof
-//! in snarkjs' `proof.json` form. The check recomputes the commitment from that data
+//! (snarkjs' `proof.json` form for Groth16; hex for halo2). The check recomputes the commitment from that data
 //! (`docs/protocol.md` §10) rather than trusting the one written in the file, so a proof only
 //! passes for exactly the bytes it was made for.
 
-use crate::batch::{BatchVerifier, Claim};
+use crate::batch::Claim;
+use crate::halo2::ProofChecker;
 use crate::snarkjs::{SnarkjsError, SnarkjsProof};
 use serde::{Deserialize, Serialize};
 use zksettle_core::commitment::batch_commitment;
@@ -45,11 +46,27 @@ pub struct BatchExport {
     /// The pubdata bytes, `0x`-hex.
     #[serde(with = "hex_vec")]
     pub pubdata: Vec<u8>,
-    /// The proof, in snarkjs' `proof.json` form.
-    pub proof: SnarkjsProof,
+    /// The proof: snarkjs' `proof.json` form (Groth16), or `{"halo2": "0x…"}`.
+    pub proof: BatchProofData,
     /// Where the batch was settled, when it came from L1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub l1: Option<L1Origin>,
+}
+
+/// A batch's proof as an export holds it.
+// The Groth16 form is the common one; boxing it would allocate once more per batch for nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BatchProofData {
+    /// A Groth16 proof in snarkjs' `proof.json` form.
+    Groth16(SnarkjsProof),
+    /// A halo2 proof in the EVM transcript, `0x`-hex.
+    Halo2 {
+        /// The proof's bytes.
+        #[serde(with = "hex_vec")]
+        halo2: Vec<u8>,
+    },
 }
 
 /// The L1 transaction that settled a batch.
@@ -99,6 +116,9 @@ pub enum BatchFileError {
     /// The proof does not verify for the data's commitment.
     #[error("invalid proof for batch {0}")]
     InvalidProof(u64),
+    /// The proof is of another proof system than the key.
+    #[error("batch {0} carries a proof of another proof system than the key given")]
+    WrongSystem(u64),
 }
 
 impl BatchExport {
@@ -134,9 +154,9 @@ impl BatchExport {
         )
     }
 
-    /// Everything but the pairing check: the key hash, the shape, the pubdata's encoding and the
-    /// commitment. Returns the claim to verify.
-    pub fn check(&self, vk_hash: &[u8; 32]) -> Result<Claim, BatchFileError> {
+    /// Everything but the proof: the key hash, the shape, the pubdata's encoding and the
+    /// commitment. Returns the commitment the proof must have.
+    pub fn check_data(&self, vk_hash: &[u8; 32]) -> Result<Fr, BatchFileError> {
         if &self.vk_hash != vk_hash {
             return Err(BatchFileError::WrongKeyHash {
                 batch: hex::encode(self.vk_hash),
@@ -152,16 +172,35 @@ impl BatchExport {
                 recomputed: fr_to_decimal(&recomputed),
             });
         }
+        Ok(recomputed)
+    }
+
+    /// [`Self::check_data`] of a Groth16 batch; returns the claim to verify.
+    pub fn check(&self, vk_hash: &[u8; 32]) -> Result<Claim, BatchFileError> {
+        let recomputed = self.check_data(vk_hash)?;
+        let BatchProofData::Groth16(proof) = &self.proof else {
+            return Err(BatchFileError::WrongSystem(self.number));
+        };
         Ok(Claim {
             public: vec![recomputed],
-            proof: self.proof.import()?,
+            proof: proof.import()?,
         })
     }
 
-    /// The whole check: [`Self::check`], then the proof against the recomputed commitment.
-    pub fn verify(&self, verifier: &BatchVerifier) -> Result<(), BatchFileError> {
-        let claim = self.check(verifier.key_hash())?;
-        if verifier.verify_one(&claim) {
+    /// The whole check: [`Self::check_data`], then the proof against the recomputed
+    /// commitment under the key of the deployment's system.
+    pub fn verify(&self, checker: &ProofChecker) -> Result<(), BatchFileError> {
+        let valid = match (checker, &self.proof) {
+            (ProofChecker::Groth16(verifier), BatchProofData::Groth16(_)) => {
+                verifier.verify_one(&self.check(verifier.key_hash())?)
+            }
+            (ProofChecker::Halo2(verifier), BatchProofData::Halo2 { halo2 }) => {
+                let commitment = self.check_data(verifier.key_hash())?;
+                verifier.verify(&commitment, halo2)
+            }
+            _ => return Err(BatchFileError::WrongSystem(self.number)),
+        };
+        if valid {
             Ok(())
         } else {
             Err(BatchFileError::InvalidProof(self.number))

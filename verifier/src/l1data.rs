@@ -9,14 +9,14 @@
 //! An export directory holds the same: `chain.json` ([`ChainHeader`]) and `batches/<n>.json`,
 //! one [`BatchExport`] per batch, each checkable alone with `zksettle verify batch`.
 
-use crate::export::{BatchExport, L1Origin, BATCH_FORMAT};
+use crate::export::{BatchExport, BatchProofData, L1Origin, BATCH_FORMAT};
 use crate::snarkjs::SnarkjsProof;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use zksettle_core::field::serde_decimal;
 use zksettle_core::{BatchShape, Fr, L1Address};
 use zksettle_l1::convert::l1_address;
-use zksettle_l1::{Chain, L1Error, PriorityOp, RollupClient};
+use zksettle_l1::{Chain, L1Error, PriorityOp, ProofSystem, RollupClient};
 
 /// The `format` tag of a [`ChainHeader`].
 pub const CHAIN_FORMAT: &str = "zksettle-chain/1";
@@ -35,6 +35,10 @@ pub struct ChainHeader {
     pub rollup: L1Address,
     /// Its batch shape.
     pub shape: BatchShape,
+    /// The deployment's proof system (its verifier contract's); Groth16 in exports that
+    /// predate the field.
+    #[serde(default)]
+    pub proof_system: ProofSystem,
     /// The verifying-key hash the contract checks proofs with.
     #[serde(with = "crate::export::hex_array")]
     pub vk_hash: [u8; 32],
@@ -119,6 +123,7 @@ impl L1Record {
         let to_block = client.chain().block_number().await.map_err(L1Error::from)?;
         let shape = client.shape().await?;
         let vk_hash = client.vk_hash().await?;
+        let proof_system = client.proof_system().await?;
         let mut priority_ops = Vec::new();
         let mut verified = Vec::new();
         let mut start = from_block;
@@ -133,6 +138,7 @@ impl L1Record {
             chain_id: client.chain().chain_id(),
             rollup: l1_address(client.address()),
             shape,
+            proof_system,
             vk_hash,
             state_root,
             batch_number,
@@ -165,7 +171,12 @@ impl L1Record {
                 )
                 .map_err(|_| L1Error::Decode("commitment above the field modulus".into()))?,
                 pubdata: call.pubdata,
-                proof: SnarkjsProof::from_evm_words(&groth16_words(event.number, &call.proof)?),
+                proof: match proof_system {
+                    ProofSystem::Groth16 => BatchProofData::Groth16(SnarkjsProof::from_evm_words(
+                        &groth16_words(event.number, &call.proof)?,
+                    )),
+                    ProofSystem::Halo2 => BatchProofData::Halo2 { halo2: call.proof },
+                },
                 l1: Some(L1Origin {
                     tx_hash: event.tx_hash.0,
                     block_number: event.block_number,

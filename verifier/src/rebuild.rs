@@ -8,13 +8,17 @@
 //! - the root before it is the root the rebuild reached, and the roots after it agree;
 //! - its commitment, recomputed from the data, is the one the contract recorded;
 //! - its deposits and forced exits are the queued L1 operations, in queue order;
-//! - its Groth16 proof verifies for that commitment (all proofs together, in chunks, by a
-//!   random linear combination; a failing chunk is checked proof by proof to name the batch).
+//! - its proof verifies for that commitment under the deployment's key: Groth16 proofs all
+//!   together, in chunks, by a random linear combination (a failing chunk is checked proof by
+//!   proof to name the batch); halo2 proofs one by one, in parallel ([`crate::halo2`]). The key
+//!   given must be of the deployment's proof system (read from its verifier contract).
 //!
 //! and, at the end, that the contract's batch count and root are the rebuilt ones. What is left
 //! is the account set any holder can exit from, with no sequencer involved.
 
-use crate::batch::{BatchVerifier, Claim};
+use crate::batch::Claim;
+use crate::export::BatchProofData;
+use crate::halo2::ProofChecker;
 use crate::l1data::L1Record;
 use alloy::primitives::U256;
 use serde::{Deserialize, Serialize};
@@ -151,6 +155,17 @@ pub enum RebuildError {
     /// Proofs that do not verify.
     #[error("invalid proofs for batches {0:?}")]
     InvalidProofs(Vec<u64>),
+    /// The key given is of another proof system than the deployment's verifier.
+    #[error("the deployment settles with {deployment}; the key given is a {key} key")]
+    WrongSystem {
+        /// The deployment's system.
+        deployment: zksettle_l1::ProofSystem,
+        /// The key's.
+        key: zksettle_l1::ProofSystem,
+    },
+    /// A batch's proof is of another proof system than the deployment's.
+    #[error("batch {0}: its proof is of another proof system than the deployment's")]
+    ProofOfAnotherSystem(u64),
     /// The contract counts another number of batches than the record holds.
     #[error("the contract has verified {contract} batches, the record holds {found}")]
     BatchCount {
@@ -215,11 +230,17 @@ pub enum Step {
 /// Rebuilds the chain in `record` from `genesis` and checks it (see the module docs).
 pub fn rebuild(
     record: &L1Record,
-    verifier: &BatchVerifier,
+    verifier: &ProofChecker,
     genesis: &[AccountEntry],
     progress: &(dyn Fn(Step) + Sync),
 ) -> Result<Rebuilt, RebuildError> {
     let header = &record.header;
+    if verifier.system() != header.proof_system {
+        return Err(RebuildError::WrongSystem {
+            deployment: header.proof_system,
+            key: verifier.system(),
+        });
+    }
     if verifier.key_hash() != &header.vk_hash {
         return Err(RebuildError::WrongKeyHash {
             contract: hex::encode(header.vk_hash),
@@ -316,13 +337,7 @@ pub fn rebuild(
             touched.extend(indices_of(op));
         }
         tree.commit()?;
-        claims.push(Claim {
-            public: vec![replayed.commitment],
-            proof: batch
-                .proof
-                .import()
-                .map_err(|error| RebuildError::MalformedProof { number, error })?,
-        });
+        claims.push((replayed.commitment, &batch.proof));
         progress(Step::Replay(expected, total));
     }
     if header.batch_number != total {
@@ -364,23 +379,50 @@ pub fn rebuild(
     })
 }
 
-/// All proofs, [`PROOF_CHUNK`] per multi-pairing; failing chunks are checked one by one.
+/// All proofs: Groth16's [`PROOF_CHUNK`] per multi-pairing, failing chunks checked one by
+/// one; halo2's one by one, in parallel.
 fn verify_proofs(
-    verifier: &BatchVerifier,
+    verifier: &ProofChecker,
     record: &L1Record,
-    claims: &[Claim],
+    claims: &[(Fr, &BatchProofData)],
     progress: &(dyn Fn(Step) + Sync),
 ) -> Result<(), RebuildError> {
     let mut invalid = Vec::new();
     let mut done = 0;
     for (chunk_index, chunk) in claims.chunks(PROOF_CHUNK).enumerate() {
         let offset = chunk_index * PROOF_CHUNK;
-        invalid.extend(
-            verifier
-                .locate_invalid(chunk)
-                .into_iter()
-                .map(|i| record.batches[offset + i].number),
-        );
+        let number = |i: usize| record.batches[offset + i].number;
+        let located = match verifier {
+            ProofChecker::Groth16(verifier) => {
+                let mut groth16 = Vec::with_capacity(chunk.len());
+                for (i, (commitment, proof)) in chunk.iter().enumerate() {
+                    let BatchProofData::Groth16(proof) = proof else {
+                        return Err(RebuildError::ProofOfAnotherSystem(number(i)));
+                    };
+                    groth16.push(Claim {
+                        public: vec![*commitment],
+                        proof: proof
+                            .import()
+                            .map_err(|error| RebuildError::MalformedProof {
+                                number: number(i),
+                                error,
+                            })?,
+                    });
+                }
+                verifier.locate_invalid(&groth16)
+            }
+            ProofChecker::Halo2(verifier) => {
+                let mut halo2 = Vec::with_capacity(chunk.len());
+                for (i, (commitment, proof)) in chunk.iter().enumerate() {
+                    let BatchProofData::Halo2 { halo2: bytes } = proof else {
+                        return Err(RebuildError::ProofOfAnotherSystem(number(i)));
+                    };
+                    halo2.push((*commitment, bytes.as_slice()));
+                }
+                verifier.locate_invalid(&halo2)
+            }
+        };
+        invalid.extend(located.into_iter().map(number));
         done += chunk.len() as u64;
         progress(Step::Proofs(done, claims.len() as u64));
     }

@@ -1,7 +1,7 @@
 //! A halo2 deployment on the embedded EVM: the rollup's verifier is `Halo2Verifier` over the
 //! batch circuit's key (in key contracts); a deposit's batch proven with halo2 settles, and the
 //! contract refuses the proof for other pubdata, a cut proof, and a Groth16 proof of the same
-//! batch.
+//! batch; the offline verifier rebuilds it from L1 and checks the proof with the halo2 key.
 
 use super::l2::{deposit_op, keys, user, L2, SHAPE};
 use super::{deployed_with, embedded, rollup_error};
@@ -15,6 +15,10 @@ use zksettle_l1::{BatchVerifierKey, Chain, DeployConfig, ProofSystem, RollupClie
 use zksettle_prover::halo2::{Halo2BatchProver, Halo2Keys};
 use zksettle_prover::kzg::dev_kzg_params;
 use zksettle_prover::BatchProver;
+use zksettle_verifier::{
+    rebuild, BatchExport, BatchFileError, BatchProofData, BatchVerifier, Halo2BatchVerifier,
+    L1Record, ProofChecker, RebuildError, Step,
+};
 
 #[tokio::test]
 async fn a_halo2_deployment_settles_a_batch_through_its_halo2_verifier_on_the_embedded_evm() {
@@ -29,7 +33,7 @@ async fn a_halo2_deployment_settles_a_batch_through_its_halo2_verifier_on_the_em
     let evm_key = EvmKey::compile(halo2_keys.params(), halo2_keys.vk(), 1)
         .unwrap()
         .to_bytes();
-    let key = BatchVerifierKey::Halo2(evm_key);
+    let key = BatchVerifierKey::Halo2(evm_key.clone());
     assert_eq!(key.system(), ProofSystem::Halo2);
     let config = DeployConfig::new(key.clone(), key.vk_hash(), L2::genesis_root(), SHAPE, 3600);
     let (deployment, mut l2) = deployed_with(&a, config).await;
@@ -89,4 +93,54 @@ async fn a_halo2_deployment_settles_a_batch_through_its_halo2_verifier_on_the_em
     );
     assert_eq!(operator.batch_number().await.unwrap(), 1);
     assert_eq!(operator.state_root().await.unwrap(), l2.root());
+    audit(&operator, &evm_key).await;
+}
+
+/// The offline verifier on the halo2 deployment: it reads the system from the verifier
+/// contract, rebuilds the state and checks the proof with the key contracts' bytes; a Groth16
+/// key, a changed proof and a changed key are refused.
+async fn audit<C: Chain>(rollup: &RollupClient<C>, evm_key: &[u8]) {
+    let record = L1Record::read(rollup, 0, |_, _| {}).await.unwrap();
+    assert_eq!(record.header.proof_system, ProofSystem::Halo2);
+    let halo2 = ProofChecker::Halo2(Halo2BatchVerifier::from_key_bytes(evm_key).unwrap());
+    let no_progress = |_: Step| {};
+    let rebuilt = rebuild(&record, &halo2, &[], &no_progress).unwrap();
+    assert_eq!(
+        rebuilt.report.state_root,
+        rollup.state_root().await.unwrap()
+    );
+    assert_eq!(rebuilt.report.proofs, 1);
+
+    // One batch file alone, through its JSON form.
+    let batch = &record.batches[0];
+    let text = serde_json::to_string(batch).unwrap();
+    let read = BatchExport::from_json(&text).unwrap();
+    read.verify(&halo2).unwrap();
+
+    let groth16 = ProofChecker::Groth16(BatchVerifier::new(keys().verifying_key()));
+    assert!(matches!(
+        rebuild(&record, &groth16, &[], &no_progress),
+        Err(RebuildError::WrongSystem { .. })
+    ));
+    assert!(matches!(
+        read.verify(&groth16),
+        Err(BatchFileError::WrongSystem(1))
+    ));
+    let mut changed = record.clone();
+    if let BatchProofData::Halo2 { halo2: proof } = &mut changed.batches[0].proof {
+        proof[100] ^= 1;
+    }
+    assert!(matches!(
+        rebuild(&changed, &halo2, &[], &no_progress),
+        Err(RebuildError::InvalidProofs(ref batches)) if batches == &[1]
+    ));
+    let mut other_key = evm_key.to_vec();
+    let at = other_key.len() - 1;
+    other_key[at] ^= 1;
+    if let Ok(other) = Halo2BatchVerifier::from_key_bytes(&other_key) {
+        assert!(matches!(
+            rebuild(&record, &ProofChecker::Halo2(other), &[], &no_progress),
+            Err(RebuildError::WrongKeyHash { .. })
+        ));
+    }
 }
