@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 use zksettle_core::stf::BatchWitness;
 use zksettle_core::{Domain, Fr};
+use zksettle_prover::halo2::{Halo2BatchProver, Halo2Keys};
 use zksettle_prover::{verify, BatchKeys, ProverPool};
 
 /// What proving a run's batches gave.
@@ -59,6 +60,44 @@ pub(crate) fn prove_batches(
     Ok(Proven {
         batches: batches.len(),
         workers: pool.workers(),
+        seconds_per_batch: seconds / batches.len().max(1) as f64,
+    })
+}
+
+/// [`prove_batches`] with halo2: one proof at a time on every core (halo2's prover is
+/// parallel inside), each checked against the key and the batch's commitment.
+pub(crate) fn prove_halo2_batches(
+    keys: Halo2Keys,
+    domain: Domain,
+    batches: &[(BatchWitness, Fr)],
+) -> eyre::Result<Proven> {
+    let prover = Halo2BatchProver::new(keys, domain);
+    let bar = progress_bar(&format!("proving {} batches with halo2", batches.len()))?;
+    let started = Instant::now();
+    for (n, (witness, commitment)) in batches.iter().enumerate() {
+        bar.set_message(format!("batch {}", n + 1));
+        let proof = prover
+            .prove(witness)
+            .wrap_err_with(|| format!("proving batch {}", n + 1))?;
+        ensure!(
+            proof.commitment == *commitment,
+            "batch {}: the proof is of another commitment",
+            n + 1
+        );
+        zksettle_prover::halo2::verify(
+            prover.keys().params(),
+            prover.keys().vk(),
+            &proof.proof,
+            *commitment,
+        )
+        .wrap_err_with(|| format!("batch {}: the proof does not verify", n + 1))?;
+        bar.set_position(((n + 1) * 100 / batches.len().max(1)) as u64);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    Ok(Proven {
+        batches: batches.len(),
+        workers: 1,
         seconds_per_batch: seconds / batches.len().max(1) as f64,
     })
 }

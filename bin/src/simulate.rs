@@ -1,7 +1,8 @@
 //! `zksettle simulate`: the batch state transition under signed random traffic, on RocksDB,
 //! followed by a rebuild of the whole state from pubdata alone.
 
-use super::prove::prove_batches;
+use super::proof_system::{SystemArgs, SystemKeys};
+use super::prove::{prove_batches, prove_halo2_batches};
 use super::prover::KeyArgs;
 use clap::Args;
 use eyre::{bail, ensure, WrapErr};
@@ -53,11 +54,14 @@ pub(crate) struct SimulateArgs {
     /// RocksDB directory for the tree (must not hold a tree yet); a temporary one if omitted.
     #[arg(long = "db.path", env = "ZKSETTLE_DB_PATH")]
     db: Option<PathBuf>,
-    /// Also prove every batch (Groth16, insecure development keys) and verify the proofs.
+    /// Also prove every batch (with `--prover.system`; development keys unless given a
+    /// ceremony's) and verify the proofs.
     #[arg(long = "prove", env = "ZKSETTLE_PROVE")]
     prove: bool,
     #[command(flatten)]
     keys: KeyArgs,
+    #[command(flatten)]
+    system: SystemArgs,
 }
 
 const OPERATOR: u32 = 0;
@@ -304,13 +308,21 @@ pub(crate) fn run(args: &SimulateArgs) -> eyre::Result<()> {
     println!("replay: ok (state rebuilt from pubdata alone matches the sequencer's root)");
 
     if args.prove {
-        let keys = args.keys.load_or_setup(config.shape)?;
-        let vk_hash = hex::encode(keys.vk_hash);
-        let proven = prove_batches(keys, config.domain, &to_prove)?;
+        let keys = args.system.load(&args.keys, config.shape)?;
+        let vk_hash = hex::encode(keys.vk_hash());
+        let kind = if keys.insecure() {
+            "INSECURE development keys"
+        } else {
+            "production keys"
+        };
+        let proven = match keys {
+            SystemKeys::Groth16(keys) => prove_batches(keys, config.domain, &to_prove)?,
+            SystemKeys::Halo2 { keys, .. } => prove_halo2_batches(keys, config.domain, &to_prove)?,
+        };
         println!(
-            "proofs: ok ({} batches proven and verified, {:.2} s per batch, {} at a time; \
-             INSECURE development keys, vk hash 0x{vk_hash})",
-            proven.batches, proven.seconds_per_batch, proven.workers
+            "proofs: ok ({} batches proven and verified with {}, {:.2} s per batch, {} at a \
+             time; {kind}, vk hash 0x{vk_hash})",
+            proven.batches, args.system.system, proven.seconds_per_batch, proven.workers
         );
     }
     Ok(())
