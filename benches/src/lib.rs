@@ -11,6 +11,8 @@
 //!   (`zksettle bench msm`).
 //! - [`load`] (feature `node`): a whole node on an embedded EVM under signed transfers over
 //!   loopback JSON-RPC, accepted per second and submit latency (`zksettle bench load`).
+//! - [`gas`]: the gas of a deployment's `verifyBatch` call, measured through a probe contract
+//!   (`gas-report`, `zksettle bench prove --prover.system`).
 //! - [`memory`]: the process's peak resident memory (`VmHWM`) and its reset, for the peak
 //!   columns.
 //! - [`results`]: where the report binaries' figures go: printed, and written to
@@ -43,6 +45,7 @@ pub fn random_accounts(n: u32, depth: u8, salt: u32) -> Vec<(AccountIndex, Optio
     out
 }
 
+pub mod gas;
 #[cfg(feature = "node")]
 pub mod load;
 pub mod memory;

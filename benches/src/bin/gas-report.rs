@@ -12,7 +12,6 @@ use alloy::primitives::{Address, U256};
 use alloy::sol_types::SolCall;
 use zksettle_benches::transfer_batch_in;
 use zksettle_core::{BatchShape, Domain, L1Address, PrivateKey, TokenId};
-use zksettle_l1::bindings::BatchGasProbe;
 use zksettle_l1::convert::{l1_address, u256_of_fr};
 use zksettle_l1::{
     deploy, predicted_rollup_address, BatchVerifierKey, Chain, DeployConfig, EmbeddedChain,
@@ -145,21 +144,13 @@ async fn measure(
     let rollup = RollupClient::new(chain.clone(), deployment.rollup);
 
     let proof = BatchProver::new(keys.clone(), domain)?.prove(&fixture.batch.witness, &|_| {})?;
-    let probe = chain
-        .send(TxRequest::deploy(BatchGasProbe::BYTECODE.clone()))
-        .await?
-        .contract_address
-        .ok_or_else(|| eyre::eyre!("no probe"))?;
-    let probe_call = BatchGasProbe::measureVerifyBatchCall {
-        verifier: deployment.verifier,
-        proof: proof.proof.verifier_bytes(),
-        commitment: u256_of_fr(&proof.commitment),
-    };
-    let out = BatchGasProbe::measureVerifyBatchCall::abi_decode_returns(
-        &chain.call(probe, probe_call.abi_encode().into()).await?,
-    )?;
-    eyre::ensure!(out.ok, "the verifier refused the batch proof");
-    let verify: u64 = out.gasUsed.try_into()?;
+    let verify = zksettle_benches::gas::verify_batch_gas(
+        &chain,
+        deployment.verifier,
+        &proof.proof.verifier_bytes(),
+        &proof.commitment,
+    )
+    .await?;
     let submit = rollup
         .submit_batch(
             1,

@@ -13,16 +13,13 @@
 use super::super::proof_system::{SystemArgs, SystemKeys};
 use super::super::prover::{progress_bar, KeyArgs};
 use alloy::primitives::{Address, U256};
-use alloy::sol_types::SolCall;
 use eyre::WrapErr;
 use std::time::Instant;
 use zksettle_benches::memory::{peak_rss_mib, reset_peak_rss};
 use zksettle_benches::workload::transfer_batch_in;
 use zksettle_core::stf::BatchWitness;
 use zksettle_core::{BatchShape, Domain};
-use zksettle_l1::bindings::BatchGasProbe;
-use zksettle_l1::convert::u256_of_fr;
-use zksettle_l1::{Chain, EmbeddedChain, ProofSystem, TxRequest, VerifierProof};
+use zksettle_l1::{EmbeddedChain, ProofSystem, VerifierProof};
 use zksettle_prover::BatchProver;
 
 /// Offline checks timed per proof (each system keeps its fastest).
@@ -228,19 +225,5 @@ async fn verify_gas(
     let deployer = Address::repeat_byte(0x0a);
     let chain = EmbeddedChain::new(31337, &[(deployer, U256::from(10u128.pow(24)))]);
     let verifier = key.deploy(&chain).await?;
-    let probe = chain
-        .send(TxRequest::deploy(BatchGasProbe::BYTECODE.clone()))
-        .await?
-        .contract_address
-        .ok_or_else(|| eyre::eyre!("the gas probe was not deployed"))?;
-    let call = BatchGasProbe::measureVerifyBatchCall {
-        verifier,
-        proof: proof.to_vec().into(),
-        commitment: u256_of_fr(&commitment),
-    };
-    let out = BatchGasProbe::measureVerifyBatchCall::abi_decode_returns(
-        &chain.call(probe, call.abi_encode().into()).await?,
-    )?;
-    eyre::ensure!(out.ok, "the {} verifier refused the proof", key.system());
-    Ok(out.gasUsed.try_into()?)
+    zksettle_benches::gas::verify_batch_gas(&chain, verifier, proof, &commitment).await
 }
